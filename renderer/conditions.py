@@ -1,0 +1,149 @@
+"""Conditions for `if`, `elsif` and `unless`, with the docs' version operators.
+
+python-liquid has no hook for new infix operators, so the `if` and `unless` tags are
+replaced by subclasses whose expressions come from this small Pratt parser. It accepts the
+standard operators (==, !=, <>, <, >, <=, >=, contains, and, or) plus `ver_gt` and
+`ver_lt`, which compare version ids numerically by release and are false when the plans
+differ. Tokens keep their positions in the source, so errors stay exactly located.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from liquid.ast import BlockNode, ConditionalBlockNode, Node
+from liquid.builtin.expressions import BooleanExpression
+from liquid.builtin.expressions import logical as lg
+from liquid.builtin.expressions.primitive import parse_primitive
+from liquid.builtin.tags.if_tag import IfTag
+from liquid.builtin.tags.unless_tag import UnlessTag
+from liquid.exceptions import LiquidSyntaxError
+from liquid.expression import Expression
+from liquid.parser import get_parser
+from liquid.tag import Tag
+from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD, Token
+
+from .versions import compare_versions
+
+if TYPE_CHECKING:
+    from liquid import Environment, RenderContext
+    from liquid.stream import TokenStream
+
+
+class VersionComparison(Expression):
+    """`left ver_gt right` / `left ver_lt right`."""
+
+    __slots__ = ("left", "right", "operator", "wanted")
+
+    def __init__(self, token: Token, left: Expression, right: Expression, operator: str):
+        super().__init__(token=token)
+        self.left = left
+        self.right = right
+        self.operator = operator
+        self.wanted = 1 if operator == "ver_gt" else -1
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.operator} {self.right}"
+
+    def evaluate(self, context: RenderContext) -> object:
+        return compare_versions(self.left.evaluate(context), self.right.evaluate(context)) == self.wanted
+
+    async def evaluate_async(self, context: RenderContext) -> object:
+        return self.evaluate(context)
+
+    def children(self) -> list[Expression]:
+        return [self.left, self.right]
+
+
+VERSION_OPERATORS = frozenset({"ver_gt", "ver_lt"})
+
+BUILTIN_INFIX = {
+    lg.TOKEN_EQ: lg.EqExpression,
+    lg.TOKEN_NE: lg.NeExpression,
+    lg.TOKEN_LG: lg.NeExpression,
+    lg.TOKEN_LT: lg.LtExpression,
+    lg.TOKEN_GT: lg.GtExpression,
+    lg.TOKEN_LE: lg.LeExpression,
+    lg.TOKEN_GE: lg.GeExpression,
+    lg.TOKEN_CONTAINS: lg.ContainsExpression,
+    lg.TOKEN_AND: lg.LogicalAndExpression,
+    lg.TOKEN_OR: lg.LogicalOrExpression,
+}
+
+
+def _precedence(token: Token) -> int | None:
+    """Binding power of an infix operator token, None when it is not one."""
+    if token.kind == TOKEN_WORD and token.value in VERSION_OPERATORS:
+        return lg.PRECEDENCE_RELATIONAL
+    if token.kind in BUILTIN_INFIX:
+        return lg.PRECEDENCES[token.kind]
+    return None
+
+
+def parse_condition(env: Environment, tokens: TokenStream, precedence: int = lg.PRECEDENCE_LOWEST) -> Expression:
+    """Parse an operand followed by infix operators binding tighter than `precedence`.
+
+    `and`/`or` are right-associative with equal precedence, as in Liquid.
+    """
+    left = parse_primitive(env, tokens)
+    while tokens.current.kind != TOKEN_EOF:
+        token = tokens.current
+        binding = _precedence(token)
+        if binding is None:
+            raise LiquidSyntaxError(f"expected an operator, found {token.value!r}", token=token)
+        if binding < precedence:
+            break
+        next(tokens)
+        right = parse_condition(env, tokens, binding)
+        if token.kind == TOKEN_WORD:
+            left = VersionComparison(token, left, right, token.value)
+        else:
+            left = BUILTIN_INFIX[token.kind](token, left, right)
+    return left
+
+
+def parse_boolean(env: Environment, tokens: TokenStream) -> BooleanExpression:
+    if tokens.current.kind == TOKEN_EOF:
+        raise LiquidSyntaxError("missing condition", token=tokens.current)
+    expr = parse_condition(env, tokens)
+    tokens.eat(TOKEN_EOF)
+    return BooleanExpression(expr.token, expr)
+
+
+class ConditionalTag(Tag):
+    """Shared strict parser for `if`/`unless` blocks: condition, elsif*, else?, end."""
+
+    node_class: type[Node]
+
+    def parse(self, stream: TokenStream) -> Node:
+        token = stream.eat(TOKEN_TAG)
+        condition = parse_boolean(self.env, stream.into_inner(tag=token))
+        parse_block = get_parser(self.env).parse_block
+        enders = frozenset((self.end, "elsif", "else"))
+        consequence = parse_block(stream, enders)
+        alternatives: list[ConditionalBlockNode] = []
+        while stream.current.is_tag("elsif"):
+            expr = parse_boolean(self.env, stream.into_inner(tag=next(stream)))
+            alt_token = stream.current
+            alternatives.append(ConditionalBlockNode(alt_token, expression=expr, block=parse_block(stream, enders)))
+        default: BlockNode | None = None
+        if stream.current.is_tag("else"):
+            next(stream)
+            if stream.current.kind == TOKEN_EXPRESSION:
+                raise LiquidSyntaxError("found an 'else' tag expression, did you mean 'elsif'?", token=stream.current)
+            default = parse_block(stream, enders)
+            if stream.current.is_tag("elsif") or stream.current.is_tag("else"):
+                raise LiquidSyntaxError(f"unexpected '{stream.current.value}' after 'else'", token=stream.current)
+        if not stream.current.is_tag(self.end):
+            raise LiquidSyntaxError(f"missing '{{% {self.end} %}}' for '{{% {self.name} %}}'", token=token)
+        return self.node_class(token=token, condition=condition, consequence=consequence,
+                               alternatives=alternatives, default=default)
+
+
+class VersionedIfTag(ConditionalTag, IfTag):
+    """`if` with version operators."""
+
+
+class VersionedUnlessTag(ConditionalTag, UnlessTag):
+    """`unless` with version operators."""
+

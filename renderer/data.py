@@ -1,0 +1,158 @@
+"""The data store behind `{% data %}`: variables (YAML under data/) and reusables (Markdown).
+
+A dotted path names a file and then keys inside it: `variables.product.prodname_actions`
+is key `prodname_actions` of `data/variables/product.yml`; `reusables.repositories.x` is
+the file `reusables/repositories/x.md` (or `data/reusables/...` in older trees). Only
+plain path segments are accepted, and every file must resolve inside its root, so no
+path can read outside `data/` or `reusables/`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import RenderError
+
+SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class DataItem:
+    """The text of one `{% data %}` reference and the file it came from."""
+
+    path: str  # dotted path as written
+    kind: str  # "reusable" or "variable"
+    file: str  # file shown in errors, relative to the docs root
+    text: str  # Liquid + Markdown source of the value
+    file_text: str  # whole file text, for locating errors
+    offset: int  # index of `text` in `file_text` (best effort for YAML values)
+
+
+class DataStore:
+    def __init__(self, root: Path):
+        self.root = root
+        self.data_dir = root / "data"
+        own = root / "reusables"
+        self.reusables_dir = own if own.is_dir() else self.data_dir / "reusables"
+        self._items: dict[str, DataItem | None] = {}
+        self._yaml: dict[Path, tuple[object, str]] = {}
+
+    def invalidate(self) -> None:
+        self._items.clear()
+        self._yaml.clear()
+
+    def lookup(self, dotted: str) -> DataItem | None:
+        """The item for a dotted path, or None when nothing is there."""
+        if dotted not in self._items:
+            self._items[dotted] = self._resolve(dotted)
+        return self._items[dotted]
+
+    @staticmethod
+    def validate_path(dotted: str) -> str | None:
+        """An error message when `dotted` is not a well-formed data path."""
+        segments = dotted.split(".")
+        if len(segments) < 2 or not all(SEGMENT.match(s) for s in segments):
+            return f"invalid data path {dotted!r}: expected dotted names like variables.product.name"
+        return None
+
+    def _resolve(self, dotted: str) -> DataItem | None:
+        if self.validate_path(dotted):
+            return None
+        segments = dotted.split(".")
+        if segments[0] == "reusables":
+            base, rest = self.reusables_dir, segments[1:]
+        else:
+            base, rest = self.data_dir, segments
+        return self._walk(dotted, base, base, rest)
+
+    def _walk(self, dotted: str, base: Path, current: Path, rest: list[str]) -> DataItem | None:
+        for i, segment in enumerate(rest):
+            candidate = current / segment
+            if candidate.is_dir():
+                current = candidate
+                continue
+            md = current / f"{segment}.md"
+            if md.is_file() and i == len(rest) - 1 and self._inside(md, base):
+                text = md.read_text(encoding="utf-8")
+                return DataItem(dotted, "reusable", self._display(md), text.rstrip(), text, 0)
+            yml = current / f"{segment}.yml"
+            if yml.is_file() and self._inside(yml, base):
+                return self._yaml_item(dotted, yml, rest[i + 1 :])
+            return None
+        return None
+
+    def _yaml_item(self, dotted: str, file: Path, keys: list[str]) -> DataItem | None:
+        value, text = self._load_yaml(file)
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        if isinstance(value, (dict, list)) or value is None:
+            return None
+        value = str(value) if not isinstance(value, bool) else str(value).lower()
+        offset = _key_offset(text, keys[-1]) if keys else 0
+        return DataItem(dotted, "variable", self._display(file), value, text, offset)
+
+    def _load_yaml(self, file: Path) -> tuple[object, str]:
+        if file not in self._yaml:
+            text = file.read_text(encoding="utf-8")
+            try:
+                value = yaml.load(text, Loader=yaml.CSafeLoader)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                raise RenderError(
+                    f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                    file=self._display(file),
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                ) from None
+            self._yaml[file] = (value, text)
+        return self._yaml[file]
+
+    def _inside(self, file: Path, base: Path) -> bool:
+        """Refuse files that a symlink points outside their root."""
+        real = os.path.realpath(file)
+        return real.startswith(os.path.realpath(base) + os.sep)
+
+    def _display(self, file: Path) -> str:
+        try:
+            return str(file.relative_to(self.root))
+        except ValueError:
+            return str(file)
+
+    def all_reusables(self) -> list[str]:
+        """Dotted paths of every reusable file, for checks of unused ones."""
+        found = []
+        for path in sorted(self.reusables_dir.rglob("*.md")):
+            rel = path.relative_to(self.reusables_dir).with_suffix("")
+            found.append("reusables." + ".".join(rel.parts))
+        return found
+
+    def all_variables(self) -> list[str]:
+        """Dotted paths of every string variable under data/variables."""
+        found: list[str] = []
+        variables = self.data_dir / "variables"
+        for file in sorted(variables.rglob("*.yml")) if variables.is_dir() else []:
+            rel = file.relative_to(self.data_dir).with_suffix("")
+            value, _ = self._load_yaml(file)
+            _collect_keys(".".join(rel.parts), value, found)
+        return found
+
+
+def _collect_keys(prefix: str, value: object, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _collect_keys(f"{prefix}.{key}", child, out)
+    elif isinstance(value, str):
+        out.append(prefix)
+
+
+def _key_offset(text: str, key: str) -> int:
+    """Best-effort index of a key's value in YAML text (for error locations)."""
+    m = re.search(rf"^\s*{re.escape(key)}\s*:\s*['\"]?", text, re.M)
+    return m.end() if m else 0

@@ -1,0 +1,45 @@
+"""`render export`: one JSON object per (version, page) render, for indexers and parity checks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import RenderError
+from .render import render_page
+from .tree import DocsTree
+
+
+def iter_renders(tree: DocsTree, errors: list[RenderError]) -> Iterator[dict[str, str]]:
+    """Export records for every page in every version it exists in; mistakes go to `errors`."""
+    for page in tree.all_pages(errors):
+        for version in page.versions:
+            try:
+                yield render_page(tree, page, version).export_record()
+            except RenderError as err:
+                errors.append(err)
+
+
+def write_export(tree: DocsTree, out: Path) -> tuple[int, list[RenderError]]:
+    """Write the JSONL file atomically (gzip when the name ends in .gz)."""
+    errors: list[RenderError] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            stream = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if out.suffix == ".gz" else raw
+            for record in iter_renders(tree, errors):
+                stream.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+                count += 1
+            if stream is not raw:
+                stream.close()
+        os.replace(tmp, out)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return count, errors

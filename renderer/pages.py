@@ -1,0 +1,160 @@
+"""Pages: frontmatter parsing and validation, and the content tree of a docs root."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import RenderError, error_at
+from .versions import VersionModel, validate_range
+
+FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|\Z)", re.S)
+MAX_FRONTMATTER_BYTES = 64 * 1024
+
+# field -> (accepted python types, required)
+SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
+    "title": ((str,), True),
+    "shortTitle": ((str,), False),
+    "intro": ((str,), False),
+    "versions": ((dict, str), True),
+    "redirect_from": ((list, str), False),
+    "product": ((str,), False),
+    "permissions": ((str,), False),
+    "mapTopic": ((bool,), False),
+    "hidden": ((bool,), False),
+    "showMiniToc": ((bool,), False),
+    "miniTocMaxHeadingLevel": ((int,), False),
+    "allowTitleToDifferFromFilename": ((bool,), False),
+    "gettingStartedLinks": ((list,), False),
+    "popularLinks": ((list,), False),
+    "guideLinks": ((list,), False),
+    "introLinks": ((dict,), False),
+    "layout": ((str, bool), False),
+    "featuredLinks": ((dict,), False),
+}
+
+
+@dataclass
+class Page:
+    """One Markdown source file under content/."""
+
+    relpath: str  # relative to content/, e.g. "actions/index.md"
+    file: str  # path shown in errors, relative to the docs root
+    text: str  # whole file text
+    frontmatter: dict
+    body: str
+    body_offset: int  # index in `text` where the body starts
+    versions: list[str] = field(default_factory=list)
+
+    @property
+    def permalink_path(self) -> str:
+        """URL path without language/version: 'actions/index.md' -> 'actions'."""
+        return path_from_relpath(self.relpath)
+
+    @property
+    def title(self) -> str:
+        return self.frontmatter["title"]
+
+    @property
+    def is_map_topic(self) -> bool:
+        return bool(self.frontmatter.get("mapTopic"))
+
+    @property
+    def redirect_from(self) -> list[str]:
+        value = self.frontmatter.get("redirect_from") or []
+        return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def path_from_relpath(relpath: str) -> str:
+    path = relpath[:-3] if relpath.endswith(".md") else relpath
+    if path == "index":
+        return ""
+    return path[: -len("/index")] if path.endswith("/index") else path
+
+
+def parse_page(relpath: str, file: str, text: str, model: VersionModel) -> Page:
+    """Split and validate frontmatter; raises RenderError located in the file."""
+    match = FRONTMATTER.match(text)
+    if not match:
+        raise RenderError("missing YAML frontmatter (the file must start with a '---' line)", file=file, line=1, column=1)
+    raw = match.group(1)
+    if len(raw) > MAX_FRONTMATTER_BYTES:
+        raise RenderError(f"frontmatter larger than {MAX_FRONTMATTER_BYTES} bytes", file=file, line=1, column=1)
+    data = _load_yaml(raw, file, text, offset=match.start(1))
+    page = Page(relpath, file, text, data, text[match.end():], match.end())
+    _validate(page, model)
+    versions = data["versions"]
+    page.versions = model.ids if versions == "*" else model.applicable(versions)
+    return page
+
+
+def _first_alias_index(raw: str) -> int | None:
+    """Index of the first YAML alias (`*name`) in `raw`, or None."""
+    if "*" not in raw:
+        return None
+    try:
+        for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                return event.start_mark.index
+    except yaml.YAMLError:
+        return None  # reported with its position by the real load below
+    return None
+
+
+def _load_yaml(raw: str, file: str, text: str, offset: int) -> dict:
+    # Frontmatter never needs aliases; refusing them stops "billion laughs" bombs early.
+    alias = _first_alias_index(raw)
+    if alias is not None:
+        raise error_at("YAML aliases are not allowed in frontmatter", file=file, file_text=text, index=offset + alias)
+    try:
+        data = yaml.load(raw, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        index = offset + (mark.index if mark else 0)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error_at(f"invalid YAML frontmatter: {problem}", file=file, file_text=text, index=index) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise error_at("frontmatter must be a YAML mapping", file=file, file_text=text, index=offset)
+    return data
+
+
+def _field_index(page: Page, key: str) -> int:
+    m = re.search(rf"^{re.escape(key)}\s*:", page.text[: page.body_offset], re.M)
+    return m.start() if m else 0
+
+
+def _validate(page: Page, model: VersionModel) -> None:
+    data = page.frontmatter
+
+    def fail(key: str, message: str) -> None:
+        raise error_at(message, file=page.file, file_text=page.text, index=_field_index(page, key), length=len(key))
+
+    for key, (types, required) in SCHEMA.items():
+        if key not in data:
+            if required:
+                fail(key, f"frontmatter is missing required field `{key}`")
+            continue
+        value = data[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            names = " or ".join(t.__name__ for t in types)
+            fail(key, f"frontmatter field `{key}` must be {names}, got {type(data[key]).__name__}")
+    for key in data:
+        if key not in SCHEMA:
+            fail(key, f"unknown frontmatter field `{key}`")
+    versions = data["versions"]
+    if isinstance(versions, str):
+        if versions != "*":
+            fail("versions", "`versions` must be '*' or a mapping of plan to range")
+        return
+    for plan, spec in versions.items():
+        if plan not in model.plan_names:
+            fail("versions", f"unknown plan `{plan}` in versions (known: {', '.join(sorted(model.plan_names))})")
+        problem = validate_range(str(spec))
+        if problem:
+            fail("versions", f"{problem} for plan `{plan}`")
+

@@ -1,0 +1,80 @@
+"""The page pipeline: Liquid -> Markdown -> links, for one page in one version."""
+
+from __future__ import annotations
+
+import html as html_lib
+from dataclasses import dataclass, field
+
+from liquid.exceptions import LiquidError
+
+from .errors import RenderError
+from .liquid_env import RenderState, SourceFile
+from .links import rewrite_links
+from .pages import Page
+from .tree import DocsTree
+
+
+@dataclass
+class RenderedPage:
+    version: str
+    path: str  # relative to content/
+    title: str
+    short_title: str
+    intro: str  # HTML
+    html: str  # article body HTML
+    deps: set[str] = field(default_factory=set)
+    warnings: list[RenderError] = field(default_factory=list)
+
+    def export_record(self) -> dict[str, str]:
+        return {"version": self.version, "path": self.path, "title": self.title, "intro": self.intro, "html": self.html}
+
+
+def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: str) -> str:
+    """Render one Liquid source (page body or frontmatter field) for the state's version."""
+    if "{" not in text:
+        return text
+    state.files.append(source)
+    try:
+        template = tree.parse_template(text)
+        return template.render(_render=state, currentVersion=state.version, page=_page_context(state.page, state.version),
+                               **tree.liquid_globals())
+    except LiquidError as err:
+        raise state.error_for(err) from None
+    except RecursionError:
+        raise RenderError("template nests too deeply", file=source.file, version=state.version) from None
+    finally:
+        state.files.pop()
+
+
+def _page_context(page: Page, version: str) -> dict[str, object]:
+    return {**page.frontmatter, "relativePath": page.relpath, "currentVersion": version}
+
+
+def _field(tree: DocsTree, state: RenderState, page: Page, key: str) -> str:
+    value = page.frontmatter.get(key) or ""
+    if not isinstance(value, str) or "{" not in value:
+        return value if isinstance(value, str) else ""
+    index = page.text.find(value)
+    return render_liquid(tree, state, SourceFile(page.file, page.text, max(index, 0)), value)
+
+
+def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
+    """Render a page's title, intro and body for `version`. Raises RenderError on mistakes."""
+    if version not in page.versions:
+        raise RenderError(f"page is not available in {version} (its versions: {', '.join(page.versions) or 'none'})",
+                          file=page.file, version=version)
+    state = RenderState(tree, version, page, lenient=tree.lenient)
+    body = render_liquid(tree, state, SourceFile(page.file, page.text, page.body_offset), page.body)
+    title = _field(tree, state, page, "title")
+    short_title = _field(tree, state, page, "shortTitle") or title
+    intro = _field(tree, state, page, "intro")
+    return RenderedPage(
+        version=version,
+        path=page.relpath,
+        title=html_lib.unescape(title).strip(),
+        short_title=html_lib.unescape(short_title).strip(),
+        intro=rewrite_links(tree.markdown.render_intro(intro), version),
+        html=rewrite_links(tree.markdown.render(body), version),
+        deps=state.deps,
+        warnings=state.warnings,
+    )

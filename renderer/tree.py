@@ -1,0 +1,183 @@
+"""A docs tree on disk: content/, data/, reusables/, and everything loaded from them.
+
+Pages, data files and parsed templates are loaded lazily and cached, so rendering one
+page touches only what that page uses; `all_pages()` loads the rest for a full build.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Iterator
+
+from .data import DataStore
+from .errors import RenderError
+from .liquid_env import make_environment
+from .markdown import MarkdownRenderer
+from .pages import Page, parse_page
+from .versions import VersionModel, load_version_model
+
+if TYPE_CHECKING:
+    from liquid import BoundTemplate
+
+
+class DocsTree:
+    def __init__(self, root: Path | str, versions_file: Path | str | None = None, *, lenient: bool = False):
+        self.root = Path(root).resolve()
+        self.content_dir = self.root / "content"
+        if not self.content_dir.is_dir():
+            raise RenderError(f"no content/ folder in docs root {self.root}")
+        self.versions_file = Path(versions_file) if versions_file else self._default_versions_file()
+        self.model: VersionModel = load_version_model(self.versions_file)
+        self.lenient = lenient
+        self.data = DataStore(self.root)
+        self.env = make_environment()
+        self.markdown = MarkdownRenderer()
+        self._pages: dict[str, Page | None] = {}
+        self._templates: dict[str, BoundTemplate] = {}
+        self._redirects: dict[str, Page] | None = None
+
+    def _default_versions_file(self) -> Path | None:
+        candidate = self.root / "data" / "versions.yml"
+        return candidate if candidate.is_file() else None
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def display(self, path: Path) -> str:
+        """A path as shown in messages: relative to the docs root."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def page(self, relpath: str) -> Page | None:
+        """The page at content/<relpath>, or None. Raises RenderError for a broken page."""
+        if relpath not in self._pages:
+            file = self.content_dir / relpath
+            if not file.is_file() or not _inside(file, self.content_dir):
+                self._pages[relpath] = None
+            else:
+                text = file.read_text(encoding="utf-8")
+                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model)
+        return self._pages[relpath]
+
+    def page_relpaths(self) -> list[str]:
+        """Every page file under content/, sorted (README.md files are not pages)."""
+        found = []
+        for dirpath, dirnames, filenames in os.walk(self.content_dir):
+            dirnames.sort()
+            for name in filenames:
+                if name.endswith(".md") and name.lower() != "readme.md":
+                    found.append(os.path.relpath(os.path.join(dirpath, name), self.content_dir).replace(os.sep, "/"))
+        return sorted(found)
+
+    def all_pages(self, errors: list[RenderError] | None = None) -> list[Page]:
+        """Every page that parses; broken ones go to `errors` (or raise if None)."""
+        pages = []
+        for relpath in self.page_relpaths():
+            try:
+                page = self.page(relpath)
+            except RenderError as err:
+                if errors is None:
+                    raise
+                errors.append(err)
+                continue
+            if page is not None:
+                pages.append(page)
+        return pages
+
+    def find_page(self, url_path: str) -> Page | None:
+        """The page for a URL path without language/version ('actions/guides/x')."""
+        clean = normalize_url_path(url_path)
+        if clean is None:
+            return None
+        if clean == "":
+            return self.page("index.md")
+        return self.page(f"{clean}.md") or self.page(f"{clean}/index.md")
+
+    def resolve_link(self, from_page: Page, href_path: str) -> Page | None:
+        """A link tag's target: relative to the linking page's folder, then from the root."""
+        folder = PurePosixPath(from_page.relpath).parent
+        relative = str(folder / href_path.lstrip("/")) if str(folder) != "." else href_path
+        return self.find_page(relative) or self.find_page(href_path)
+
+    def redirects(self) -> dict[str, Page]:
+        """Old URL path (no language/version) -> page, from every `redirect_from`."""
+        if self._redirects is None:
+            table: dict[str, Page] = {}
+            for page in self.all_pages(errors=[]):
+                for old in page.redirect_from:
+                    clean = normalize_url_path(old)
+                    if clean:
+                        table.setdefault(clean, page)
+            self._redirects = table
+        return self._redirects
+
+    def find_redirect(self, url_path: str) -> Page | None:
+        clean = normalize_url_path(url_path)
+        return self.redirects().get(clean) if clean else None
+
+    def invalidate(self, paths: list[Path] | None = None) -> None:
+        """Forget cached files after edits (all of them when `paths` is None)."""
+        self._pages.clear()
+        self._redirects = None
+        self.data.invalidate()
+        self.markdown.clear()
+        self._templates.clear()
+
+    # --- templates -----------------------------------------------------------------------
+
+    def parse_template(self, text: str) -> BoundTemplate:
+        """Parse Liquid source once; pages and reusables render from the cached template."""
+        template = self._templates.get(text)
+        if template is None:
+            template = self.env.from_string(text)
+            self._templates[text] = template
+        return template
+
+    def find_include(self, name: str) -> tuple[str, str] | None:
+        folder = self.root / "includes"
+        for candidate in (folder / name, folder / f"{name}.html"):
+            if candidate.is_file() and _inside(candidate, folder):
+                return self.display(candidate), candidate.read_text(encoding="utf-8")
+        return None
+
+    def liquid_globals(self) -> dict[str, object]:
+        return {"currentLanguage": "en", "site": {"data": DataNamespace(self.data, "")}, **self.model.liquid_globals()}
+
+
+def normalize_url_path(url_path: str) -> str | None:
+    """'/actions/x/' -> 'actions/x'; None for paths that try to leave the tree."""
+    path = url_path.split("#", 1)[0].split("?", 1)[0].strip("/")
+    parts = [p for p in path.split("/") if p]
+    if any(p in ("..", ".") or "\\" in p or "\x00" in p for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def _inside(file: Path, folder: Path) -> bool:
+    real = os.path.realpath(file)
+    return real.startswith(os.path.realpath(folder) + os.sep)
+
+
+class DataNamespace(Mapping):
+    """`site.data.variables.product.x` for templates: a lazy view of the data store."""
+
+    def __init__(self, store: DataStore, prefix: str):
+        self.store = store
+        self.prefix = prefix
+
+    def __getitem__(self, key: str) -> object:
+        dotted = f"{self.prefix}.{key}" if self.prefix else str(key)
+        if self.prefix and not DataStore.validate_path(dotted):
+            item = self.store.lookup(dotted)
+            if item is not None:
+                return item.text
+        return DataNamespace(self.store, dotted)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
