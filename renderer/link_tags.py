@@ -70,7 +70,9 @@ class LinkNode(Node):
         if state.version not in target.versions:
             return 0
         fields = {
-            "href": f"/en/{state.version}/{target.permalink_path}" + (f"#{anchor}" if anchor else ""),
+            # version-neutral href: the links stage adds /en/<version>, so renders of
+            # different versions can share one Markdown text
+            "href": f"/{target.permalink_path}" + (f"#{anchor}" if anchor else ""),
             "title": html.escape(_page_text(state, context, target, "title"), quote=False),
         }
         template = TEMPLATES[self.kind]

@@ -11,15 +11,26 @@ import re
 
 LOCAL_HREF = re.compile(r'(<a\s[^>]*?href=")(/[^"]*)(")')
 LANGUAGE_PREFIX = re.compile(r"^/[a-z]{2}(?:/|$)")
+# Old-style enterprise links: /enterprise/<release or version id>/rest/of/path
+LEGACY_ENTERPRISE = re.compile(r"^/enterprise(?:/(\d+\.\d+|[a-z-]+@[\w.]+))?(?:/user)?(?=/|$)")
 
 
 def localize_href(href: str, version: str) -> str:
-    """'/actions/x#y' -> '/en/<version>/actions/x#y'; other hrefs unchanged."""
+    """'/actions/x#y' -> '/en/<version>/actions/x#y'; other hrefs unchanged.
+
+    Legacy '/enterprise/2.20/admin/x' and '/enterprise/admin/x' links keep working:
+    the explicit release wins, otherwise the version being rendered.
+    """
     if href.startswith("//") or LANGUAGE_PREFIX.match(href):
         return href
     path, sep, anchor = href.partition("#")
-    path = path.rstrip("/") if path != "/" else ""
-    return f"/en/{version}{path}{sep}{anchor}"
+    legacy = LEGACY_ENTERPRISE.match(path)
+    if legacy:
+        named = legacy.group(1)
+        if named:
+            version = named if "@" in named else f"enterprise-server@{named}"
+        path = path[legacy.end():]
+    return f"/en/{version}{path}{sep}{anchor}".rstrip("/")
 
 
 def rewrite_links(html: str, version: str) -> str:

@@ -58,6 +58,16 @@ def _field(tree: DocsTree, state: RenderState, page: Page, key: str) -> str:
     return render_liquid(tree, state, SourceFile(page.file, page.text, max(index, 0)), value)
 
 
+def _map_topic_list(tree: DocsTree, state: RenderState, page: Page) -> str:
+    """A map topic lists its articles, each with its intro, after its own body."""
+    index = tree.page(page.relpath.rsplit("/", 1)[0] + "/index.md")
+    parts = []
+    for href, offset in tree.map_topic_children(page):
+        tag = f"{{% link_with_intro {href} %}}"
+        parts.append(render_liquid(tree, state, SourceFile(index.file, index.text, offset), tag))
+    return "\n" + "\n".join(p for p in parts if p)
+
+
 def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
     """Render a page's title, intro and body for `version`. Raises RenderError on mistakes."""
     if version not in page.versions:
@@ -65,6 +75,8 @@ def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
                           file=page.file, version=version)
     state = RenderState(tree, version, page, lenient=tree.lenient)
     body = render_liquid(tree, state, SourceFile(page.file, page.text, page.body_offset), page.body)
+    if page.is_map_topic:
+        body += _map_topic_list(tree, state, page)
     title = _field(tree, state, page, "title")
     short_title = _field(tree, state, page, "shortTitle") or title
     intro = _field(tree, state, page, "intro")

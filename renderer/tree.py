@@ -7,6 +7,7 @@ page touches only what that page uses; `all_pages()` loads the rest for a full b
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Iterator
@@ -20,6 +21,9 @@ from .versions import VersionModel, load_version_model
 
 if TYPE_CHECKING:
     from liquid import BoundTemplate
+
+
+LIST_LINK = re.compile(r"\{%-?\s*(topic_link_in_list|link_in_list)\s+(\S+)\s*-?%\}")
 
 
 class DocsTree:
@@ -101,6 +105,26 @@ class DocsTree:
         folder = PurePosixPath(from_page.relpath).parent
         relative = str(folder / href_path.lstrip("/")) if str(folder) != "." else href_path
         return self.find_page(relative) or self.find_page(href_path)
+
+    def map_topic_children(self, topic: Page) -> list[tuple[str, int]]:
+        """Links listed under a map topic in its category index: [(href, index offset)].
+
+        A category index lists `{% topic_link_in_list /topic %}` followed by the topic's
+        articles as indented `{% link_in_list /article %}` lines.
+        """
+        index = self.page(str(PurePosixPath(topic.relpath).parent / "index.md"))
+        if index is None:
+            return []
+        children: list[tuple[str, int]] = []
+        inside = False
+        for m in LIST_LINK.finditer(index.text):
+            kind, href = m.group(1), m.group(2)
+            if kind == "topic_link_in_list":
+                target = self.resolve_link(index, href)
+                inside = target is not None and target.relpath == topic.relpath
+            elif inside:
+                children.append((href, m.start()))
+        return children
 
     def redirects(self) -> dict[str, Page]:
         """Old URL path (no language/version) -> page, from every `redirect_from`."""
