@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _render_one(argv: list[str]) -> int:
@@ -73,7 +76,8 @@ def _root_of(page_file: Path) -> Path:
 def _common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=None, help="docs root holding content/ and data/ (default: current folder)")
     parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml, else the 2020 defaults)")
-    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated (missing includes)")
+    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated: `{% else if %}`, a second else, "
+                        "junk after a condition, missing includes")
 
 
 def _subcommand(name: str, argv: list[str]) -> int:

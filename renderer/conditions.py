@@ -83,13 +83,18 @@ def _precedence(token: Token) -> int | None:
 def parse_condition(env: Environment, tokens: TokenStream, precedence: int = lg.PRECEDENCE_LOWEST) -> Expression:
     """Parse an operand followed by infix operators binding tighter than `precedence`.
 
-    `and`/`or` are right-associative with equal precedence, as in Liquid.
+    `and`/`or` are right-associative with equal precedence, as in Liquid. A lenient
+    environment ignores trailing junk (`... % %}`), as GitHub's 2020 engine did.
     """
     left = parse_primitive(env, tokens)
     while tokens.current.kind != TOKEN_EOF:
         token = tokens.current
         binding = _precedence(token)
         if binding is None:
+            if getattr(env, "lenient", False):
+                while tokens.current.kind != TOKEN_EOF:
+                    next(tokens)
+                break
             raise LiquidSyntaxError(f"expected an operator, found {token.value!r}", token=token)
         if binding < precedence:
             break
@@ -127,11 +132,19 @@ class ConditionalTag(Tag):
             alt_token = stream.current
             alternatives.append(ConditionalBlockNode(alt_token, expression=expr, block=parse_block(stream, enders)))
         default: BlockNode | None = None
+        lenient = getattr(self.env, "lenient", False)
         if stream.current.is_tag("else"):
             next(stream)
             if stream.current.kind == TOKEN_EXPRESSION:
-                raise LiquidSyntaxError("found an 'else' tag expression, did you mean 'elsif'?", token=stream.current)
+                if not lenient:
+                    raise LiquidSyntaxError("found an 'else' tag expression, did you mean 'elsif'?", token=stream.current)
+                next(stream)  # `{% else if x %}` was a plain else to the 2020 engine
             default = parse_block(stream, enders)
+            while lenient and (stream.current.is_tag("elsif") or stream.current.is_tag("else")):
+                next(stream)  # the 2020 engine kept rendering the else branch
+                if stream.current.kind == TOKEN_EXPRESSION:
+                    next(stream)
+                default.nodes.extend(parse_block(stream, enders).nodes)
             if stream.current.is_tag("elsif") or stream.current.is_tag("else"):
                 raise LiquidSyntaxError(f"unexpected '{stream.current.value}' after 'else'", token=stream.current)
         if not stream.current.is_tag(self.end):

@@ -86,6 +86,27 @@ class DataStore:
             return None
         return None
 
+    def structure(self, dotted: str) -> object | None:
+        """A YAML list or mapping at a dotted path (for `site.data` loops), else None."""
+        segments = dotted.split(".")
+        current = self.data_dir
+        for i, segment in enumerate(segments):
+            if not SEGMENT.match(segment):
+                return None
+            if (current / segment).is_dir():
+                current = current / segment
+                continue
+            yml = current / f"{segment}.yml"
+            if not yml.is_file() or not self._inside(yml, self.data_dir):
+                return None
+            value, _ = self._load_yaml(yml)
+            for key in segments[i + 1 :]:
+                if not isinstance(value, dict) or key not in value:
+                    return None
+                value = value[key]
+            return value if isinstance(value, (dict, list)) else None
+        return None
+
     def _yaml_item(self, dotted: str, file: Path, keys: list[str]) -> DataItem | None:
         value, text = self._load_yaml(file)
         for key in keys:

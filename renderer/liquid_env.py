@@ -41,6 +41,11 @@ class DocsEnvironment(Environment):
     output_stream_limit = MAX_OUTPUT_BYTES
     local_namespace_limit = 1024 * 1024
     suppress_blank_control_flow_blocks = False  # keep whitespace as the 2020 engine did
+    lenient = False  # tolerate the Liquid typos GitHub's 2020 engine tolerated
+
+
+class LenientDocsEnvironment(DocsEnvironment):
+    lenient = True
 
 
 class DocsLiquidError(LiquidError):
@@ -344,10 +349,10 @@ class IncludeTag(Tag):
         return IncludeNode(token, name)
 
 
-def make_environment() -> DocsEnvironment:
+def make_environment(lenient: bool = False) -> DocsEnvironment:
     from .link_tags import LINK_TAGS  # late import: link tags use this module's helpers
 
-    env = DocsEnvironment(tolerance=Mode.STRICT)
+    env = (LenientDocsEnvironment if lenient else DocsEnvironment)(tolerance=Mode.STRICT)
     for tag in (VersionedIfTag, VersionedUnlessTag, DataTag, IndentedDataReferenceTag, OcticonTag, IncludeTag, *LINK_TAGS):
         env.add_tag(tag)
     for kind in CALLOUT_CLASSES:

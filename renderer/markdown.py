@@ -28,15 +28,18 @@ _TAG = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 _FENCE = re.compile(r'<pre><code(?: class="language-([^"]+)")?>(.*?)</code></pre>', re.S)
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
-_TABLE_GAP = re.compile(r">\n+(?=</?(?:table|thead|tbody|tr|th|td)[\s>])")
+_TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
 # Writers emphasise placeholders inside code blocks (`admin@<em>HOSTNAME</em>`);
 # GitHub's engine kept those tags, so they survive highlighting as placeholders.
 _CODE_TAGS = {"&lt;em&gt;": "\ue000", "&lt;/em&gt;": "\ue001", "&lt;strong&gt;": "\ue002", "&lt;/strong&gt;": "\ue003"}
 _CODE_TAGS_BACK = {"\ue000": "<em>", "\ue001": "</em>", "\ue002": "<strong>", "\ue003": "</strong>"}
 
 
+_ANY_SPACE = re.compile(r"\s", re.UNICODE)
+
+
 def slugify(text: str) -> str:
-    return _SLUG_DROP.sub("", text.lower()).replace(" ", "-")
+    return _SLUG_DROP.sub("", _ANY_SPACE.sub(" ", text.lower())).replace(" ", "-")
 
 
 class Slugger:

@@ -74,6 +74,10 @@ _TAG_RE = re.compile(r"<(?:/?[a-zA-Z]" + _ATTR_CHARS + r"|![^>]*|\?[^>]*)>")
 # (as in HTML5); a heading that reaches another heading's start tag instead is
 # unclosed and skipped, which keeps the scan linear.  The shared "<" prefix
 # lets the regex engine skip ahead quickly.
+_BLOCK_TAG_RE = re.compile(
+    r"</?(?:p|div|li|ul|ol|pre|table|thead|tbody|tr|td|th|h[1-6]|blockquote|br|hr|dl|dt|dd)(?=[\s/>])[^>]*>",
+    re.I,
+)
 _HEADING_OR_LINK_RE = re.compile(
     r"<(?:h([1-6])(?=[\s/>])" + _ATTRS + r">((?:[^<]++|<(?!/?h[1-6][\s/>]))*+)</h[1-6]\s*>"
     r"|a(?=[\s/>])" + _ATTRS + ">)",
@@ -145,8 +149,13 @@ def unescape(text: str) -> str:
 
 
 def _visible_text(markup: str) -> str:
-    """Entity-decoded, whitespace-collapsed text of ``markup`` (already cleaned)."""
-    return collapse_space(unescape(_TAG_RE.sub("", markup)))
+    """Entity-decoded, whitespace-collapsed text of ``markup`` (already cleaned).
+
+    Block-level boundaries (paragraphs, list items, table cells, ...) count as
+    whitespace, as a browser displays them: `<td>a</td><td>b</td>` reads "a b" and
+    `<li>x<pre>` equals `<li>x\n<pre>`, so markup formatting is not a difference.
+    """
+    return collapse_space(unescape(_TAG_RE.sub("", _BLOCK_TAG_RE.sub(" ", markup))))
 
 
 def _heading_links(inner: str, heading_id: str) -> Iterator[str]:

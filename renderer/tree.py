@@ -36,7 +36,7 @@ class DocsTree:
         self.model: VersionModel = load_version_model(self.versions_file)
         self.lenient = lenient
         self.data = DataStore(self.root)
-        self.env = make_environment()
+        self.env = make_environment(lenient)
         self.markdown = MarkdownRenderer()
         self._pages: dict[str, Page | None] = {}
         self._templates: dict[str, BoundTemplate] = {}
@@ -198,6 +198,9 @@ class DataNamespace(Mapping):
             item = self.store.lookup(dotted)
             if item is not None:
                 return item.text
+            structure = self.store.structure(dotted)
+            if structure is not None:
+                return structure
         return DataNamespace(self.store, dotted)
 
     def __iter__(self) -> Iterator[str]:

@@ -51,6 +51,11 @@ def write_jsonl(path: Path, records: list[dict], gz: bool = False) -> Path:
     return path
 
 
+BLOCK_TAGS = frozenset(
+    "p div li ul ol pre table thead tbody tr td th h1 h2 h3 h4 h5 h6 blockquote br hr dl dt dd".split()
+)
+
+
 class _Oracle(HTMLParser):
     """Slow but obviously-correct html.parser implementation of extract()."""
 
@@ -63,6 +68,8 @@ class _Oracle(HTMLParser):
         self.heading: list | None = None
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in BLOCK_TAGS:
+            self.text.append(" ")
         values: dict[str, str] = {}
         for name, value in attrs:
             values.setdefault(name, value or "")
@@ -76,6 +83,8 @@ class _Oracle(HTMLParser):
                 self.hrefs.append(values["href"])
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in BLOCK_TAGS:
+            self.text.append(" ")
         if tag in ("script", "style"):
             self.hidden = max(0, self.hidden - 1)
         elif tag in ("h1", "h2", "h3", "h4", "h5", "h6") and self.heading:
@@ -185,11 +194,13 @@ TEXT_CASES = [
         id="entities",
     ),
     pytest.param("<p>  a\n\n b\t</p>\n<p>c</p>  ", "a b c", id="whitespace-collapsed"),
-    pytest.param("<td>a</td><td>b</td>", "ab", id="adjacent-text-nodes-joined"),
+    pytest.param("<td>a</td><td>b</td>", "a b", id="block-boundaries-are-spaces"),
+    pytest.param("<li>x<pre><code>y</code></pre></li>", "x y", id="pre-in-tight-list-item"),
+    pytest.param("<p>a<em>b</em>c</p>", "abc", id="inline-tags-joined"),
     pytest.param(
         '<p>x</p><script>var a = "<p>no</p>";</script><style>p { color: red }</style>'
         "<SCRIPT type='x'>no</SCRIPT><p>y</p>",
-        "xy",
+        "x y",
         id="script-style-ignored",
     ),
     pytest.param("<p>a<!-- hidden <b>x</b> -->b</p>", "ab", id="comment-ignored"),
@@ -228,7 +239,7 @@ def test_unescape_matches_stdlib(text: str) -> None:
 
 
 MALFORMED_CASES = [
-    pytest.param("<h3>open <a href='/a'>a</a><h4>B</h4>", [(4, "", "B")], ["/a"], "open aB",
+    pytest.param("<h3>open <a href='/a'>a</a><h4>B</h4>", [(4, "", "B")], ["/a"], "open a B",
                  id="unclosed-heading-skipped"),
     pytest.param("<h2>A</h3>", [(2, "", "A")], [], "A", id="any-heading-end-tag-closes"),
     pytest.param("<p>a</p><!-- never closed <a href='/x'>", [], [], "a", id="unclosed-comment"),
