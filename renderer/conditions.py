@@ -19,7 +19,9 @@ from liquid.builtin.tags.if_tag import IfTag
 from liquid.builtin.tags.unless_tag import UnlessTag
 from liquid.exceptions import LiquidSyntaxError
 from liquid.expression import Expression
+from liquid.builtin.expressions._tokenize import tokenize
 from liquid.parser import get_parser
+from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD, Token
 
@@ -27,7 +29,6 @@ from .versions import compare_versions
 
 if TYPE_CHECKING:
     from liquid import Environment, RenderContext
-    from liquid.stream import TokenStream
 
 
 class VersionComparison(Expression):
@@ -115,6 +116,16 @@ def parse_boolean(env: Environment, tokens: TokenStream) -> BooleanExpression:
     return BooleanExpression(expr.token, expr)
 
 
+def condition_tokens(env: Environment, stream: TokenStream, tag: Token) -> TokenStream:
+    """The tokens of a tag's condition; lenient mode drops a stray trailing '%' (`x % %}`)."""
+    current = stream.current
+    if getattr(env, "lenient", False) and current.kind == TOKEN_EXPRESSION and current.value.rstrip().endswith("%"):
+        next(stream)
+        fixed = current._replace(value=current.value.rstrip().rstrip("%"))
+        return TokenStream(tokenize(fixed.value, parent_token=fixed))
+    return stream.into_inner(tag=tag)
+
+
 class ConditionalTag(Tag):
     """Shared strict parser for `if`/`unless` blocks: condition, elsif*, else?, end."""
 
@@ -122,13 +133,13 @@ class ConditionalTag(Tag):
 
     def parse(self, stream: TokenStream) -> Node:
         token = stream.eat(TOKEN_TAG)
-        condition = parse_boolean(self.env, stream.into_inner(tag=token))
+        condition = parse_boolean(self.env, condition_tokens(self.env, stream, token))
         parse_block = get_parser(self.env).parse_block
         enders = frozenset((self.end, "elsif", "else"))
         consequence = parse_block(stream, enders)
         alternatives: list[ConditionalBlockNode] = []
         while stream.current.is_tag("elsif"):
-            expr = parse_boolean(self.env, stream.into_inner(tag=next(stream)))
+            expr = parse_boolean(self.env, condition_tokens(self.env, stream, next(stream)))
             alt_token = stream.current
             alternatives.append(ConditionalBlockNode(alt_token, expression=expr, block=parse_block(stream, enders)))
         default: BlockNode | None = None

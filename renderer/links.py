@@ -21,7 +21,12 @@ def localize_href(href: str, version: str) -> str:
     Legacy '/enterprise/2.20/admin/x' and '/enterprise/admin/x' links keep working:
     the explicit release wins, otherwise the version being rendered.
     """
-    if href.startswith("//") or LANGUAGE_PREFIX.match(href):
+    if href.startswith("//"):
+        host = href[2:].split("/", 1)[0]
+        if "." in host or ":" in host:
+            return href  # protocol-relative link to another site
+        href = href[1:]  # `//apps/x` was a typo for a local link; the 2020 engine kept it local
+    if LANGUAGE_PREFIX.match(href):
         return href
     path, sep, anchor = href.partition("#")
     legacy = LEGACY_ENTERPRISE.match(path)

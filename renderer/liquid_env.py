@@ -244,7 +244,9 @@ class WrapperNode(Node):
         classes = f"extended-markdown {self.kind} {CALLOUT_CLASSES[self.kind]}".rstrip()
         buffer.write(f'<div class="{classes}">')
         self.block.render(context, buffer)
-        return buffer.write("</div>")
+        # The blank line ends the Markdown HTML block here, so a list or paragraph
+        # that follows `{% endnote %}` is Markdown again, not swallowed as raw HTML.
+        return buffer.write("</div>\n")
 
     def children(self, static_context, *, include_partials: bool = True):
         yield self.block

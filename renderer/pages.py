@@ -75,7 +75,7 @@ def path_from_relpath(relpath: str) -> str:
     return path[: -len("/index")] if path.endswith("/index") else path
 
 
-def parse_page(relpath: str, file: str, text: str, model: VersionModel) -> Page:
+def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenient: bool = False) -> Page:
     """Split and validate frontmatter; raises RenderError located in the file."""
     match = FRONTMATTER.match(text)
     if not match:
@@ -85,7 +85,7 @@ def parse_page(relpath: str, file: str, text: str, model: VersionModel) -> Page:
         raise RenderError(f"frontmatter larger than {MAX_FRONTMATTER_BYTES} bytes", file=file, line=1, column=1)
     data = _load_yaml(raw, file, text, offset=match.start(1))
     page = Page(relpath, file, text, data, text[match.end():], match.end())
-    _validate(page, model)
+    _validate(page, model, lenient)
     versions = data["versions"]
     page.versions = model.ids if versions == "*" else model.applicable(versions)
     return page
@@ -128,7 +128,7 @@ def _field_index(page: Page, key: str) -> int:
     return m.start() if m else 0
 
 
-def _validate(page: Page, model: VersionModel) -> None:
+def _validate(page: Page, model: VersionModel, lenient: bool = False) -> None:
     data = page.frontmatter
 
     def fail(key: str, message: str) -> None:
@@ -155,6 +155,6 @@ def _validate(page: Page, model: VersionModel) -> None:
         if plan not in model.plan_names:
             fail("versions", f"unknown plan `{plan}` in versions (known: {', '.join(sorted(model.plan_names))})")
         problem = validate_range(str(spec))
-        if problem:
+        if problem and not lenient:  # lenient: an invalid range matches nothing, as in 2020
             fail("versions", f"{problem} for plan `{plan}`")
 

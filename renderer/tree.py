@@ -63,7 +63,7 @@ class DocsTree:
                 self._pages[relpath] = None
             else:
                 text = file.read_text(encoding="utf-8")
-                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model)
+                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient)
         return self._pages[relpath]
 
     def page_relpaths(self) -> list[str]:
