@@ -108,11 +108,17 @@ def parse_condition(env: Environment, tokens: TokenStream, precedence: int = lg.
     return left
 
 
-def parse_boolean(env: Environment, tokens: TokenStream) -> BooleanExpression:
-    if tokens.current.kind == TOKEN_EOF:
-        raise LiquidSyntaxError("missing condition", token=tokens.current)
-    expr = parse_condition(env, tokens)
-    tokens.eat(TOKEN_EOF)
+def parse_boolean(env: Environment, tokens: TokenStream, where: Token) -> BooleanExpression:
+    """A whole condition; errors without a position point at the tag (`where`)."""
+    try:
+        if tokens.current.kind == TOKEN_EOF:
+            raise LiquidSyntaxError("missing condition", token=where)
+        expr = parse_condition(env, tokens)
+        tokens.eat(TOKEN_EOF)
+    except LiquidSyntaxError as err:
+        if err.token is None or err.token.start_index < 0:
+            err.token = where
+        raise
     return BooleanExpression(expr.token, expr)
 
 
@@ -133,13 +139,16 @@ class ConditionalTag(Tag):
 
     def parse(self, stream: TokenStream) -> Node:
         token = stream.eat(TOKEN_TAG)
-        condition = parse_boolean(self.env, condition_tokens(self.env, stream, token))
+        expression = stream.current if stream.current.kind == TOKEN_EXPRESSION else token
+        condition = parse_boolean(self.env, condition_tokens(self.env, stream, token), expression)
         parse_block = get_parser(self.env).parse_block
         enders = frozenset((self.end, "elsif", "else"))
         consequence = parse_block(stream, enders)
         alternatives: list[ConditionalBlockNode] = []
         while stream.current.is_tag("elsif"):
-            expr = parse_boolean(self.env, condition_tokens(self.env, stream, next(stream)))
+            elsif = next(stream)
+            where = stream.current if stream.current.kind == TOKEN_EXPRESSION else elsif
+            expr = parse_boolean(self.env, condition_tokens(self.env, stream, elsif), where)
             alt_token = stream.current
             alternatives.append(ConditionalBlockNode(alt_token, expression=expr, block=parse_block(stream, enders)))
         default: BlockNode | None = None

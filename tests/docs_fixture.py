@@ -1,0 +1,32 @@
+"""Build small docs trees on disk for tests."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from renderer.tree import DocsTree
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
+
+BASE_FILES = {
+    "data/variables/product.yml": (
+        "prodname_actions: GitHub Actions\n"
+        "product_name: '{% if currentVersion == \"free-pro-team@latest\" %}GitHub{% else %}GitHub Enterprise Server{% endif %}'\n"
+    ),
+    "content/index.md": "---\ntitle: Home\nversions: '*'\n---\n",
+}
+
+
+def page(title: str, body: str, versions: str = "{free-pro-team: '*', enterprise-server: '*'}", **fields: str) -> str:
+    extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
+    return f"---\ntitle: {title}\nversions: {versions}\n{extra}---\n{textwrap.dedent(body)}"
+
+
+def make_tree(root: Path, files: dict[str, str], *, lenient: bool = False) -> DocsTree:
+    for rel, text in {**BASE_FILES, **files}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return DocsTree(root, lenient=lenient)
