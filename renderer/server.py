@@ -1,0 +1,922 @@
+"""`render serve`: a live preview server for writers.
+
+Pages are rendered on request (no build first) with the same pipeline and layout as
+`render build`, cached per (page, version) together with the data files and pages they
+used, and re-rendered only when one of those changes. A watcher on content/, data/,
+reusables/, includes/ and site/ drops the affected cache entries and tells the browser
+tabs showing them to reload, over server-sent events (`/__reload`), through a small
+script injected into every served page.
+
+Safety: the server binds to loopback by default, answers GET and HEAD only, and reads
+files only through the docs tree (pages, data) or from site/static after resolving
+symlinks; anything else is the 404 page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import html
+import itertools
+import json
+import mimetypes
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import RenderError
+from .links import LEGACY_ENTERPRISE, localize_href
+from .pages import Page
+from .render import RenderedPage, render_page
+from .tree import DocsTree
+
+LANGUAGE = "en"
+RELOAD_PATH = "/__reload"
+STATIC_PREFIX = "/static/"  # site/static/<file> is served at /static/<file>, as the build writes it
+WATCHED_DIRS = ("content", "data", "reusables", "includes", "site")
+IGNORED_DIRS = {"_site", ".render-cache", ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".idea", ".vscode"}
+CACHE_SIZE = 2000  # rendered pages kept (their dependency sets are kept for all)
+SSE_PING_SECONDS = 15.0
+VOLATILE = "volatile"  # subscribers showing a 404 or an error that is not tied to one page
+
+# Added (1), modified (2), deleted (3): the values of watchfiles.Change.
+ADDED, MODIFIED, DELETED = 1, 2, 3
+
+RELOAD_SCRIPT = """<script data-render-serve>(function(){{if(!window.EventSource)return;\
+var es=new EventSource("{endpoint}?path="+encodeURIComponent(location.pathname)+"&gen={gen}");\
+es.addEventListener("reload",function(){{es.close();location.reload();}});}})();</script>"""
+
+
+# --- layout -------------------------------------------------------------------------
+
+
+def make_layout(tree: DocsTree, site_dir: Path):
+    """The site build's SiteLayout, or a minimal stand-in while renderer/layout.py is missing."""
+    try:
+        from .layout import SiteLayout
+    except ImportError as exc:
+        if getattr(exc, "name", None) not in ("renderer.layout", __package__ + ".layout"):
+            print(f"render serve: renderer/layout.py failed to import ({exc}); using the minimal layout", file=sys.stderr)
+        return FallbackLayout(tree, site_dir)
+    return SiteLayout(tree, site_dir=site_dir if site_dir.is_dir() else None)
+
+
+class FallbackLayout:
+    """A plain page shell with a version picker: used only when renderer.layout is absent."""
+
+    def __init__(self, tree: DocsTree, site_dir: Path | None = None):
+        self.tree = tree
+        self.site_dir = site_dir
+
+    def url_for(self, page: Page, version: str) -> str:
+        path = page.permalink_path
+        return f"/{LANGUAGE}/{version}/{path}/" if path else f"/{LANGUAGE}/{version}/"
+
+    def _shell(self, title: str, body: str) -> str:
+        return (
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(title)}</title>\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+            "pre{background:#f6f8fa;padding:1rem;overflow:auto}.error{color:#b31d28}</style>\n"
+            f"</head>\n<body>\n{body}\n</body>\n</html>\n"
+        )
+
+    def render_page(self, page: Page, version: str, rendered: RenderedPage) -> str:
+        options = []
+        for vid in page.versions:
+            title = self.tree.model.get(vid).title
+            selected = ' aria-current="page"' if vid == version else ""
+            options.append(f'<li><a href="{html.escape(self.url_for(page, vid))}"{selected}>{html.escape(title)}</a></li>')
+        picker = f'<nav class="version-picker" aria-label="Versions"><ul>{"".join(options)}</ul></nav>'
+        body = (
+            f"{picker}\n<main>\n<h1>{html.escape(rendered.title)}</h1>\n"
+            f'<div class="intro">{rendered.intro}</div>\n<article>{rendered.html}</article>\n</main>'
+        )
+        return self._shell(rendered.title, body)
+
+    def render_404(self, version: str | None = None) -> str:
+        home = f"/{LANGUAGE}/{version or self.tree.model.default}/"
+        return self._shell("Page not found", f'<h1>Page not found</h1>\n<p><a href="{home}">Home</a></p>')
+
+    def render_redirect(self, target_url: str) -> str:
+        target = html.escape(target_url)
+        return self._shell("Redirecting", f'<meta http-equiv="refresh" content="0; url={target}">\n<p><a href="{target}">{target}</a></p>')
+
+    def render_error_page(self, error: RenderError) -> str:
+        return self._shell("Render error", error_page_body(error))
+
+
+def error_page_body(error: RenderError) -> str:
+    rows = [("File", error.location), ("Version", error.version or "(all versions)")]
+    table = "".join(f"<tr><th>{k}</th><td><code>{html.escape(v)}</code></td></tr>" for k, v in rows)
+    return (
+        f'<h1 class="error">Render error</h1>\n<p class="error">{html.escape(error.message)}</p>\n'
+        f"<table>{table}</table>\n<pre>{html.escape(str(error))}</pre>"
+    )
+
+
+# --- request paths ------------------------------------------------------------------
+
+
+def request_segments(raw: str) -> list[str] | None:
+    """Decoded path segments of a request target, or None for anything suspicious.
+
+    Percent-decoding happens once; a '%' left after it (double encoding), '.'/'..'
+    segments, dot-files, backslashes, NUL and other control characters are refused.
+    """
+    if raw.startswith("/"):
+        path = raw.split("#", 1)[0].split("?", 1)[0]
+    else:  # absolute-form request target
+        path = urlsplit(raw).path
+    if not path.startswith("/"):
+        return None
+    try:
+        decoded = unquote(path, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if "%" in decoded or "\\" in decoded or any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        return None
+    parts = [p for p in decoded.split("/") if p]
+    if any(p.startswith(".") for p in parts):
+        return None
+    return parts
+
+
+@dataclass
+class Route:
+    kind: str  # "page" | "redirect" | "static" | "notfound"
+    relpath: str | None = None
+    version: str | None = None
+    location: str | None = None
+    status: int = 200
+    file: Path | None = None
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Entry:
+    """A rendered page (or its error page) as served."""
+
+    key: tuple[str, str]
+    status: int
+    body: bytes
+    gen: str
+    volatile: bool = False  # an error page: dropped on every change
+
+
+# --- subscribers --------------------------------------------------------------------
+
+
+class ReloadHub:
+    """Open browser tabs, keyed by what they show: (relpath, version) or VOLATILE."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[object, set[queue.Queue]] = {}
+        self.closed = False
+
+    def subscribe(self, key: object) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        with self._lock:
+            self._subscribers.setdefault(key, set()).add(q)
+        return q
+
+    def unsubscribe(self, key: object, q: queue.Queue) -> None:
+        with self._lock:
+            subs = self._subscribers.get(key)
+            if subs is not None:
+                subs.discard(q)
+                if not subs:
+                    del self._subscribers[key]
+
+    def notify(self, keys: set[object], message: dict) -> int:
+        count = 0
+        with self._lock:
+            for key in keys:
+                for q in self._subscribers.get(key, ()):
+                    q.put(message)
+                    count += 1
+        return count
+
+    def count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._subscribers.values())
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            for subs in self._subscribers.values():
+                for q in subs:
+                    q.put(None)
+
+
+# --- the application ----------------------------------------------------------------
+
+
+class PreviewApp:
+    """Routing, rendering with a dependency-tracked cache, and change handling."""
+
+    def __init__(self, root: Path | str, versions_file: Path | str | None = None, *, lenient: bool = False,
+                 log=None):
+        self.root = Path(root).resolve()
+        self.versions_file = Path(versions_file).resolve() if versions_file else None
+        self.lenient = lenient
+        self.log = log or (lambda message: None)
+        self.lock = threading.RLock()  # guards the tree, the layout and the cache
+        self.site_dir = self.root / "site"
+        self.static_dir = self.site_dir / "static"
+        self.hub = ReloadHub()
+        self.boot = uuid.uuid4().hex[:8]
+        self._counter = itertools.count(1)
+        self.change_count = 0
+        self.cache: OrderedDict[tuple[str, str], Entry] = OrderedDict()
+        self.deps: dict[tuple[str, str], frozenset[str]] = {}
+        self.link_warnings: set[tuple[str, str]] = set()  # renders with unresolved link targets
+        self.tree_error: RenderError | None = None
+        self.tree = DocsTree(self.root, self.versions_file, lenient=lenient)
+        self.layout = make_layout(self.tree, self.site_dir)
+
+    # --- routing ----------------------------------------------------------------------
+
+    def url_for(self, page: Page, version: str) -> str:
+        return self.layout.url_for(page, version)
+
+    def home_url(self, version: str | None = None) -> str:
+        version = version or self.tree.model.default
+        try:
+            home = self.tree.page("index.md")
+        except RenderError:
+            home = None
+        if home is not None and version in home.versions:
+            return self.url_for(home, version)
+        return f"/{LANGUAGE}/{version}/"
+
+    def _best_version(self, page: Page, wanted: str | None) -> str | None:
+        if wanted and wanted in page.versions:
+            return wanted
+        if self.tree.model.default in page.versions:
+            return self.tree.model.default
+        return page.versions[0] if page.versions else None
+
+    def route(self, raw_path: str) -> Route:
+        """What a request path shows. Raises RenderError when a page involved is broken."""
+        parts = request_segments(raw_path)
+        if parts is None:
+            return Route("notfound")
+        static_root = STATIC_PREFIX.strip("/")
+        if parts and parts[0] == static_root:
+            return self._static_route(parts[1:])
+        if self.tree_error is not None:
+            raise self.tree_error
+        if not parts or (parts == [LANGUAGE]):
+            return Route("redirect", location=self.home_url(), status=302)
+        has_language = parts[0] == LANGUAGE
+        rest = parts[1:] if has_language else parts
+        version = None
+        if rest and rest[0] in self.tree.model.by_id:
+            version, rest = rest[0], rest[1:]
+        url_path = "/".join(rest)
+        page = self.tree.find_page(url_path)
+        if page is not None:
+            if has_language and version is not None:
+                if version in page.versions:
+                    return Route("page", page.relpath, version)
+                return Route("notfound", version=version)
+            target = self._best_version(page, version)
+            if target is None:
+                return Route("notfound", version=version)
+            return Route("redirect", location=self.url_for(page, target), status=302)
+        old = self.tree.find_redirect(url_path) if url_path else None
+        if old is not None:
+            page = self.tree.page(old.relpath)  # the table may hold an older parse
+            target = self._best_version(page, version) if page is not None else None
+            if target is not None:
+                return Route("redirect", location=self.url_for(page, target), status=301)
+        legacy = LEGACY_ENTERPRISE.match("/" + url_path)
+        if legacy and version is None:
+            moved = localize_href("/" + url_path, self.tree.model.default)  # /en/<version>/rest
+            moved_parts = [p for p in moved.split("/") if p]
+            if len(moved_parts) >= 2 and moved_parts[1] in self.tree.model.by_id:
+                page = self.tree.find_page("/".join(moved_parts[2:]))
+                if page is not None and moved_parts[1] in page.versions:
+                    return Route("redirect", location=self.url_for(page, moved_parts[1]), status=301)
+        return Route("notfound", version=version)
+
+    def _static_route(self, parts: list[str]) -> Route:
+        if not parts:
+            return Route("notfound")
+        candidate = self.static_dir.joinpath(*parts)
+        real = os.path.realpath(candidate)
+        base = os.path.realpath(self.static_dir)
+        if not real.startswith(base + os.sep) or not os.path.isfile(real):
+            return Route("notfound")
+        return Route("static", file=Path(real))
+
+    # --- responses --------------------------------------------------------------------
+
+    def respond(self, raw_path: str) -> Response:
+        try:
+            with self.lock:
+                route = self.route(raw_path)
+        except RenderError as err:
+            return self._error_response(err, _requested_version(raw_path, self))
+        if route.kind == "static":
+            return self._static_response(route.file)
+        if route.kind == "redirect":
+            return self._redirect_response(route.location, route.status)
+        if route.kind == "page":
+            entry = self.page_entry(route.relpath, route.version)
+            return Response(entry.status, entry.body, headers={"Cache-Control": "no-store"})
+        return self._not_found(route.version)
+
+    def page_entry(self, relpath: str, version: str) -> Entry:
+        key = (relpath, version)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return entry
+        with self.lock:
+            entry = self.cache.get(key)
+            if entry is not None:
+                self.cache.move_to_end(key)
+                return entry
+            gen = f"{self.boot}-{next(self._counter)}"
+            try:
+                page = self.tree.page(relpath)
+                if page is None:
+                    raise RenderError("page disappeared", file=f"content/{relpath}", version=version)
+                rendered = render_page(self.tree, page, version)
+                body = self.layout.render_page(page, version, rendered)
+                deps = set(rendered.deps)
+                entry = Entry(key, 200, inject_reload(body, gen).encode("utf-8"), gen)
+                if any("is not a page" in w.message for w in rendered.warnings):
+                    self.link_warnings.add(key)
+                else:
+                    self.link_warnings.discard(key)
+            except RenderError as err:
+                err = _with_version(err, version)
+                self.log(f"error: {err}")
+                deps = set()
+                entry = Entry(key, 500, inject_reload(self._error_html(err), gen).encode("utf-8"), gen, volatile=True)
+            except Exception:  # a bug, not a writer's mistake: show it, keep serving
+                self.log(f"internal error rendering {relpath} [{version}]:\n{traceback.format_exc()}")
+                deps = set()
+                entry = Entry(key, 500, inject_reload(internal_error_html(traceback.format_exc()), gen).encode("utf-8"),
+                              gen, volatile=True)
+            self.cache[key] = entry
+            self.deps[key] = frozenset(deps)
+            while len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+            return entry
+
+    def _error_html(self, err: RenderError) -> str:
+        try:
+            return self.layout.render_error_page(err)
+        except Exception:
+            return FallbackLayout(self.tree).render_error_page(err)
+
+    def _error_response(self, err: RenderError, version: str | None) -> Response:
+        err = _with_version(err, version)
+        self.log(f"error: {err}")
+        body = inject_reload(self._error_html(err), self.volatile_token())
+        return Response(500, body.encode("utf-8"), headers={"Cache-Control": "no-store"})
+
+    def _not_found(self, version: str | None) -> Response:
+        if version is not None and version not in self.tree.model.by_id:
+            version = None
+        try:
+            with self.lock:
+                text = self.layout.render_404(version)
+        except Exception:
+            text = FallbackLayout(self.tree).render_404(version)
+        body = inject_reload(text, self.volatile_token())
+        return Response(404, body.encode("utf-8"), headers={"Cache-Control": "no-store"})
+
+    def _redirect_response(self, location: str, status: int) -> Response:
+        try:
+            with self.lock:
+                text = self.layout.render_redirect(location)
+        except Exception:
+            text = FallbackLayout(self.tree).render_redirect(location)
+        return Response(status, text.encode("utf-8"), headers={"Location": location, "Cache-Control": "no-store"})
+
+    def _static_response(self, file: Path) -> Response:
+        try:
+            data = file.read_bytes()
+        except OSError:
+            return self._not_found(None)
+        ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
+            ctype += "; charset=utf-8"
+        return Response(200, data, ctype, {"Cache-Control": "no-cache"})
+
+    # --- live reload ------------------------------------------------------------------
+
+    def volatile_token(self) -> str:
+        return f"{self.boot}-c{self.change_count}"
+
+    def subscription(self, raw_path: str) -> object:
+        """The hub key a tab showing `raw_path` listens on."""
+        try:
+            with self.lock:
+                route = self.route(raw_path)
+        except RenderError:
+            return VOLATILE
+        if route.kind == "page":
+            return (route.relpath, route.version)
+        return VOLATILE
+
+    def current_token(self, key: object) -> str | None:
+        """The token of what a fresh request for `key` would show, when known."""
+        if key == VOLATILE:
+            return self.volatile_token()
+        entry = self.cache.get(key)  # type: ignore[arg-type]
+        return entry.gen if entry is not None else None
+
+    def apply_changes(self, changes) -> int:
+        """Invalidate what `changes` ((change, path) pairs) affect; notify tabs. Returns tabs told."""
+        relevant = []
+        for change, path in changes:
+            rel = self._relative(path)
+            if rel is not None:
+                relevant.append((int(change), rel))
+        if not relevant:
+            return 0
+        with self.lock:
+            self.change_count += 1
+            dropped = self._invalidate(relevant)
+        names = sorted({"/".join(rel) for _, rel in relevant})
+        told = self.hub.notify(set(dropped) | {VOLATILE}, {"changed": names[:20]})
+        self.log(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}; "
+                 f"{len(dropped)} cached render(s) dropped, {told} tab(s) reloading")
+        return told
+
+    def _relative(self, path: str) -> tuple[str, ...] | None:
+        """Path parts relative to the docs root, or None for files the server ignores."""
+        if self.versions_file and Path(path) == self.versions_file:
+            return ("data", "versions.yml")
+        try:  # resolved: the watcher also reports files through symlinked folders
+            rel = Path(os.path.realpath(path)).relative_to(self.root)
+        except ValueError:
+            return None
+        parts = rel.parts
+        if not parts or parts[0] not in WATCHED_DIRS:
+            return None
+        if any(p in IGNORED_DIRS for p in parts) or is_temp_file(parts[-1]):
+            return None
+        return parts
+
+    def _invalidate(self, changes: list[tuple[int, tuple[str, ...]]]) -> set[tuple[str, str]]:
+        tree = self.tree
+        drop_all = False
+        rebuild_tree = False
+        pages: set[str] = set()  # content relpaths (files or folders) changed
+        index_dirs: set[str] = set()
+        structural = False
+        data_prefixes: set[str] = set()
+        includes: set[str] = set()
+        for change, parts in changes:
+            top = parts[0]
+            full = self.root.joinpath(*parts)
+            if self._is_versions_file(full):
+                rebuild_tree = True
+            elif top == "content":
+                relpath = "/".join(parts[1:])
+                if not relpath:
+                    drop_all = True
+                    continue
+                pages.add(relpath)
+                if relpath.endswith(".md"):
+                    old = tree._pages.pop(relpath, None)
+                    exists = full.is_file()
+                    if (old is None) == exists or change in (ADDED, DELETED):
+                        structural = True
+                    if self._redirects_changed(old, relpath, exists):
+                        tree._redirects = None
+                    if PurePosixPath(relpath).name == "index.md":
+                        index_dirs.add(str(PurePosixPath(relpath).parent))
+                else:  # a folder (or a non-page file): forget everything below it
+                    prefix = relpath + "/"
+                    for key in [k for k in tree._pages if k.startswith(prefix)]:
+                        del tree._pages[key]
+                    if change != MODIFIED or full.is_dir():
+                        structural = True
+                        tree._redirects = None
+            elif top in ("data", "reusables"):
+                prefix = self._data_prefix(parts)
+                if prefix is None:
+                    drop_all = True  # a data file the layout may read (products, UI strings)
+                else:
+                    data_prefixes.add(prefix)
+            elif top == "includes":
+                name = parts[-1]
+                includes.update({f"includes/{name}", f"includes/{name.removesuffix('.html')}"})
+            elif top == "site":
+                drop_all = True
+        if rebuild_tree:
+            self._rebuild_tree()
+            drop_all = True
+        elif data_prefixes or drop_all:
+            tree.data.invalidate()
+        if structural:
+            tree._pages = {k: v for k, v in tree._pages.items() if v is not None}  # forget cached misses
+        if drop_all and not rebuild_tree and any(c[1][0] == "site" for c in changes):
+            self._rebuild_layout()
+        keys = set(self.deps) | set(self.cache)
+        if drop_all:
+            dropped = keys
+        else:
+            dropped = {key for key in keys if self._affected(key, pages, index_dirs, data_prefixes, includes, structural)}
+        for key in dropped:
+            self.cache.pop(key, None)
+            self.deps.pop(key, None)
+            self.link_warnings.discard(key)
+        return dropped
+
+    def _affected(self, key, pages, index_dirs, data_prefixes, includes, structural) -> bool:
+        entry = self.cache.get(key)
+        if entry is not None and entry.volatile:
+            return True
+        relpath = key[0]
+        if relpath in pages or any(relpath.startswith(p + "/") for p in pages):
+            return True
+        if structural and key in self.link_warnings:
+            return True
+        if index_dirs and str(PurePosixPath(relpath).parent) in index_dirs:
+            return True  # a map topic lists what its category index links
+        deps = self.deps.get(key, frozenset())
+        for dep in deps:
+            if dep in pages or dep in includes:
+                return True
+            for prefix in data_prefixes:
+                if dep == prefix or dep.startswith(prefix + "."):
+                    return True
+        return False
+
+    def _redirects_changed(self, old: Page | None, relpath: str, exists: bool) -> bool:
+        if self.tree._redirects is None:
+            return False
+        if old is None or not exists:
+            return True
+        try:
+            new = self.tree.page(relpath)
+        except RenderError:
+            return True
+        return new is None or new.redirect_from != old.redirect_from
+
+    def _data_prefix(self, parts: tuple[str, ...]) -> str | None:
+        """Dotted data path of a changed file or folder: reusables/a/b.md -> 'reusables.a.b'."""
+        full = self.root.joinpath(*parts)
+        reusables = self.tree.data.reusables_dir
+        try:
+            rest = full.relative_to(reusables).parts
+            head = "reusables"
+        except ValueError:
+            if parts[0] != "data" or len(parts) < 2:
+                return None
+            rest = parts[1:]
+            head = ""
+            if rest[0] != "variables":
+                return None
+        names = [*rest[:-1], _strip_suffix(rest[-1])] if rest else []
+        return ".".join([head, *names] if head else names) or None
+
+    def _is_versions_file(self, full: Path) -> bool:
+        default = self.root / "data" / "versions.yml"
+        return full == default or (self.versions_file is not None and full == self.versions_file)
+
+    def _rebuild_tree(self) -> None:
+        try:
+            tree = DocsTree(self.root, self.versions_file, lenient=self.lenient)
+        except RenderError as err:
+            self.tree_error = err
+            return
+        self.tree_error = None
+        self.tree = tree
+        self._rebuild_layout()
+
+    def _rebuild_layout(self) -> None:
+        try:
+            self.layout = make_layout(self.tree, self.site_dir)
+        except Exception as exc:  # keep the old layout; say why
+            self.log(f"error: site layout failed to load: {exc}")
+
+
+def _strip_suffix(name: str) -> str:
+    for suffix in (".md", ".yml", ".yaml"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _with_version(err: RenderError, version: str | None) -> RenderError:
+    if err.version or not version:
+        return err
+    return dataclasses.replace(err, version=version)
+
+
+def _requested_version(raw_path: str, app: PreviewApp) -> str | None:
+    parts = request_segments(raw_path) or []
+    for part in parts[:2]:
+        if part in app.tree.model.by_id:
+            return part
+    return app.tree.model.default
+
+
+def is_temp_file(name: str) -> bool:
+    """Editor swap, backup and temporary files (vim, emacs, JetBrains, gedit, ...)."""
+    return (
+        name.startswith((".#", ".goutputstream", "~$"))
+        or (name.startswith("#") and name.endswith("#"))
+        or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".temp", ".bak", ".crdownload", "___jb_tmp___", "___jb_old___"))
+        or name in ("4913", ".DS_Store")
+        or (name.startswith(".") and not name.endswith((".md", ".yml", ".yaml")))
+    )
+
+
+def inject_reload(page_html: str, gen: str) -> str:
+    script = RELOAD_SCRIPT.format(endpoint=RELOAD_PATH, gen=gen)
+    index = page_html.lower().rfind("</body>")
+    if index < 0:
+        return page_html + script
+    return page_html[:index] + script + page_html[index:]
+
+
+def internal_error_html(trace: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Internal error</title></head><body>"
+        "<h1>Internal error in the renderer</h1><p>This is a bug in the docs engine, not in your file.</p>"
+        f"<pre>{html.escape(trace)}</pre></body></html>"
+    )
+
+
+# --- watching -----------------------------------------------------------------------
+
+
+class Watcher:
+    """A thread that feeds file changes under the docs root to `app.apply_changes`."""
+
+    def __init__(self, app: PreviewApp, *, step_ms: int = 30, debounce_ms: int = 200):
+        self.app = app
+        self.step_ms = step_ms
+        self.debounce_ms = debounce_ms
+        self.ready = threading.Event()
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="render-serve-watch", daemon=True)
+        self.error: BaseException | None = None
+
+    def paths(self) -> list[str]:
+        found = [str(self.app.root / name) for name in WATCHED_DIRS if (self.app.root / name).is_dir()]
+        versions = self.app.versions_file
+        if versions and versions.is_file() and not any(str(versions).startswith(p + os.sep) for p in found):
+            found.append(str(versions))
+        return found
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=2)
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # never take the server down with the watcher
+            self.error = exc
+            self.app.log(f"error: file watcher stopped: {exc}")
+        finally:
+            self.ready.set()
+
+    def _loop(self) -> None:
+        from watchfiles._rust_notify import RustNotify
+
+        notify = RustNotify(self.paths(), False, False, 300, True, True)
+        self.ready.set()
+        try:
+            while not self.stop_event.is_set():
+                raw = notify.watch(self.debounce_ms, self.step_ms, 1000, self.stop_event)
+                if raw == "stop":
+                    return
+                if isinstance(raw, str):  # timeout or signal
+                    continue
+                try:
+                    self.app.apply_changes(raw)
+                except Exception:
+                    self.app.log(f"error handling changes:\n{traceback.format_exc()}")
+        finally:
+            notify.close() if hasattr(notify, "close") else None
+
+
+# --- HTTP ---------------------------------------------------------------------------
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024  # many tabs and link checkers connect at once
+    block_on_close = False
+
+    def __init__(self, address, app: PreviewApp):
+        self.app = app
+        super().__init__(address, PreviewHandler)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "render-serve"
+    sys_version = ""
+    timeout = 60  # idle keep-alive connections are closed after this
+
+    server: PreviewHTTPServer
+
+    def do_GET(self) -> None:
+        self._handle(head=False)
+
+    def do_HEAD(self) -> None:
+        self._handle(head=True)
+
+    def _method_not_allowed(self) -> None:
+        body = b"Method not allowed: this preview server answers GET and HEAD only.\n"
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _method_not_allowed
+
+    def _handle(self, head: bool) -> None:
+        app = self.server.app
+        try:
+            if self.path.split("?", 1)[0] == RELOAD_PATH and not head:
+                self._events(app)
+                return
+            response = app.respond(self.path)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        except Exception:
+            app.log(f"internal error for {self.path!r}:\n{traceback.format_exc()}")
+            response = Response(500, internal_error_html(traceback.format_exc()).encode("utf-8"))
+        self._send(response, head)
+
+    def _send(self, response: Response, head: bool) -> None:
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if not head:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _events(self, app: PreviewApp) -> None:
+        """Server-sent events: `reload` when what this tab shows has changed."""
+        query = parse_qs(urlsplit(self.path).query)
+        path = query.get("path", ["/"])[0]
+        token = query.get("gen", [""])[0]
+        key = app.subscription(path)
+        q = app.hub.subscribe(key)
+        self.close_connection = True
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.send_header("X-Accel-Buffering", "no")
+            self.end_headers()
+            self.wfile.write(b"retry: 1000\n: subscribed\n\n")
+            if token and token != app.current_token(key):  # it changed before we subscribed
+                self.wfile.write(b'event: reload\ndata: {"changed": []}\n\n')
+                return
+            while not app.hub.closed:
+                try:
+                    message = q.get(timeout=SSE_PING_SECONDS)
+                except queue.Empty:
+                    self.wfile.write(b": ping\n\n")
+                    continue
+                if message is None:
+                    return
+                self.wfile.write(f"event: reload\ndata: {json.dumps(message)}\n\n".encode("utf-8"))
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
+        finally:
+            app.hub.unsubscribe(key, q)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def log_error(self, format: str, *args) -> None:  # noqa: A002
+        self.server.app.log("http: " + (format % args))
+
+
+class PreviewServer:
+    """The preview server: HTTP in a thread pool plus the file watcher. `start()`/`stop()`."""
+
+    def __init__(self, root: Path | str, versions_file: Path | str | None = None, *, host: str = "127.0.0.1",
+                 port: int = 4000, watch: bool = True, lenient: bool = False, log=None):
+        self.app = PreviewApp(root, versions_file, lenient=lenient, log=log)
+        self.httpd = PreviewHTTPServer((host, port), self.app)
+        self.watcher = Watcher(self.app) if watch else None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        host = self.httpd.server_address[0]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "PreviewServer":
+        """Serve in a background thread (for tests and embedding)."""
+        if self.watcher:
+            self.watcher.start()
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="render-serve-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def wait_watching(self, timeout: float = 5.0) -> bool:
+        return self.watcher.ready.wait(timeout) if self.watcher else False
+
+    def serve_forever(self) -> None:
+        if self.watcher:
+            self.watcher.start()
+        self.httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        self.app.hub.close()
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join(timeout=5)
+        self.httpd.server_close()
+        if self.watcher:
+            self.watcher.stop()
+
+    def __enter__(self) -> "PreviewServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="render serve",
+        description="Preview the docs: render pages on request, reload open tabs when sources change.",
+    )
+    parser.add_argument("--root", default=".", help="docs root holding content/, data/, reusables/ (default: .)")
+    parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml)")
+    parser.add_argument("--port", type=int, default=4000, help="port (default 4000; 0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--no-watch", action="store_true", help="do not watch files or live-reload")
+    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated")
+    args = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        server = PreviewServer(args.root, args.versions, host=args.host, port=args.port, watch=not args.no_watch,
+                               lenient=args.lenient, log=log)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    home = server.app.home_url()
+    print(f"Serving {server.app.root} at {server.url}{home}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.host}: other machines can read these docs", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.app.hub.close()
+        server.httpd.server_close()
+        if server.watcher:
+            server.watcher.stop_event.set()
+    return 0
