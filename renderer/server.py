@@ -22,6 +22,7 @@ import json
 import mimetypes
 import os
 import queue
+import socket
 import sys
 import threading
 import time
@@ -735,6 +736,8 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address, app: PreviewApp):
         self.app = app
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, PreviewHandler)
 
 
