@@ -598,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml, else the 2020 defaults)")
     parser.add_argument("--format", choices=("text", "github", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated (missing includes, `{% else if %}`, stray `%`): those are then not reported")
+    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated (missing includes, `{%% else if %%}`, stray `%%`): those are then not reported")
     parser.add_argument("--no-links", action="store_true", help="skip the link and anchor checks")
     args = parser.parse_args(argv)
 

@@ -102,13 +102,25 @@ class RenderState:
 
     # --- nested templates -------------------------------------------------------------
 
-    def render_nested(self, source: SourceFile, template_text: str, context: RenderContext, buffer: TextIO) -> None:
-        """Parse (cached) and render text from another file with the current context."""
+    def render_nested(self, source: SourceFile, template_text: str, context: RenderContext, buffer: TextIO,
+                      via: Token | None = None) -> None:
+        """Parse (cached) and render text from another file with the current context.
+
+        `via` is the tag that included the file: errors raised before any of the file's
+        own tags ran (the context depth limit) are located there.
+        """
         self.files.append(source)
         try:
             template = self.tree.parse_template(template_text)
             template.render_with_context(context, buffer, partial=True)
         except LiquidError as err:
+            if err.token is None and via is not None:
+                self.files.pop()
+                try:
+                    err.token = via
+                    raise self.error_for(err) from None
+                finally:
+                    self.files.append(source)
             raise self.error_for(err) from None
         finally:
             self.files.pop()
@@ -134,7 +146,7 @@ class RenderState:
         self.data_stack.append(item.path)
         self.chain.append(self.here(token))
         try:
-            self.render_nested(SourceFile(item.file, item.file_text, item.offset), item.text, context, buffer)
+            self.render_nested(SourceFile(item.file, item.file_text, item.offset), item.text, context, buffer, via=token)
         finally:
             self.chain.pop()
             self.data_stack.pop()
@@ -332,7 +344,7 @@ class IncludeNode(Node):
             raise DocsLiquidError(f"include {self.name!r} not found in includes/", token=self.token)
         file, text = found
         state.deps.add(f"includes/{self.name}")
-        state.render_nested(SourceFile(file, text, 0), text, context, buffer)
+        state.render_nested(SourceFile(file, text, 0), text, context, buffer, via=self.token)
         return 1
 
 
