@@ -10,16 +10,21 @@ from __future__ import annotations
 import re
 
 LOCAL_HREF = re.compile(r'(<a\s[^>]*?href=")(/[^"]*)(")')
+MULTIPLE_SLASHES = re.compile(r"/{2,}")
 LANGUAGE_PREFIX = re.compile(r"^/[a-z]{2}(?:/|$)")
 # Old-style enterprise links: /enterprise/<release or version id>/rest/of/path
 LEGACY_ENTERPRISE = re.compile(r"^/enterprise(?:/(\d+\.\d+|[a-z-]+@[\w.]+))?(?:/user)?(?=/|$)")
 
 
-def localize_href(href: str, version: str) -> str:
+LEGACY_PLAN = "enterprise-server"  # what old `/enterprise/...` URLs always meant
+
+
+def localize_href(href: str, version: str, enterprise_default: str | None = None) -> str:
     """'/actions/x#y' -> '/en/<version>/actions/x#y'; other hrefs unchanged.
 
     Legacy '/enterprise/2.20/admin/x' and '/enterprise/admin/x' links keep working:
-    the explicit release wins, otherwise the version being rendered.
+    the explicit release wins, otherwise the version being rendered when it is an
+    enterprise release, else `enterprise_default` (the newest one).
     """
     if href.startswith("//"):
         host = href[2:].split("/", 1)[0]
@@ -33,10 +38,13 @@ def localize_href(href: str, version: str) -> str:
     if legacy:
         named = legacy.group(1)
         if named:
-            version = named if "@" in named else f"enterprise-server@{named}"
+            version = named if "@" in named else f"{LEGACY_PLAN}@{named}"
+        elif not version.startswith(f"{LEGACY_PLAN}@") and enterprise_default:
+            version = enterprise_default
         path = path[legacy.end():]
+    path = MULTIPLE_SLASHES.sub("/", path)
     return f"/en/{version}{path}{sep}{anchor}".rstrip("/")
 
 
-def rewrite_links(html: str, version: str) -> str:
-    return LOCAL_HREF.sub(lambda m: m.group(1) + localize_href(m.group(2), version) + m.group(3), html)
+def rewrite_links(html: str, version: str, enterprise_default: str | None = None) -> str:
+    return LOCAL_HREF.sub(lambda m: m.group(1) + localize_href(m.group(2), version, enterprise_default) + m.group(3), html)

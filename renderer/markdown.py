@@ -104,6 +104,27 @@ def tighten_tables(body: str) -> str:
     return _TABLE_GAP.sub(">", body) if "<table" in body else body
 
 
+_COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
+
+
+def align_comment_lines(text: str) -> str:
+    """Indent a line holding only an HTML comment like the line after it.
+
+    Writers put `<!-- if ... -->` markers between list items; GitHub's 2020 engine kept
+    the list going, while CommonMark would end the list at an unindented comment.
+    """
+    if "<!--" not in text:
+        return text
+    lines = text.split("\n")
+    for i in range(len(lines) - 2, -1, -1):
+        if _COMMENT_LINE.match(lines[i]):
+            following = lines[i + 1]
+            if following.strip():
+                indent = following[: len(following) - len(following.lstrip())]
+                lines[i] = indent + lines[i].strip()
+    return "\n".join(lines)
+
+
 def _pyrs_backend():
     from markdown_it_pyrs import MarkdownIt
 
@@ -144,7 +165,7 @@ class MarkdownRenderer:
     def render(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(text))))
+            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(align_comment_lines(text)))))
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
             self._cache[text] = cached

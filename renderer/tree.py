@@ -41,6 +41,7 @@ class DocsTree:
         self._pages: dict[str, Page | None] = {}
         self._templates: dict[str, BoundTemplate] = {}
         self._redirects: dict[str, Page] | None = None
+        self._globals: dict[str, object] | None = None
 
     def _default_versions_file(self) -> Path | None:
         candidate = self.root / "data" / "versions.yml"
@@ -168,7 +169,11 @@ class DocsTree:
         return None
 
     def liquid_globals(self) -> dict[str, object]:
-        return {"currentLanguage": "en", "site": {"data": DataNamespace(self.data, "")}, **self.model.liquid_globals()}
+        """Template names shared by every render (computed once per tree)."""
+        if self._globals is None:
+            self._globals = {"currentLanguage": "en", "site": {"data": DataNamespace(self.data, "")},
+                             **self.model.liquid_globals()}
+        return self._globals
 
 
 def normalize_url_path(url_path: str) -> str | None:

@@ -276,11 +276,17 @@ def test_markdown(text, expected, backend):
 @pytest.mark.parametrize("href, expected", [
     ("/actions/x", "/en/free-pro-team@latest/actions/x"), ("/actions/x/", "/en/free-pro-team@latest/actions/x"),
     ("/actions/x#y", "/en/free-pro-team@latest/actions/x#y"), ("/en/enterprise-server@2.22/x", "/en/enterprise-server@2.22/x"),
-    ("/enterprise/admin/x", "/en/free-pro-team@latest/admin/x"), ("/enterprise/2.20/user/articles/x", "/en/enterprise-server@2.20/articles/x"),
+    ("/enterprise/admin/x", "/en/enterprise-server@2.22/admin/x"), ("/enterprise/2.20/user/articles/x", "/en/enterprise-server@2.20/articles/x"),
+    ("/apps//marketplace/x", "/en/free-pro-team@latest/apps/marketplace/x"),
     ("//cdn.example.com/x", "//cdn.example.com/x"), ("//apps/x", "/en/free-pro-team@latest/apps/x"),
 ])
 def test_localize_href(href, expected):
-    assert localize_href(href, FPT) == expected
+    assert localize_href(href, FPT, GHES22) == expected
+
+
+def test_comment_markers_do_not_end_a_list():
+    html = MarkdownRenderer().render("- a\n    - b\n<!-- if x -->\n    - c\n<!-- endif -->\n")
+    assert "<code>" not in html and "<li>c</li>" in html
 
 
 # --- the project's own docs and the CLI -----------------------------------------------
