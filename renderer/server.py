@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import html
-import itertools
 import json
 import mimetypes
 import os
@@ -27,7 +27,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,7 +46,6 @@ WATCHED_DIRS = ("content", "data", "reusables", "includes", "site")
 IGNORED_DIRS = {"_site", ".render-cache", ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".idea", ".vscode"}
 CACHE_SIZE = 2000  # rendered pages kept (their dependency sets are kept for all)
 SSE_PING_SECONDS = 15.0
-VOLATILE = "volatile"  # subscribers showing a 404 or an error that is not tied to one page
 
 # Added (1), modified (2), deleted (3): the values of watchfiles.Change.
 ADDED, MODIFIED, DELETED = 1, 2, 3
@@ -68,7 +66,7 @@ def make_layout(tree: DocsTree, site_dir: Path):
         if getattr(exc, "name", None) not in ("renderer.layout", __package__ + ".layout"):
             print(f"render serve: renderer/layout.py failed to import ({exc}); using the minimal layout", file=sys.stderr)
         return FallbackLayout(tree, site_dir)
-    return SiteLayout(tree, site_dir=site_dir if site_dir.is_dir() else None)
+    return SiteLayout(tree, site_dir=site_dir if (site_dir / "templates").is_dir() else None)
 
 
 class FallbackLayout:
@@ -169,63 +167,65 @@ class Response:
     body: bytes
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    digest: str | None = None  # of the HTML page, before the reload script
 
 
 @dataclass
 class Entry:
-    """A rendered page (or its error page) as served."""
+    """A rendered page (or its error page) as served, with the digest of its HTML."""
 
     key: tuple[str, str]
     status: int
-    body: bytes
-    gen: str
+    body: bytes  # with the reload script
+    digest: str  # of the HTML before the script: the tab's token for "what I show"
     volatile: bool = False  # an error page: dropped on every change
+
+
+def digest_of(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 # --- subscribers --------------------------------------------------------------------
 
 
+@dataclass(eq=False)
+class Subscriber:
+    """One open tab: the URL path it shows and the digest of what it shows."""
+
+    path: str
+    token: str
+    queue: queue.Queue = field(default_factory=queue.Queue)
+
+
 class ReloadHub:
-    """Open browser tabs, keyed by what they show: (relpath, version) or VOLATILE."""
+    """The open tabs listening for reloads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: dict[object, set[queue.Queue]] = {}
+        self._subscribers: set[Subscriber] = set()
         self.closed = False
 
-    def subscribe(self, key: object) -> queue.Queue:
-        q: queue.Queue = queue.Queue()
+    def add(self, sub: Subscriber) -> None:
         with self._lock:
-            self._subscribers.setdefault(key, set()).add(q)
-        return q
+            self._subscribers.add(sub)
 
-    def unsubscribe(self, key: object, q: queue.Queue) -> None:
+    def remove(self, sub: Subscriber) -> None:
         with self._lock:
-            subs = self._subscribers.get(key)
-            if subs is not None:
-                subs.discard(q)
-                if not subs:
-                    del self._subscribers[key]
+            self._subscribers.discard(sub)
 
-    def notify(self, keys: set[object], message: dict) -> int:
-        count = 0
+    def snapshot(self) -> list[Subscriber]:
         with self._lock:
-            for key in keys:
-                for q in self._subscribers.get(key, ()):
-                    q.put(message)
-                    count += 1
-        return count
+            return list(self._subscribers)
 
     def count(self) -> int:
         with self._lock:
-            return sum(len(s) for s in self._subscribers.values())
+            return len(self._subscribers)
 
     def close(self) -> None:
         with self._lock:
             self.closed = True
-            for subs in self._subscribers.values():
-                for q in subs:
-                    q.put(None)
+            for sub in self._subscribers:
+                sub.queue.put(None)
 
 
 # --- the application ----------------------------------------------------------------
@@ -241,18 +241,19 @@ class PreviewApp:
         self.lenient = lenient
         self.log = log or (lambda message: None)
         self.lock = threading.RLock()  # guards the tree, the layout and the cache
-        self.site_dir = self.root / "site"
-        self.static_dir = self.site_dir / "static"
         self.hub = ReloadHub()
-        self.boot = uuid.uuid4().hex[:8]
-        self._counter = itertools.count(1)
-        self.change_count = 0
         self.cache: OrderedDict[tuple[str, str], Entry] = OrderedDict()
-        self.deps: dict[tuple[str, str], frozenset[str]] = {}
+        self.deps: dict[tuple[str, str], frozenset[str]] = {}  # kept for evicted entries too
         self.link_warnings: set[tuple[str, str]] = set()  # renders with unresolved link targets
         self.tree_error: RenderError | None = None
         self.tree = DocsTree(self.root, self.versions_file, lenient=lenient)
-        self.layout = make_layout(self.tree, self.site_dir)
+        self._set_layout(make_layout(self.tree, self.root / "site"))
+
+    def _set_layout(self, layout) -> None:
+        self.layout = layout
+        site = Path(getattr(layout, "site_dir", None) or self.root / "site")
+        self.site_dir = Path(os.path.realpath(site))
+        self.static_dir = self.site_dir / "static"
 
     # --- routing ----------------------------------------------------------------------
 
@@ -281,12 +282,11 @@ class PreviewApp:
         parts = request_segments(raw_path)
         if parts is None:
             return Route("notfound")
-        static_root = STATIC_PREFIX.strip("/")
-        if parts and parts[0] == static_root:
+        if parts and parts[0] == STATIC_PREFIX.strip("/"):
             return self._static_route(parts[1:])
         if self.tree_error is not None:
             raise self.tree_error
-        if not parts or (parts == [LANGUAGE]):
+        if not parts or parts == [LANGUAGE]:
             return Route("redirect", location=self.home_url(), status=302)
         has_language = parts[0] == LANGUAGE
         rest = parts[1:] if has_language else parts
@@ -310,62 +310,63 @@ class PreviewApp:
             target = self._best_version(page, version) if page is not None else None
             if target is not None:
                 return Route("redirect", location=self.url_for(page, target), status=301)
-        legacy = LEGACY_ENTERPRISE.match("/" + url_path)
-        if legacy and version is None:
-            moved = localize_href("/" + url_path, self.tree.model.default)  # /en/<version>/rest
-            moved_parts = [p for p in moved.split("/") if p]
-            if len(moved_parts) >= 2 and moved_parts[1] in self.tree.model.by_id:
-                page = self.tree.find_page("/".join(moved_parts[2:]))
-                if page is not None and moved_parts[1] in page.versions:
-                    return Route("redirect", location=self.url_for(page, moved_parts[1]), status=301)
+        if version is None and LEGACY_ENTERPRISE.match("/" + url_path):
+            return self._legacy_route(url_path)
         return Route("notfound", version=version)
+
+    def _legacy_route(self, url_path: str) -> Route:
+        """/enterprise/2.22/admin/x and /enterprise/admin/x, as the 2020 site redirected them."""
+        enterprise = self.tree.liquid_globals().get("enterpriseServerVersions") or [None]
+        moved = localize_href("/" + url_path, self.tree.model.default, enterprise[0])
+        parts = [p for p in moved.split("/") if p]
+        if len(parts) >= 2 and parts[1] in self.tree.model.by_id:
+            page = self.tree.find_page("/".join(parts[2:]))
+            if page is not None and parts[1] in page.versions:
+                return Route("redirect", location=self.url_for(page, parts[1]), status=301)
+        return Route("notfound")
 
     def _static_route(self, parts: list[str]) -> Route:
         if not parts:
             return Route("notfound")
         candidate = self.static_dir.joinpath(*parts)
         real = os.path.realpath(candidate)
-        base = os.path.realpath(self.static_dir)
-        if not real.startswith(base + os.sep) or not os.path.isfile(real):
+        if not real.startswith(str(self.static_dir) + os.sep) or not os.path.isfile(real):
             return Route("notfound")
         return Route("static", file=Path(real))
 
     # --- responses --------------------------------------------------------------------
 
     def respond(self, raw_path: str) -> Response:
-        try:
-            with self.lock:
+        with self.lock:
+            try:
                 route = self.route(raw_path)
-        except RenderError as err:
-            return self._error_response(err, _requested_version(raw_path, self))
-        if route.kind == "static":
-            return self._static_response(route.file)
-        if route.kind == "redirect":
-            return self._redirect_response(route.location, route.status)
-        if route.kind == "page":
-            entry = self.page_entry(route.relpath, route.version)
-            return Response(entry.status, entry.body, headers={"Cache-Control": "no-store"})
-        return self._not_found(route.version)
+            except RenderError as err:
+                return self._error_response(err, _requested_version(raw_path, self))
+            if route.kind == "page":
+                entry = self.page_entry(route.relpath, route.version)
+                return Response(entry.status, entry.body, headers={"Cache-Control": "no-store"}, digest=entry.digest)
+            if route.kind == "redirect":
+                return self._redirect_response(route.location, route.status)
+            if route.kind != "static":
+                return self._not_found(route.version)
+        return self._static_response(route.file)
 
     def page_entry(self, relpath: str, version: str) -> Entry:
         key = (relpath, version)
-        entry = self.cache.get(key)
-        if entry is not None:
-            return entry
         with self.lock:
             entry = self.cache.get(key)
             if entry is not None:
                 self.cache.move_to_end(key)
                 return entry
-            gen = f"{self.boot}-{next(self._counter)}"
+            deps: set[str] = set()
+            volatile = True
             try:
                 page = self.tree.page(relpath)
                 if page is None:
-                    raise RenderError("page disappeared", file=f"content/{relpath}", version=version)
+                    raise RenderError("the page file is gone", file=f"content/{relpath}", version=version)
                 rendered = render_page(self.tree, page, version)
-                body = self.layout.render_page(page, version, rendered)
-                deps = set(rendered.deps)
-                entry = Entry(key, 200, inject_reload(body, gen).encode("utf-8"), gen)
+                text = self.layout.render_page(page, version, rendered)
+                status, deps, volatile = 200, set(rendered.deps), False
                 if any("is not a page" in w.message for w in rendered.warnings):
                     self.link_warnings.add(key)
                 else:
@@ -373,18 +374,23 @@ class PreviewApp:
             except RenderError as err:
                 err = _with_version(err, version)
                 self.log(f"error: {err}")
-                deps = set()
-                entry = Entry(key, 500, inject_reload(self._error_html(err), gen).encode("utf-8"), gen, volatile=True)
+                status, text = 500, self._error_html(err)
             except Exception:  # a bug, not a writer's mistake: show it, keep serving
-                self.log(f"internal error rendering {relpath} [{version}]:\n{traceback.format_exc()}")
-                deps = set()
-                entry = Entry(key, 500, inject_reload(internal_error_html(traceback.format_exc()), gen).encode("utf-8"),
-                              gen, volatile=True)
+                trace = traceback.format_exc()
+                self.log(f"internal error rendering {relpath} [{version}]:\n{trace}")
+                status, text = 500, internal_error_html(trace)
+            digest = digest_of(text)
+            entry = Entry(key, status, inject_reload(text, digest).encode("utf-8"), digest, volatile)
             self.cache[key] = entry
             self.deps[key] = frozenset(deps)
             while len(self.cache) > CACHE_SIZE:
                 self.cache.popitem(last=False)
             return entry
+
+    def _html_response(self, status: int, text: str, headers: dict[str, str] | None = None) -> Response:
+        digest = digest_of(text)
+        return Response(status, inject_reload(text, digest).encode("utf-8"),
+                        headers={"Cache-Control": "no-store", **(headers or {})}, digest=digest)
 
     def _error_html(self, err: RenderError) -> str:
         try:
@@ -395,33 +401,32 @@ class PreviewApp:
     def _error_response(self, err: RenderError, version: str | None) -> Response:
         err = _with_version(err, version)
         self.log(f"error: {err}")
-        body = inject_reload(self._error_html(err), self.volatile_token())
-        return Response(500, body.encode("utf-8"), headers={"Cache-Control": "no-store"})
+        return self._html_response(500, self._error_html(err))
 
     def _not_found(self, version: str | None) -> Response:
         if version is not None and version not in self.tree.model.by_id:
             version = None
         try:
-            with self.lock:
-                text = self.layout.render_404(version)
+            text = self.layout.render_404(version)
         except Exception:
             text = FallbackLayout(self.tree).render_404(version)
-        body = inject_reload(text, self.volatile_token())
-        return Response(404, body.encode("utf-8"), headers={"Cache-Control": "no-store"})
+        return self._html_response(404, text)
 
     def _redirect_response(self, location: str, status: int) -> Response:
         try:
-            with self.lock:
-                text = self.layout.render_redirect(location)
+            text = self.layout.render_redirect(location)
         except Exception:
             text = FallbackLayout(self.tree).render_redirect(location)
-        return Response(status, text.encode("utf-8"), headers={"Location": location, "Cache-Control": "no-store"})
+        response = self._html_response(status, text, {"Location": location})
+        response.body = text.encode("utf-8")  # a redirect stub needs no reload script
+        return response
 
     def _static_response(self, file: Path) -> Response:
         try:
             data = file.read_bytes()
         except OSError:
-            return self._not_found(None)
+            with self.lock:
+                return self._not_found(None)
         ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
             ctype += "; charset=utf-8"
@@ -429,29 +434,20 @@ class PreviewApp:
 
     # --- live reload ------------------------------------------------------------------
 
-    def volatile_token(self) -> str:
-        return f"{self.boot}-c{self.change_count}"
-
-    def subscription(self, raw_path: str) -> object:
-        """The hub key a tab showing `raw_path` listens on."""
-        try:
-            with self.lock:
-                route = self.route(raw_path)
-        except RenderError:
-            return VOLATILE
-        if route.kind == "page":
-            return (route.relpath, route.version)
-        return VOLATILE
-
-    def current_token(self, key: object) -> str | None:
-        """The token of what a fresh request for `key` would show, when known."""
-        if key == VOLATILE:
-            return self.volatile_token()
-        entry = self.cache.get(key)  # type: ignore[arg-type]
-        return entry.gen if entry is not None else None
+    def subscribe(self, raw_path: str, token: str) -> tuple[Subscriber, bool]:
+        """Register a tab; True when what it shows is already out of date."""
+        sub = Subscriber(raw_path, token)
+        self.hub.add(sub)  # before looking: a change from now on reaches the queue
+        stale = bool(token) and self.respond(raw_path).digest != token
+        return sub, stale
 
     def apply_changes(self, changes) -> int:
-        """Invalidate what `changes` ((change, path) pairs) affect; notify tabs. Returns tabs told."""
+        """Invalidate what `changes` ((change, path) pairs) affect; reload the tabs whose page changed.
+
+        Dropped renders of pages that open tabs show are rendered again at once and
+        compared with what each tab shows, so only tabs whose page really changed
+        reload (and find their page ready).
+        """
         relevant = []
         for change, path in changes:
             rel = self._relative(path)
@@ -459,24 +455,41 @@ class PreviewApp:
                 relevant.append((int(change), rel))
         if not relevant:
             return 0
+        started = time.perf_counter()
         with self.lock:
-            self.change_count += 1
             dropped = self._invalidate(relevant)
         names = sorted({"/".join(rel) for _, rel in relevant})
-        told = self.hub.notify(set(dropped) | {VOLATILE}, {"changed": names[:20]})
-        self.log(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}; "
-                 f"{len(dropped)} cached render(s) dropped, {told} tab(s) reloading")
+        message = {"changed": names[:20]}
+        told = 0
+        by_path: dict[str, list[Subscriber]] = {}
+        for sub in self.hub.snapshot():
+            by_path.setdefault(sub.path, []).append(sub)
+        for path, subs in by_path.items():
+            digest = self.respond(path).digest
+            for sub in subs:
+                if sub.token != digest:
+                    sub.token = digest or ""
+                    sub.queue.put(message)
+                    told += 1
+        self.log(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}; {len(dropped)} cached "
+                 f"render(s) dropped, {told} tab(s) reloading ({(time.perf_counter() - started) * 1000:.0f} ms)")
         return told
 
     def _relative(self, path: str) -> tuple[str, ...] | None:
-        """Path parts relative to the docs root, or None for files the server ignores."""
+        """Path parts relative to the docs root, or None for files the server ignores.
+
+        Files of the layout's site folder count as site/ even when it lies outside the root.
+        """
         if self.versions_file and Path(path) == self.versions_file:
             return ("data", "versions.yml")
-        try:  # resolved: the watcher also reports files through symlinked folders
-            rel = Path(os.path.realpath(path)).relative_to(self.root)
+        real = Path(os.path.realpath(path))  # the watcher also reports files through symlinked folders
+        try:
+            parts = real.relative_to(self.root).parts
         except ValueError:
-            return None
-        parts = rel.parts
+            try:
+                parts = ("site", *real.relative_to(self.site_dir).parts)
+            except ValueError:
+                return None
         if not parts or parts[0] not in WATCHED_DIRS:
             return None
         if any(p in IGNORED_DIRS for p in parts) or is_temp_file(parts[-1]):
@@ -484,9 +497,11 @@ class PreviewApp:
         return parts
 
     def _invalidate(self, changes: list[tuple[int, tuple[str, ...]]]) -> set[tuple[str, str]]:
+        """Forget what the changed files affect; return the dropped render keys."""
         tree = self.tree
-        drop_all = False
+        drop_all = False  # the layout (navigation, titles, templates) may have changed
         rebuild_tree = False
+        new_layout = False
         pages: set[str] = set()  # content relpaths (files or folders) changed
         index_dirs: set[str] = set()
         structural = False
@@ -500,7 +515,7 @@ class PreviewApp:
             elif top == "content":
                 relpath = "/".join(parts[1:])
                 if not relpath:
-                    drop_all = True
+                    drop_all = structural = True
                     continue
                 pages.add(relpath)
                 if relpath.endswith(".md"):
@@ -508,28 +523,35 @@ class PreviewApp:
                     exists = full.is_file()
                     if (old is None) == exists or change in (ADDED, DELETED):
                         structural = True
-                    if self._redirects_changed(old, relpath, exists):
-                        tree._redirects = None
+                    try:
+                        new = tree.page(relpath)
+                    except RenderError:
+                        new = None
+                    if old is None or new is None or old.frontmatter != new.frontmatter:
+                        drop_all = True  # titles, versions, hidden...: the navigation shows them
+                        if tree._redirects is not None and (old is None or new is None or old.redirect_from != new.redirect_from):
+                            tree._redirects = None
                     if PurePosixPath(relpath).name == "index.md":
                         index_dirs.add(str(PurePosixPath(relpath).parent))
+                        drop_all = True  # an index lists its children: the navigation follows it
                 else:  # a folder (or a non-page file): forget everything below it
                     prefix = relpath + "/"
                     for key in [k for k in tree._pages if k.startswith(prefix)]:
                         del tree._pages[key]
                     if change != MODIFIED or full.is_dir():
-                        structural = True
+                        structural = drop_all = True
                         tree._redirects = None
             elif top in ("data", "reusables"):
                 prefix = self._data_prefix(parts)
                 if prefix is None:
-                    drop_all = True  # a data file the layout may read (products, UI strings)
+                    drop_all = True  # a data file the layout or `site.data` may read
                 else:
                     data_prefixes.add(prefix)
             elif top == "includes":
                 name = parts[-1]
                 includes.update({f"includes/{name}", f"includes/{name.removesuffix('.html')}"})
             elif top == "site":
-                drop_all = True
+                new_layout = drop_all = True
         if rebuild_tree:
             self._rebuild_tree()
             drop_all = True
@@ -537,8 +559,12 @@ class PreviewApp:
             tree.data.invalidate()
         if structural:
             tree._pages = {k: v for k, v in tree._pages.items() if v is not None}  # forget cached misses
-        if drop_all and not rebuild_tree and any(c[1][0] == "site" for c in changes):
+        if data_prefixes and not drop_all and self._titles_use(data_prefixes):
+            drop_all = True
+        if new_layout and not rebuild_tree:
             self._rebuild_layout()
+        elif drop_all and hasattr(self.layout, "invalidate"):
+            self.layout.invalidate()
         keys = set(self.deps) | set(self.cache)
         if drop_all:
             dropped = keys
@@ -549,6 +575,17 @@ class PreviewApp:
             self.deps.pop(key, None)
             self.link_warnings.discard(key)
         return dropped
+
+    def _titles_use(self, prefixes: set[str]) -> bool:
+        """Does any page title (shown in the navigation) use one of these data paths?"""
+        for page in list(self.tree._pages.values()):
+            if page is None:
+                continue
+            for name in ("title", "shortTitle"):
+                value = page.frontmatter.get(name)
+                if isinstance(value, str) and "{" in value and any(p in value for p in prefixes):
+                    return True
+        return False
 
     def _affected(self, key, pages, index_dirs, data_prefixes, includes, structural) -> bool:
         entry = self.cache.get(key)
@@ -568,35 +605,27 @@ class PreviewApp:
             for prefix in data_prefixes:
                 if dep == prefix or dep.startswith(prefix + "."):
                     return True
+        if data_prefixes:  # `site.data.x` lookups are not recorded as dependencies
+            page = self.tree._pages.get(relpath)
+            if page is None or "site.data" in page.text:
+                return True
         return False
 
-    def _redirects_changed(self, old: Page | None, relpath: str, exists: bool) -> bool:
-        if self.tree._redirects is None:
-            return False
-        if old is None or not exists:
-            return True
-        try:
-            new = self.tree.page(relpath)
-        except RenderError:
-            return True
-        return new is None or new.redirect_from != old.redirect_from
-
     def _data_prefix(self, parts: tuple[str, ...]) -> str | None:
-        """Dotted data path of a changed file or folder: reusables/a/b.md -> 'reusables.a.b'."""
+        """Dotted data path of a changed file or folder: reusables/a/b.md -> 'reusables.a.b'.
+
+        None for data files outside variables/ and reusables/ (products, glossaries...).
+        """
         full = self.root.joinpath(*parts)
-        reusables = self.tree.data.reusables_dir
         try:
-            rest = full.relative_to(reusables).parts
-            head = "reusables"
+            rest = full.relative_to(self.tree.data.reusables_dir).parts
+            head = ["reusables"]
         except ValueError:
-            if parts[0] != "data" or len(parts) < 2:
+            if parts[0] != "data" or len(parts) < 2 or parts[1] != "variables":
                 return None
-            rest = parts[1:]
-            head = ""
-            if rest[0] != "variables":
-                return None
-        names = [*rest[:-1], _strip_suffix(rest[-1])] if rest else []
-        return ".".join([head, *names] if head else names) or None
+            rest, head = parts[1:], []
+        names = [*head, *rest[:-1], _strip_suffix(rest[-1])] if rest else head
+        return ".".join(names) or None
 
     def _is_versions_file(self, full: Path) -> bool:
         default = self.root / "data" / "versions.yml"
@@ -614,9 +643,9 @@ class PreviewApp:
 
     def _rebuild_layout(self) -> None:
         try:
-            self.layout = make_layout(self.tree, self.site_dir)
+            self._set_layout(make_layout(self.tree, self.root / "site"))
         except Exception as exc:  # keep the old layout; say why
-            self.log(f"error: site layout failed to load: {exc}")
+            self.log(f"error: the site layout failed to load: {exc}")
 
 
 def _strip_suffix(name: str) -> str:
@@ -684,6 +713,9 @@ class Watcher:
 
     def paths(self) -> list[str]:
         found = [str(self.app.root / name) for name in WATCHED_DIRS if (self.app.root / name).is_dir()]
+        site = self.app.site_dir  # the layout's templates and assets, wherever they live
+        if site.is_dir() and not any(str(site) == p or str(site).startswith(p + os.sep) for p in found):
+            found.append(str(site))
         versions = self.app.versions_file
         if versions and versions.is_file() and not any(str(versions).startswith(p + os.sep) for p in found):
             found.append(str(versions))
@@ -799,9 +831,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         query = parse_qs(urlsplit(self.path).query)
         path = query.get("path", ["/"])[0]
         token = query.get("gen", [""])[0]
-        key = app.subscription(path)
-        q = app.hub.subscribe(key)
         self.close_connection = True
+        sub = None
         try:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -809,13 +840,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.send_header("X-Accel-Buffering", "no")
             self.end_headers()
+            sub, stale = app.subscribe(path, token)
             self.wfile.write(b"retry: 1000\n: subscribed\n\n")
-            if token and token != app.current_token(key):  # it changed before we subscribed
+            if stale:  # it changed between the page load and this subscription
                 self.wfile.write(b'event: reload\ndata: {"changed": []}\n\n')
                 return
             while not app.hub.closed:
                 try:
-                    message = q.get(timeout=SSE_PING_SECONDS)
+                    message = sub.queue.get(timeout=SSE_PING_SECONDS)
                 except queue.Empty:
                     self.wfile.write(b": ping\n\n")
                     continue
@@ -825,7 +857,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
         finally:
-            app.hub.unsubscribe(key, q)
+            if sub is not None:
+                app.hub.remove(sub)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass

@@ -6,6 +6,7 @@ import http.client
 import os
 import queue
 import re
+import shutil
 import socket
 import textwrap
 import threading
@@ -21,6 +22,7 @@ FPT = "free-pro-team@latest"
 GHES = "enterprise-server@3.0"
 GHES_OLD = "enterprise-server@2.22"
 SECRET = "TOP-SECRET-OUTSIDE-THE-TREE"
+SITE_TEMPLATES = Path(__file__).resolve().parents[1] / "site" / "templates"
 
 
 # --------------------------------------------------------------------------
@@ -115,6 +117,8 @@ def make_tree(base: Path) -> Path:
     root = base / "docs"
     for relpath, text in FILES.items():
         write(root, relpath, text)
+    if SITE_TEMPLATES.is_dir():  # the site's own layouts, so site/static here is the one served
+        shutil.copytree(SITE_TEMPLATES, root / "site" / "templates")
     (base / "secret.txt").write_text(SECRET, encoding="utf-8")
     write(base, "secret.md", f"---\ntitle: {SECRET}\nversions:\n  free-pro-team: '*'\n---\n{SECRET}\n")
     os.symlink(base / "secret.md", root / "content" / "leak.md")
@@ -402,9 +406,9 @@ def test_error_in_reusable_names_the_reusable(live):
 class EventStream:
     """A minimal server-sent events client reading in a thread."""
 
-    def __init__(self, server: PreviewServer, page_path: str):
-        status, _, body = get(server, page_path)
-        assert status == 200
+    def __init__(self, server: PreviewServer, page_path: str, status: int = 200):
+        got, _, body = get(server, page_path)
+        assert got == status
         gen = re.search(r'gen=([\w-]+)"', body)
         assert gen, "no reload script with a generation token"
         self.events: queue.Queue = queue.Queue()
@@ -472,16 +476,35 @@ def test_variable_and_page_edits_reload_the_right_tabs(live):
         alpha.close()
         beta.close()
     beta = EventStream(live, f"/en/{FPT}/guide/beta/")
-    index = EventStream(live, f"/en/{FPT}/guide/")  # links to beta with its title
+    index = EventStream(live, f"/en/{FPT}/guide/")  # links to beta with its title only
     try:
         page = live.root / "content/guide/beta.md"
         page.write_text(page.read_text().replace("Beta body.", "Beta body, edited."))
         assert (beta.wait(5) or (0, ""))[1] == "reload"
-        assert (index.wait(2) or (0, ""))[1] == "reload"
+        assert index.wait(0.3) is None, "the body edit does not change the index page"
         assert "Beta body, edited." in get(live, f"/en/{FPT}/guide/beta/")[2]
     finally:
         beta.close()
         index.close()
+
+
+def test_title_edit_reloads_pages_showing_the_title(live):
+    """A title appears in link lists and in the navigation of its version, not elsewhere."""
+    streams = {name: EventStream(live, path) for name, path in {
+        "beta": f"/en/{FPT}/guide/beta/",
+        "index": f"/en/{FPT}/guide/",
+        "server-only": f"/en/{GHES}/guide/server-only/",  # beta does not exist there
+    }.items()}
+    try:
+        page = live.root / "content/guide/beta.md"
+        page.write_text(page.read_text().replace("title: Beta page", "title: Renamed beta"))
+        assert (streams["beta"].wait(5) or (0, ""))[1] == "reload"
+        assert (streams["index"].wait(2) or (0, ""))[1] == "reload"
+        assert streams["server-only"].wait(0.3) is None
+        assert "Renamed beta" in get(live, f"/en/{FPT}/guide/")[2]
+    finally:
+        for stream in streams.values():
+            stream.close()
 
 
 def test_temp_files_and_build_output_do_not_reload(live):
@@ -509,3 +532,16 @@ def test_missed_change_reloads_on_subscribe(live):
                 break
             data += chunk
     assert b"event: reload" in data
+
+
+def test_404_tab_reloads_when_its_page_is_created(live):
+    path = f"/en/{FPT}/guide/gamma/"
+    stream = EventStream(live, path, status=404)
+    try:
+        assert stream.wait(0.3) is None
+        write(live.root, "content/guide/gamma.md", "---\ntitle: Gamma\nversions:\n  free-pro-team: '*'\n---\nNew page.\n")
+        assert (stream.wait(5) or (0, ""))[1] == "reload"
+        status, _, body = get(live, path)
+        assert status == 200 and "New page." in body
+    finally:
+        stream.close()
