@@ -466,9 +466,11 @@ class PreviewApp:
             by_path.setdefault(sub.path, []).append(sub)
         for path, subs in by_path.items():
             digest = self.respond(path).digest
+            if digest is None:  # not a page (a static file): nothing to compare
+                continue
             for sub in subs:
                 if sub.token != digest:
-                    sub.token = digest or ""
+                    sub.token = digest
                     sub.queue.put(message)
                     told += 1
         self.log(f"changed: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}; {len(dropped)} cached "

@@ -545,3 +545,25 @@ def test_404_tab_reloads_when_its_page_is_created(live):
         assert status == 200 and "New page." in body
     finally:
         stream.close()
+
+
+def test_site_asset_edit_reloads_open_pages(live):
+    alpha = EventStream(live, f"/en/{FPT}/guide/alpha/")
+    try:
+        write(live.root, "site/static/style.css", "body { color: navy; }\n")
+        assert (alpha.wait(5) or (0, ""))[1] == "reload"
+        assert "navy" in get(live, "/static/style.css")[2]
+    finally:
+        alpha.close()
+
+
+def test_broken_versions_file_shows_error_then_recovers(live):
+    versions = live.root / "data/versions.yml"
+    original = versions.read_text()
+    path = f"/en/{FPT}/guide/alpha/"
+    versions.write_text(original.replace("plans:", "plans: [oops"))
+    assert wait_for(lambda: _status(live, path) == 500)
+    assert "data/versions.yml" in get(live, path)[2]
+    versions.write_text(original.replace("releases: ['3.0', '2.22']", "releases: ['3.1', '3.0', '2.22']"))
+    assert wait_for(lambda: _status(live, path) == 200)
+    assert _status(live, "/en/enterprise-server@3.1/guide/alpha/") == 200  # the new release is served
