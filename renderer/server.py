@@ -464,12 +464,13 @@ class PreviewApp:
         by_path: dict[str, list[Subscriber]] = {}
         for sub in self.hub.snapshot():
             by_path.setdefault(sub.path, []).append(sub)
+        site_changed = any(rel[0] == "site" for _, rel in relevant)  # styles and scripts: every tab
         for path, subs in by_path.items():
             digest = self.respond(path).digest
             if digest is None:  # not a page (a static file): nothing to compare
                 continue
             for sub in subs:
-                if sub.token != digest:
+                if sub.token != digest or site_changed:
                     sub.token = digest
                     sub.queue.put(message)
                     told += 1
