@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RenderError
+from .errors import RenderError, read_source
 
 SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
@@ -49,7 +49,10 @@ class DataStore:
     def lookup(self, dotted: str) -> DataItem | None:
         """The item for a dotted path, or None when nothing is there."""
         if dotted not in self._items:
-            self._items[dotted] = self._resolve(dotted)
+            try:
+                self._items[dotted] = self._resolve(dotted)
+            except OSError:  # e.g. a name too long for the file system: nothing is there
+                self._items[dotted] = None
         return self._items[dotted]
 
     @staticmethod
@@ -78,7 +81,7 @@ class DataStore:
                 continue
             md = current / f"{segment}.md"
             if md.is_file() and i == len(rest) - 1 and self._inside(md, base):
-                text = md.read_text(encoding="utf-8")
+                text = read_source(md, self._display(md))
                 return DataItem(dotted, "reusable", self._display(md), text.rstrip(), text, 0)
             yml = current / f"{segment}.yml"
             if yml.is_file() and self._inside(yml, base):
@@ -88,6 +91,12 @@ class DataStore:
 
     def structure(self, dotted: str) -> object | None:
         """A YAML list or mapping at a dotted path (for `site.data` loops), else None."""
+        try:
+            return self._structure(dotted)
+        except OSError:
+            return None
+
+    def _structure(self, dotted: str) -> object | None:
         segments = dotted.split(".")
         current = self.data_dir
         for i, segment in enumerate(segments):
@@ -121,7 +130,7 @@ class DataStore:
 
     def _load_yaml(self, file: Path) -> tuple[object, str]:
         if file not in self._yaml:
-            text = file.read_text(encoding="utf-8")
+            text = read_source(file, self._display(file))
             try:
                 value = yaml.load(text, Loader=yaml.CSafeLoader)
             except yaml.YAMLError as exc:

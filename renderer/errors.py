@@ -57,6 +57,21 @@ def line_and_column(source: str, index: int) -> tuple[int, int]:
     return line, column
 
 
+def read_source(path, display: str) -> str:
+    """The text of a source file; a located RenderError when it is not UTF-8 or unreadable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RenderError(f"cannot read file: {exc.strerror or exc}", file=display, line=1, column=1) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8", errors="replace")
+        line, column = line_and_column(before, len(before))
+        raise RenderError(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+                          file=display, line=line, column=column) from None
+
+
 def caret_snippet(source_line: str, line: int, column: int, length: int = 1) -> str:
     """A two-line excerpt with a caret under the offending text."""
     gutter = f"{line:>5} | "

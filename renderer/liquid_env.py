@@ -82,8 +82,13 @@ class RenderState:
         source = self.files[-1]
         message = str(err.message) if err.message else err.__class__.__name__
         token = err.token
+        if isinstance(err.__cause__, RecursionError):  # python-liquid wraps it as "unexpected ... error"
+            message = "expression nests too deeply to parse"
         if token is None or token.start_index < 0:
-            return RenderError(message, file=source.file, version=self.version, chain=tuple(self.chain))
+            # No position (a parser crash, a limit hit outside any tag): point at the start
+            # of the template so the error still names a line.
+            return error_at(message, file=source.file, file_text=source.text, index=source.offset,
+                            version=self.version, chain=tuple(self.chain))
         return error_at(
             message,
             file=source.file,

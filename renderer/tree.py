@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Iterator
 
 from .data import DataStore
-from .errors import RenderError
+from .errors import RenderError, read_source
 from .liquid_env import make_environment
 from .markdown import MarkdownRenderer
 from .pages import Page, parse_page
@@ -60,10 +60,10 @@ class DocsTree:
         """The page at content/<relpath>, or None. Raises RenderError for a broken page."""
         if relpath not in self._pages:
             file = self.content_dir / relpath
-            if not file.is_file() or not _inside(file, self.content_dir):
+            if not _is_file(file) or not _inside(file, self.content_dir):
                 self._pages[relpath] = None
             else:
-                text = file.read_text(encoding="utf-8")
+                text = read_source(file, self.display(file))
                 self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient)
         return self._pages[relpath]
 
@@ -164,8 +164,8 @@ class DocsTree:
     def find_include(self, name: str) -> tuple[str, str] | None:
         folder = self.root / "includes"
         for candidate in (folder / name, folder / f"{name}.html"):
-            if candidate.is_file() and _inside(candidate, folder):
-                return self.display(candidate), candidate.read_text(encoding="utf-8")
+            if _is_file(candidate) and _inside(candidate, folder):
+                return self.display(candidate), read_source(candidate, self.display(candidate))
         return None
 
     def liquid_globals(self) -> dict[str, object]:
@@ -183,6 +183,14 @@ def normalize_url_path(url_path: str) -> str | None:
     if any(p in ("..", ".") or "\\" in p or "\x00" in p for p in parts):
         return None
     return "/".join(parts)
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), but False for names the file system refuses (too long, ...)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _inside(file: Path, folder: Path) -> bool:
