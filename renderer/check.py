@@ -214,9 +214,10 @@ class Checker:
 
     # --- the run ----------------------------------------------------------------------
 
-    def run(self) -> list[Problem]:
+    def run(self, pages: list[Page] | None = None) -> list[Problem]:
+        """Check the whole tree, or only `pages` (already parsed) when given."""
         errors: list[RenderError] = []
-        self.pages = self.tree.all_pages(errors)
+        self.pages = self.tree.all_pages(errors) if pages is None else pages
         for err in errors:
             self.add_error(err, "frontmatter")
         for page in self.pages:
@@ -333,6 +334,8 @@ class Checker:
             token = err.token
             index = token.start_index if token is not None and token.start_index >= 0 else 0
             message = str(err.message) if err.message else err.__class__.__name__
+            if isinstance(err.__cause__, RecursionError):  # python-liquid wraps it, without a position
+                message = "expression nests too deeply to parse"
             self.at(source, index, message, "liquid")
             return
         except RecursionError:

@@ -274,3 +274,50 @@ def test_render_check_on_a_hostile_tree_reports_and_exits_1(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stdout.splitlines() if not line.startswith("render check:")]
     assert lines and all(line.split(":")[1].isdigit() for line in lines), lines
+
+
+# --- file-system oddities ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["{% link /NAME %}", "{% link_in_list /a/NAME %}", "{% data reusables.NAME %}",
+                                 "{% data variables.NAME.x %}", "{% include NAME %}", "[x](/NAME)"])
+def test_names_too_long_for_the_file_system_are_errors_not_crashes(tmp_path, tag):
+    root = make_root(tmp_path, "intro\n" + tag.replace("NAME", "x" * 300) + "\n")
+    tree = DocsTree(root)
+    page = tree.page("index.md")
+    try:
+        rendered = render_page(tree, page, "free-pro-team@latest")
+    except RenderError as err:
+        assert (err.file, err.line) == ("content/index.md", 6)
+    else:
+        assert rendered.warnings or tag.startswith("[x]")  # a link tag to nowhere warns
+    problems = run_check(tree).problems
+    assert problems and all(p.file and p.line for p in problems)
+
+
+def test_files_that_are_not_utf8_are_located_errors(tmp_path):
+    root = make_root(tmp_path, "{% data reusables.enc.bad %}\n")
+    (root / "reusables" / "enc").mkdir()
+    (root / "reusables" / "enc" / "bad.md").write_bytes(b"fine line\nbad \xff byte {% data variables.product.name %}\n")
+    (root / "content" / "latin1.md").write_bytes(b"---\ntitle: Caf\xe9\nversions: '*'\n---\nx\n")
+    (root / "data" / "variables" / "enc.yml").write_bytes(b"name: caf\xe9\n")
+    tree = DocsTree(root)
+    with pytest.raises(RenderError) as info:
+        tree.page("latin1.md")
+    assert (info.value.file, info.value.line, info.value.column) == ("content/latin1.md", 2, 11)
+    assert "UTF-8" in info.value.message
+    err = render_error(root)
+    assert (err.file, err.line, err.column) == ("reusables/enc/bad.md", 2, 5)
+    report = run_check(DocsTree(root))
+    located = {(p.file, p.line) for p in report.problems}
+    assert {("content/latin1.md", 2), ("reusables/enc/bad.md", 2), ("data/variables/enc.yml", 1)} <= located
+
+
+def test_expression_nesting_that_overflows_the_parser_is_located(tmp_path):
+    root = make_root(tmp_path, "first\n{{ x" + "[" * 5000 + " }}\n")
+    with time_limit(10):
+        err = render_error(root)
+    assert err.message == "expression nests too deeply to parse"
+    assert err.file == "content/index.md" and err.line == 5  # the template start: the parser gave no position
+    problems = run_check(DocsTree(root)).problems
+    assert [(p.kind, p.line, p.message) for p in problems] == [("liquid", 5, "expression nests too deeply to parse")]
