@@ -283,7 +283,9 @@ class PreviewApp:
         if parts is None:
             return Route("notfound")
         if parts and parts[0] == STATIC_PREFIX.strip("/"):
-            return self._static_route(parts[1:])
+            return self._static_route(self.static_dir, parts[1:])
+        if parts and parts[0] == "assets":  # images of the docs tree (<root>/assets/images/...)
+            return self._static_route(self.root / "assets", parts[1:])
         if self.tree_error is not None:
             raise self.tree_error
         if not parts or parts == [LANGUAGE]:
@@ -325,12 +327,13 @@ class PreviewApp:
                 return Route("redirect", location=self.url_for(page, parts[1]), status=301)
         return Route("notfound")
 
-    def _static_route(self, parts: list[str]) -> Route:
+    def _static_route(self, folder: Path, parts: list[str]) -> Route:
+        """A file under `folder`, refusing anything a symlink takes out of it."""
         if not parts:
             return Route("notfound")
-        candidate = self.static_dir.joinpath(*parts)
-        real = os.path.realpath(candidate)
-        if not real.startswith(str(self.static_dir) + os.sep) or not os.path.isfile(real):
+        base = os.path.realpath(folder)
+        real = os.path.realpath(folder.joinpath(*parts))
+        if not real.startswith(base + os.sep) or not os.path.isfile(real):
             return Route("notfound")
         return Route("static", file=Path(real))
 

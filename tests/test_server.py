@@ -103,6 +103,7 @@ FILES = {
         Only on servers.
         """,
     "site/static/style.css": "body { color: black; }\n",
+    "assets/images/pic.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n",
 }
 
 
@@ -124,6 +125,7 @@ def make_tree(base: Path) -> Path:
     os.symlink(base / "secret.md", root / "content" / "leak.md")
     os.symlink(base / "secret.txt", root / "site" / "static" / "leak.css")
     os.symlink(base, root / "site" / "static" / "up")
+    os.symlink(base / "secret.txt", root / "assets" / "images" / "leak.png")
     return root
 
 
@@ -253,6 +255,8 @@ def test_unknown_paths_give_the_404_page(served):
 def test_static_assets_and_head(served):
     status, headers, body = get(served, "/static/style.css")
     assert status == 200 and headers["content-type"].startswith("text/css") and "color: black" in body
+    status, headers, body = get(served, "/assets/images/pic.svg")
+    assert status == 200 and headers["content-type"].startswith("image/svg+xml")
     status, headers, body = get(served, f"/en/{FPT}/guide/alpha/", method="HEAD")
     assert status == 200 and body == "" and int(headers["content-length"]) > 0
 
@@ -296,6 +300,10 @@ NASTY_PATHS = [
     b"/en/free-pro-team@latest/%252e%252e/secret",
     b"/en/%2e%2e/%2e%2e/secret",
     b"/static/.htaccess",
+    b"/assets/images/leak.png",
+    b"/assets/../secret.txt",
+    b"/assets/%2e%2e/secret.txt",
+    b"/assets/images/..%2f..%2f..%2fsecret.txt",
     b"/.git/config",
     b"http://127.0.0.1/../secret.txt",
     b"http://127.0.0.1/static/../../secret.txt",
