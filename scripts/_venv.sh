@@ -1,14 +1,39 @@
-# Shared by scripts/build-site and scripts/test: create .venv and install the project.
-# Usage: . scripts/_venv.sh [EXTRA]   (EXTRA e.g. "test" installs .[test])
+# Shared by scripts/build-site and scripts/test: create .venv if missing and install the
+# project into it (editable). Source it from the repository root:
+#   . scripts/_venv.sh          # installs -e .
+#   . scripts/_venv.sh test     # installs -e '.[test]'
+# PYTHON=python3.12 picks the interpreter used to create the venv (default: python3).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+_as_root() {  # run a command as root: directly, or through sudo when we are not root
+  if [ "$(id -u)" = "0" ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"; else return 1; fi
+}
+
+_apt_install() {  # apt_install PACKAGE...: best effort, quiet; fails when apt is unavailable
+  command -v apt-get >/dev/null 2>&1 || return 1
+  _as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+  _as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+}
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
-  echo "creating virtual environment in .venv"
-  "$PYTHON" -m venv .venv
+  command -v "$PYTHON" >/dev/null 2>&1 || { echo "error: $PYTHON not found; install Python 3.10 or later" >&2; exit 1; }
+  echo "creating the virtual environment in .venv"
+  if ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then
+    # Debian ships venv/ensurepip separately from python3.
+    rm -rf .venv
+    echo "installing Debian's python3-venv"
+    _apt_install python3-venv || { echo "error: '$PYTHON -m venv' failed and python3-venv could not be installed" >&2; exit 1; }
+    "$PYTHON" -m venv .venv
+  fi
 fi
+
 spec="."
 [ -n "${1:-}" ] && spec=".[${1}]"
-.venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install --quiet -e "$spec" 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import renderer" || { echo "installing the project failed" >&2; exit 1; }
+echo "installing the project into .venv (pip install -e '$spec')"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"; then
+  echo "error: pip install -e '$spec' failed (see above)" >&2
+  exit 1
+fi
