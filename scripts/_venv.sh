@@ -33,7 +33,11 @@ spec="."
 [ -n "${1:-}" ] && spec=".[${1}]"
 echo "installing the project into .venv (pip install -e '$spec')"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"; then
+_pip_log="$(mktemp)"
+if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec" >"$_pip_log" 2>&1; then
+  grep -v "^WARNING: Location" "$_pip_log" >&2 || true
+  rm -f "$_pip_log"
   echo "error: pip install -e '$spec' failed (see above)" >&2
   exit 1
 fi
+rm -f "$_pip_log"
