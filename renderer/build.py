@@ -1,0 +1,1009 @@
+"""`render build`: the complete static site, every page in every version it exists in.
+
+Output, ready for any static host:
+
+- `/en/<version>/<path>/index.html` for every page and version (home: `/en/<version>/`);
+- redirect stubs (meta refresh + canonical) for every `redirect_from` and for
+  version-less URLs (`/en/<path>/`, `/<path>/`), a root `/index.html`, `/404.html`;
+- `/sitemap.xml`, `/search/<version>.json` (offline search), `/static/` (CSS, JS).
+
+How a build runs:
+
+1. Load the tree. Page frontmatter is reused from the cache for unchanged files.
+2. Navigation per version (titles only), then each page's chrome: pickers,
+   breadcrumbs, sidebar. A render is reused when the page file and everything it used
+   (reusables, variables, linked pages, includes: `RenderedPage.deps`) are unchanged; its
+   output file is reused too when its chrome is also unchanged.
+3. Workers (a process pool, or a Dask cluster with `--executor dask://host:port`)
+   render and lay out pages -- one task per few pages, every version of a page in the
+   same task, so identical texts share the Markdown cache -- and write the HTML into a
+   staging folder beside `--out`.
+4. Redirect stubs, search indexes, sitemap; then the internal link check.
+5. Commit. A build with no usable cache writes the whole site into the staging folder
+   and swaps it in with one rename. An incremental build stages only the files that
+   changed and moves them into place. Anything that fails before the commit leaves the
+   previous site untouched and removes the staging folder.
+
+The cache lives in `.render-cache/<out name>/` beside `--out`: one pickle with page
+frontmatter, a record per render (deps with digests, titles, search text, links and
+element ids) and the digest of every file in the site. Output is byte-identical to a
+clean build: everything is iterated sorted and nothing depends on time or order of
+completion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import ctypes
+import dataclasses
+import hashlib
+import html as html_lib
+import json
+import math
+import multiprocessing
+import os
+import pickle
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .errors import RenderError
+from .layout import SITE_DIR, SiteLayout, directory_digest
+from .pages import Page
+from .search import search_index, search_record
+from .tree import DocsTree, normalize_url_path
+
+CACHE_FORMAT = 3
+BODY_START = "<!-- docs:body -->"
+BODY_END = "<!-- /docs:body -->"
+RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
+SERIAL_BELOW = 48  # renders: fewer than this run in-process (a pool costs more than it saves)
+
+_HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I)
+_ID = re.compile(r'\s(?:id|name)="([^"]+)"')
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_VERSIONED = re.compile(r"^/en/([^/]+)(/.*)?$")
+
+
+def sha1(data: bytes | str) -> str:
+    return hashlib.sha1(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+# --- options and report -----------------------------------------------------------------
+
+
+@dataclass
+class BuildOptions:
+    root: Path = Path(".")
+    out: Path = Path("_site")
+    versions: Path | None = None
+    jobs: int | None = None
+    executor: str | None = None
+    use_cache: bool = True
+    strict: bool = False
+    keep_going: bool = False
+    lenient: bool = False
+    base_url: str = ""
+    site_dir: Path | None = None
+    cache_dir: Path | None = None
+    progress: bool = True
+
+
+@dataclass
+class BrokenLink:
+    file: str
+    line: int | None
+    version: str
+    href: str
+    reason: str
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class BuildReport:
+    out: Path
+    pages: int = 0
+    versions: int = 0
+    renders: int = 0
+    rendered: int = 0  # rendered in this build (the rest came from the cache)
+    laid_out: int = 0  # page files produced in this build
+    files: int = 0
+    files_written: int = 0
+    seconds: float = 0.0
+    mode: str = "full"
+    warnings: list[RenderError] = field(default_factory=list)
+    errors: list[RenderError] = field(default_factory=list)
+    broken_links: list[BrokenLink] = field(default_factory=list)
+    committed: bool = False
+    rendered_keys: list[tuple[str, str]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+
+    @property
+    def ok(self) -> bool:
+        return self.committed and not self.errors
+
+
+class BuildFailed(Exception):
+    """The build stopped before committing; the previous site is untouched."""
+
+    def __init__(self, report: BuildReport, reason: str):
+        super().__init__(reason)
+        self.report = report
+
+
+# --- the cache --------------------------------------------------------------------------
+
+
+@dataclass
+class Cache:
+    key: str = ""
+    out_id: tuple[int, int] | None = None
+    pages: dict[str, tuple] = field(default_factory=dict)  # relpath -> (digest, frontmatter, body_offset, versions)
+    renders: dict[tuple[str, str], dict] = field(default_factory=dict)
+    manifest: dict[str, str] = field(default_factory=dict)  # site file -> digest
+
+    @staticmethod
+    def folder_for(out: Path) -> Path:
+        return out.parent / ".render-cache" / out.name
+
+    @classmethod
+    def load(cls, folder: Path, key: str, out: Path) -> Cache | None:
+        """The cache, if it belongs to this tree, code and the site now at `out`."""
+        if (folder / "APPLYING").exists():
+            return None  # a commit was interrupted: the site may not match the manifest
+        try:
+            with open(folder / "index.pickle", "rb") as f:
+                data = pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            return None
+        if not isinstance(data, cls) or data.key != key:
+            return None
+        if data.out_id != _dir_id(out):
+            return None  # the site was replaced or removed by someone else
+        return data
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / "index.pickle")
+        except BaseException:
+            _unlink(tmp)
+            raise
+
+
+def _dir_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _unlink(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
+    """What every render depends on: engine code, site templates, version model, options."""
+    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
+    package = Path(__file__).resolve().parent
+    for file in sorted(package.glob("*.py")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    digest.update(directory_digest(site_dir).encode())
+    versions_file = tree.versions_file
+    digest.update(versions_file.read_bytes() if versions_file else b"<defaults>")
+    products = tree.root / "data" / "products.yml"
+    digest.update(products.read_bytes() if products.is_file() else b"")
+    return digest.hexdigest()
+
+
+class Digests:
+    """Current digests of render dependencies: pages, data paths, includes (memoized)."""
+
+    def __init__(self, tree: DocsTree, page_digests: dict[str, str]):
+        self.tree = tree
+        self.page_digests = page_digests
+        self.memo: dict[str, str] = {}
+        self.uses_site_data: set[str] = set()
+
+    def of(self, dep: str) -> str:
+        found = self.memo.get(dep)
+        if found is None:
+            found = self.memo[dep] = self._compute(dep)
+        return found
+
+    def _compute(self, dep: str) -> str:
+        if dep.endswith(".md"):
+            return self.page_digests.get(dep, "missing")
+        if dep.startswith("includes/"):
+            found = self.tree.find_include(dep[len("includes/"):])
+            return sha1(found[1]) if found else "missing"
+        try:
+            item = self.tree.data.lookup(dep)
+        except RenderError:
+            return "error"
+        if item is None:
+            return "missing"
+        if "site.data" in item.text:
+            self.uses_site_data.add(dep)
+        return sha1(item.text)
+
+    def unchanged(self, deps: dict[str, str]) -> bool:
+        return all(self.of(dep) == digest for dep, digest in deps.items())
+
+
+# --- workers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    token: str
+    root: str
+    versions: str | None
+    lenient: bool
+    site_dir: str
+    base_url: str
+    staging: str
+    live: str
+    write_all: bool
+
+
+_SEED: tuple[str, DocsTree, SiteLayout] | None = None  # the main process's tree, for forked workers
+_LOCAL = threading.local()
+_MADE_DIRS: set[str] = set()
+
+
+def _init_worker(config: WorkerConfig) -> None:
+    """Process pool initializer: the tree and layout, once per worker.
+
+    A forked worker starts with the main process's tree, pages already parsed and
+    navigation computed; other workers load their own.
+    """
+    if _SEED is not None and _SEED[0] == config.token:
+        _LOCAL.state = _SEED
+    else:
+        _LOCAL.state = _load_state(config)
+
+
+def _load_state(config: WorkerConfig) -> tuple[str, DocsTree, SiteLayout]:
+    tree = DocsTree(config.root, config.versions, lenient=config.lenient)
+    layout = SiteLayout(tree, config.site_dir, base_url=config.base_url)
+    return (config.token, tree, layout)
+
+
+def _worker_state(config: WorkerConfig) -> tuple[str, DocsTree, SiteLayout]:
+    state = getattr(_LOCAL, "state", None)
+    if state is None or state[0] != config.token:
+        state = _LOCAL.state = _load_state(config)  # Dask workers: one tree per thread
+    return state
+
+
+def run_task(config: WorkerConfig, task: list[tuple[str, list[tuple]]]) -> list[dict]:
+    """Render and lay out the items of a few pages; write their files into staging."""
+    _token, tree, layout = _worker_state(config)
+    results = []
+    for relpath, items in task:
+        page = tree.page(relpath)
+        for item in items:
+            results.append(_do_item(tree, layout, config, page, relpath, item))
+    return results
+
+
+def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Page, relpath: str, item: tuple) -> dict:
+    from .render import render_page
+
+    version, action, chrome, out_path, old_digest, reuse = item
+    result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None}
+    body = None
+    if action == "relayout":
+        body = _extract_body(Path(config.live) / out_path, reuse["body_digest"])
+        if body is not None:
+            title, intro = reuse["title"], reuse["intro"]
+    if body is None:
+        try:
+            rendered = render_page(tree, page, version)
+        except RenderError as err:
+            result["error"] = dataclasses.asdict(err)
+            return result
+        title, intro, body = rendered.title, rendered.intro, rendered.html
+        result["record"] = _record(rendered, chrome["url"], page)
+    data = layout.compose(chrome, title, intro, body).encode("utf-8")
+    digest = sha1(data)
+    result["digest"] = digest
+    result["written"] = config.write_all or digest != old_digest
+    if result["written"]:
+        _write_file(config.staging, out_path, data)
+    return result
+
+
+def _record(rendered, url: str, page: Page) -> dict:
+    deps = set(rendered.deps)
+    if page.is_map_topic:  # its article list comes from the category index
+        deps.add(page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md")
+    content = rendered.intro + "\n" + rendered.html
+    return {
+        "deps": sorted(deps),
+        "warnings": [dataclasses.asdict(w) for w in rendered.warnings],
+        "title": rendered.title,
+        "short_title": rendered.short_title,
+        "intro": rendered.intro,
+        "body_digest": sha1(rendered.html),
+        "render_digest": sha1("\0".join((rendered.title, rendered.short_title, rendered.intro, rendered.html))),
+        "ids": sorted(set(html_lib.unescape(i) for i in _ID.findall(content))),
+        "hrefs": sorted(set(h for h in (html_lib.unescape(m) for m in _HREF.findall(content)) if _is_internal(h))),
+        "search": search_record(rendered.title, url, rendered.intro, rendered.html),
+        "site_data": "site.data" in page.text,
+    }
+
+
+def _is_internal(href: str) -> bool:
+    if not href or href.startswith("//") or _SCHEME.match(href):
+        return False
+    return True
+
+
+def _extract_body(file: Path, expected: str) -> str | None:
+    """The article body of a page file from the previous build, if it is the expected one."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start, end = text.find(BODY_START), text.rfind(BODY_END)
+    if start < 0 or end < start:
+        return None
+    body = text[start + len(BODY_START): end]
+    return body if sha1(body) == expected else None
+
+
+def _write_file(root: str, relpath: str, data: bytes) -> None:
+    path = os.path.join(root, relpath)
+    folder = os.path.dirname(path)
+    if folder not in _MADE_DIRS:
+        os.makedirs(folder, exist_ok=True)
+        _MADE_DIRS.add(folder)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+# --- the build ---------------------------------------------------------------------------
+
+
+def out_path_for(page: Page, version: str) -> str:
+    path = page.permalink_path
+    return f"en/{version}/{path}/index.html" if path else f"en/{version}/index.html"
+
+
+def _url_of_file(path: str) -> str:
+    """'en/v/x/index.html' -> '/en/v/x'; 'static/site.css' -> '/static/site.css'."""
+    if path == "index.html":
+        return "/"
+    if path.endswith("/index.html"):
+        return "/" + path[: -len("/index.html")]
+    return "/" + path
+
+
+class Builder:
+    def __init__(self, options: BuildOptions, console=None):
+        self.options = options
+        self.console = console
+        self.out = Path(options.out).resolve()
+        self.site_dir = Path(options.site_dir).resolve() if options.site_dir else SITE_DIR
+        self.report = BuildReport(out=self.out)
+
+    # -- helpers --
+
+    def log(self, message: str) -> None:
+        if self.console is not None:
+            self.console.print(message, highlight=False, markup=False)
+
+    def phase(self, name: str) -> None:
+        """Record the time since the previous phase ended under `name`."""
+        now = time.perf_counter()
+        self.report.timings[name] = self.report.timings.get(name, 0.0) + now - self._last
+        self._last = now
+
+    # -- main flow --
+
+    def run(self) -> BuildReport:
+        started = self._last = time.perf_counter()
+        options = self.options
+        tree = DocsTree(options.root, options.versions, lenient=options.lenient)
+        self.tree = tree
+        key = code_key(options, tree, self.site_dir)
+        cache_folder = Path(options.cache_dir).resolve() if options.cache_dir else Cache.folder_for(self.out)
+        cache = Cache.load(cache_folder, key, self.out) if options.use_cache else None
+        self.report.mode = "incremental" if cache is not None else "full"
+
+        self.phase("setup")
+        pages, page_digests = self._load_pages(tree, cache)
+        digests = Digests(tree, page_digests)
+        self.phase("load pages")
+        layout = SiteLayout(tree, self.site_dir, base_url=options.base_url)
+        self.layout = layout
+        versions = tree.model.ids
+        for version in versions:
+            layout.nav(version)
+        self.phase("navigation")
+
+        self.report.pages = len(pages)
+        self.report.versions = len(versions)
+        self.report.renders = sum(len(p.versions) for p in pages)
+
+        # -- plan: what to render, what to lay out again, what to keep --
+        records: dict[tuple[str, str], dict] = {}
+        manifest: dict[str, str] = {}
+        keep: list[str] = []
+        tasks_by_page: list[tuple[str, list[tuple]]] = []
+        chrome_keys: dict[tuple[str, str], str] = {}
+        for page in pages:
+            items = []
+            for version in page.versions:
+                chrome = layout.chrome(page, version)
+                chrome_key = layout.chrome_digest(chrome)
+                chrome_keys[(page.relpath, version)] = chrome_key
+                out_path = out_path_for(page, version)
+                old = cache.renders.get((page.relpath, version)) if cache else None
+                old_digest = cache.manifest.get(out_path) if cache else None
+                if old is not None and digests.unchanged(old["deps"]):
+                    if sha1(chrome_key + old["render_digest"]) == old["layout_key"] and old_digest == old["digest"]:
+                        records[(page.relpath, version)] = old
+                        manifest[out_path] = old_digest
+                        keep.append(out_path)
+                        continue
+                    reuse = {k: old[k] for k in ("title", "intro", "body_digest")}
+                    items.append((version, "relayout", chrome, out_path, old_digest, reuse))
+                else:
+                    items.append((version, "render", chrome, out_path, old_digest, None))
+            if items:
+                tasks_by_page.append((page.relpath, items))
+        self.phase("plan")
+
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
+        try:
+            config = WorkerConfig(
+                token=f"{key}:{os.getpid()}:{id(self)}:{started}",
+                root=str(tree.root), versions=str(tree.versions_file) if tree.versions_file else None,
+                lenient=options.lenient, site_dir=str(self.site_dir), base_url=options.base_url,
+                staging=str(staging), live=str(self.out), write_all=cache is None,
+            )
+            results = self._run_tasks(config, tree, layout, tasks_by_page, staging, cache, manifest)
+            self.phase("render and lay out")
+            written = self._collect(results, records, manifest, digests, chrome_keys, cache)
+            self.phase("collect")
+            if self.report.errors and not options.keep_going:
+                raise BuildFailed(self.report, f"{len(self.report.errors)} render errors")
+            written += self._write_error_pages(pages, staging, manifest, cache)
+            written += self._write_extras(pages, records, staging, manifest, cache)
+            self.phase("redirects, search, sitemap")
+            self.report.broken_links = self._check_links(pages, records, manifest)
+            self.phase("link check")
+            if self.report.broken_links and options.strict:
+                raise BuildFailed(self.report, f"{len(self.report.broken_links)} broken links (--strict)")
+            if cache is None:
+                self._link_kept(keep, staging)
+            self.report.files = len(manifest)
+            self.report.files_written = len(written)
+            new_cache = Cache(key=key, pages=self._page_cache(pages, page_digests), manifest=manifest,
+                              renders={k: r for k, r in records.items() if r.get("cacheable")})
+            self.phase("prepare commit")
+            self._commit(staging, cache, new_cache, written, cache_folder)
+            self.phase("commit")
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    # -- pages --
+
+    def _load_pages(self, tree: DocsTree, cache: Cache | None) -> tuple[list[Page], dict[str, str]]:
+        """Every page; frontmatter of unchanged files comes from the cache, not YAML."""
+        pages: list[Page] = []
+        digests: dict[str, str] = {}
+        cached = cache.pages if cache else {}
+        for relpath in tree.page_relpaths():
+            file = tree.content_dir / relpath
+            try:
+                raw = file.read_bytes()
+            except OSError:
+                continue
+            digest = sha1(raw)
+            digests[relpath] = digest
+            entry = cached.get(relpath)
+            if entry is not None and entry[0] == digest:
+                text = raw.decode("utf-8")
+                _, frontmatter, body_offset, versions = entry
+                page = Page(relpath, tree.display(file), text, frontmatter, text[body_offset:], body_offset, list(versions))
+                tree._pages[relpath] = page  # the tree's page cache: parsed already, skip YAML
+            else:
+                try:
+                    page = tree.page(relpath)
+                except RenderError as err:
+                    self.report.errors.append(err)
+                    continue
+            if page is not None:
+                pages.append(page)
+        return pages, digests
+
+    @staticmethod
+    def _page_cache(pages: list[Page], digests: dict[str, str]) -> dict[str, tuple]:
+        return {p.relpath: (digests[p.relpath], p.frontmatter, p.body_offset, tuple(p.versions)) for p in pages}
+
+    # -- running the work --
+
+    def _executor(self, config: WorkerConfig, work: int):
+        """(executor, closer) for this build; (None, None) to run in this process."""
+        options = self.options
+        if options.executor:
+            if not options.executor.startswith("dask://"):
+                raise RenderError(f"unknown executor {options.executor!r} (expected dask://HOST:PORT)")
+            try:
+                from distributed import Client
+            except ImportError:
+                raise RenderError("--executor dask:// needs the 'distributed' package (pip install docs-renderer[dask])") from None
+            client = Client(options.executor[len("dask://"):], timeout=30)
+            return client.get_executor(), client.close
+        jobs = options.jobs or os.cpu_count() or 1
+        if jobs <= 1 or work < SERIAL_BELOW:
+            return None, None
+        global _SEED
+        _SEED = (config.token, self.tree, self.layout)
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,))
+        return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run_tasks(self, config, tree, layout, tasks_by_page, staging, cache, manifest) -> list[dict]:
+        work = sum(len(items) for _, items in tasks_by_page)
+        executor, close = self._executor(config, work)
+        results: list[dict] = []
+        progress = self._progress(work)
+        try:
+            if executor is None:
+                global _SEED
+                _SEED = (config.token, tree, layout)
+                _init_worker(config)
+                with progress as bar:
+                    task_id = bar.add_task("Rendering", total=work)
+                    for relpath, items in tasks_by_page:
+                        done = run_task(config, [(relpath, items)])
+                        results.extend(done)
+                        bar.update(task_id, advance=len(done))
+            else:
+                jobs = getattr(executor, "_max_workers", None) or self.options.jobs or os.cpu_count() or 2
+                chunks = _chunks(tasks_by_page, max(1, math.ceil(len(tasks_by_page) / (jobs * 12))))
+                futures = [executor.submit(run_task, config, chunk) for chunk in chunks]
+                with progress as bar:
+                    task_id = bar.add_task("Rendering", total=work)
+                    for future in cf.as_completed(futures):
+                        done = future.result()
+                        results.extend(done)
+                        bar.update(task_id, advance=len(done))
+        finally:
+            if close is not None:
+                close()
+        results.sort(key=lambda r: (r["relpath"], r["version"]))
+        return results
+
+    def _progress(self, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = self.console
+        disable = not self.options.progress or console is None or not console.is_terminal
+        return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=console, transient=True, disable=disable)
+
+    def _collect(self, results, records, manifest, digests, chrome_keys, cache) -> list[str]:
+        written = []
+        for res in results:
+            key = (res["relpath"], res["version"])
+            if res["error"] is not None:
+                self.report.errors.append(RenderError(**res["error"]))
+                continue
+            record = res["record"]
+            if record is None:  # laid out again around the cached render
+                record = dict(cache.renders[key])
+            else:
+                self.report.rendered += 1
+                self.report.rendered_keys.append(key)
+                deps = {dep: digests.of(dep) for dep in record["deps"]}
+                deps[res["relpath"]] = digests.of(res["relpath"])
+                record["deps"] = deps
+                record["cacheable"] = not (record["warnings"] or record["site_data"]
+                                           or any(d in digests.uses_site_data for d in deps))
+            record["layout_key"] = sha1(chrome_keys[key] + record["render_digest"])
+            record["digest"] = res["digest"]
+            records[key] = record
+            manifest[res["out"]] = res["digest"]
+            self.report.laid_out += 1
+            if res["written"]:
+                written.append(res["out"])
+        for key in sorted(records):
+            for warning in records[key]["warnings"]:
+                self.report.warnings.append(RenderError(**warning))
+        return written
+
+    # -- everything besides pages --
+
+    def _emit(self, files: dict[str, bytes], staging: Path, manifest: dict[str, str], cache: Cache | None) -> list[str]:
+        written = []
+        old = cache.manifest if cache else {}
+        for path in sorted(files):
+            data = files[path]
+            digest = sha1(data)
+            manifest[path] = digest
+            if cache is None or old.get(path) != digest:
+                _write_file(str(staging), path, data)
+                written.append(path)
+        return written
+
+    def _write_error_pages(self, pages, staging, manifest, cache) -> list[str]:
+        """--keep-going: a page that failed to render shows its error instead of a 404."""
+        if not self.report.errors:
+            return []
+        by_relpath = {p.relpath: p for p in pages}
+        files = {}
+        for err in self.report.errors:
+            relpath = _relpath_of(err.file)
+            page = by_relpath.get(relpath or "")
+            if page is None or err.version is None:
+                continue
+            out_path = out_path_for(page, err.version)
+            if out_path not in manifest:
+                files[out_path] = self.layout.render_error_page(err).encode("utf-8")
+        return self._emit(files, staging, manifest, cache)
+
+    def _redirects(self, pages: list[Page], records) -> dict[str, str]:
+        """Stub path (no leading slash, no index.html) -> target URL."""
+        model = self.tree.model
+        layout = self.layout
+        taken = {_url_of_file(out_path_for(p, v)).lstrip("/") for p in pages for v in p.versions}
+        stubs: dict[str, str] = {}
+
+        def add(path: str, target: str) -> None:
+            if path and path not in taken and path not in stubs and path.split("/", 1)[0] not in RESERVED_TOP - {"en"}:
+                stubs[path] = target
+
+        def default_version(page: Page) -> str | None:
+            if not page.versions:
+                return None
+            return model.default if model.default in page.versions else page.versions[0]
+
+        for page in pages:  # sorted by relpath: the first page claiming an old URL wins
+            for old in page.redirect_from:
+                clean = normalize_url_path(old)
+                if not clean or any(c in clean for c in '%?"<>\\ '):
+                    continue
+                for version in page.versions:
+                    add(f"en/{version}/{clean}", layout.url_for(page, version))
+        for page in pages:
+            fallback = default_version(page)
+            if fallback is None:
+                continue
+            target = layout.url_for(page, fallback)
+            for old in page.redirect_from:
+                clean = normalize_url_path(old)
+                if not clean or any(c in clean for c in '%?"<>\\ '):
+                    continue
+                if clean.split("/", 1)[0] in model.by_id:
+                    continue
+                add(f"en/{clean}", target)
+                if clean.split("/", 1)[0] not in RESERVED_TOP:
+                    add(clean, target)
+            if page.permalink_path:
+                add(f"en/{page.permalink_path}", target)
+                if page.permalink_path.split("/", 1)[0] not in RESERVED_TOP:
+                    add(page.permalink_path, target)
+        return stubs
+
+    def _home_url(self, pages: list[Page]) -> str:
+        model = self.tree.model
+        home = next((p for p in pages if p.relpath == "index.md"), None)
+        if home is not None and home.versions:
+            version = model.default if model.default in home.versions else home.versions[0]
+            return self.layout.url_for(home, version)
+        first = next((p for p in pages if p.versions), None)
+        return self.layout.url_for(first, first.versions[0]) if first else f"/en/{model.default}/"
+
+    def _write_extras(self, pages, records, staging, manifest, cache) -> list[str]:
+        layout = self.layout
+        files: dict[str, bytes] = {}
+        self.stubs = self._redirects(pages, records)
+        home = self._home_url(pages)
+        self.stubs.setdefault("en", home)
+        for path, target in self.stubs.items():
+            files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
+        files["index.html"] = layout.render_redirect(home).encode("utf-8")
+        files["404.html"] = layout.render_404(None).encode("utf-8")
+        for version in self.tree.model.ids:
+            entries = [records[(p.relpath, version)]["search"] for p in pages if (p.relpath, version) in records]
+            files[f"search/{version}.json"] = search_index(version, entries)
+        files["sitemap.xml"] = self._sitemap(pages, records)
+        static = self.site_dir / "static"
+        for file in sorted(static.rglob("*")) if static.is_dir() else []:
+            if file.is_file():
+                files["static/" + file.relative_to(static).as_posix()] = file.read_bytes()
+        assets = self.tree.root / "assets"
+        for file in sorted(assets.rglob("*")) if assets.is_dir() else []:
+            if file.is_file():
+                files["assets/" + file.relative_to(assets).as_posix()] = file.read_bytes()
+        return self._emit(files, staging, manifest, cache)
+
+    def _sitemap(self, pages, records) -> bytes:
+        base = self.options.base_url.rstrip("/")
+        urls = sorted(base + self.layout.url_for(p, v) for p in pages for v in p.versions if (p.relpath, v) in records)
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        lines += [f"<url><loc>{html_lib.escape(u)}</loc></url>" for u in urls]
+        lines.append("</urlset>")
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+    # -- link check --
+
+    def _check_links(self, pages: list[Page], records, manifest) -> list[BrokenLink]:
+        """Every internal href and #anchor in rendered pages must resolve."""
+        urls: dict[str, tuple[str, str] | None] = {}  # normalized URL -> (relpath, version) of a page
+        by_relpath = {p.relpath: p for p in pages}
+        for (relpath, version) in records:
+            urls[_url_of_file(out_path_for(by_relpath[relpath], version))] = (relpath, version)
+        for path in manifest:
+            urls.setdefault(_url_of_file(path), None)
+        stubs = {"/" + path: target for path, target in self.stubs.items()}
+        broken: list[BrokenLink] = []
+        for (relpath, version) in sorted(records):
+            record = records[(relpath, version)]
+            page = by_relpath[relpath]
+            own_ids = set(record["ids"])
+            base = self.layout.url_for(page, version)
+            for href in record["hrefs"]:
+                reason = self._check_href(href, base, own_ids, urls, stubs, records)
+                if reason:
+                    file, line = self._locate(page, record, href, version)
+                    broken.append(BrokenLink(file, line, version, href, reason))
+        return broken
+
+    def _check_href(self, href, base, own_ids, urls, stubs, records) -> str | None:
+        if href.startswith("#"):
+            anchor = unquote(href[1:])
+            return None if not anchor or anchor in own_ids else f"no element with id '{anchor}' on this page"
+        parts = urlsplit(urljoin(base, href))
+        path = unquote(parts.path)
+        normalized = path[: -len("/index.html")] if path.endswith("/index.html") else path
+        normalized = normalized.rstrip("/") or "/"
+        target = None
+        if normalized in stubs:
+            target_url = stubs[normalized].rstrip("/") or "/"
+            target = urls.get(target_url)
+        elif normalized in urls:
+            target = urls[normalized]
+        else:
+            return "no such page"
+        anchor = unquote(parts.fragment)
+        if anchor and target is not None:
+            ids = records[target]["ids"] if target in records else []
+            if anchor not in ids:
+                return f"no element with id '{anchor}' in {target[0]} ({target[1]})"
+        return None
+
+    def _locate(self, page: Page, record: dict, href: str, version: str) -> tuple[str, int | None]:
+        """Best effort: the file and line where a link was written (page, then its reusables)."""
+        candidates = []
+        path, _, anchor = href.partition("#")
+        m = _VERSIONED.match(path)
+        tail = (m.group(2) or "/") if m else path
+        if tail and tail != "/":
+            candidates.append(tail.rstrip("/"))
+            legacy = re.sub(r"^/enterprise-server@[\d.]+", "", tail)
+            if legacy != tail:
+                candidates.append(legacy.rstrip("/"))
+        if anchor:
+            candidates.append("#" + anchor)
+        if tail and "/" in tail.strip("/"):
+            candidates.append(tail.rstrip("/").rsplit("/", 1)[-1])
+        sources = [(page.file, page.text)]
+        for dep in sorted(record["deps"]):
+            if dep.startswith("reusables.") or dep.startswith("variables."):
+                try:
+                    item = self.tree.data.lookup(dep)
+                except RenderError:
+                    item = None
+                if item is not None:
+                    sources.append((item.file, item.file_text))
+        for needle in candidates:
+            for file, text in sources:
+                index = text.find(needle)
+                if index >= 0:
+                    return file, text.count("\n", 0, index) + 1
+        return page.file, None
+
+    # -- commit --
+
+    def _link_kept(self, keep: list[str], staging: Path) -> None:
+        for path in keep:  # only with a cache, which a full build does not have
+            _link_or_copy(self.out / path, staging / path)
+
+    def _commit(self, staging: Path, old_cache: Cache | None, cache: Cache, written: list[str], folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        marker = folder / "APPLYING"
+        marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
+        if old_cache is None:
+            trash = _swap_in(staging, self.out)
+            cache.out_id = _dir_id(self.out)
+            cache.save(folder)
+            _unlink(marker)
+            if trash is not None:
+                shutil.rmtree(trash, ignore_errors=True)
+        else:
+            for path in written:
+                target = self.out / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / path, target)
+            for path in sorted(set(old_cache.manifest) - set(cache.manifest)):
+                _unlink(self.out / path)
+                _prune_dirs((self.out / path).parent, self.out)
+            cache.out_id = _dir_id(self.out)
+            cache.save(folder)
+            _unlink(marker)
+        self.report.committed = True
+
+
+def _relpath_of(file: str | None) -> str | None:
+    if not file:
+        return None
+    parts = Path(file).parts
+    return "/".join(parts[1:]) if parts and parts[0] == "content" else None
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i: i + size] for i in range(0, len(items), size)]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _prune_dirs(folder: Path, stop: Path) -> None:
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _swap_in(staging: Path, out: Path) -> Path | None:
+    """Put the staged site at `out` in one step; returns where the old site went (to delete)."""
+    if not out.exists():
+        os.rename(staging, out)
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        at_fdcwd = -100
+        if renameat2(at_fdcwd, os.fsencode(staging), at_fdcwd, os.fsencode(out), _RENAME_EXCHANGE) == 0:
+            return staging  # now holds the old site
+    except (AttributeError, OSError):
+        pass
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rename(out, trash / "site")
+    os.rename(staging, out)
+    return trash
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def build(options: BuildOptions, console=None) -> BuildReport:
+    """Build the site; raises BuildFailed (site untouched) or RenderError."""
+    return Builder(options, console).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="render build", description="Build the complete static site.")
+    parser.add_argument("--root", default=".", help="docs root holding content/ and data/ (default: current folder)")
+    parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml)")
+    parser.add_argument("--out", default="_site", help="output folder (default: _site)")
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1 = no pool)")
+    parser.add_argument("--executor", default=None, help="run the work on a Dask cluster: dask://HOST:PORT")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false", help="ignore the incremental cache")
+    parser.add_argument("--strict", action="store_true", help="broken internal links fail the build")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="publish the site even when pages fail to render (they show their error); exit 1")
+    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated")
+    parser.add_argument("--base-url", default="", help="absolute site URL for sitemap and canonical links")
+    parser.add_argument("--site-dir", default=None, help="layouts folder (default: the engine's site/)")
+    parser.add_argument("--cache-dir", default=None, help="cache folder (default: .render-cache/<out name> beside --out)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    options = BuildOptions(
+        root=Path(args.root), out=Path(args.out), versions=Path(args.versions) if args.versions else None,
+        jobs=args.jobs, executor=args.executor, use_cache=args.use_cache, strict=args.strict,
+        keep_going=args.keep_going, lenient=args.lenient, base_url=args.base_url,
+        site_dir=Path(args.site_dir) if args.site_dir else None,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None, progress=args.progress,
+    )
+    try:
+        report = build(options, console)
+        failed_reason = None
+    except BuildFailed as failure:
+        report, failed_reason = failure.report, str(failure)
+    print_report(report, console, failed_reason)
+    if failed_reason or report.errors:
+        return 1
+    return 0
+
+
+def print_report(report: BuildReport, console, failed_reason: str | None = None) -> None:
+    out = sys.stderr
+    for err in report.errors:
+        print(f"error: {err}", file=out)
+    for headline, versions in _grouped((_headline(w), w.version) for w in report.warnings):
+        print(f"warning: {headline}{_versions_note(versions)}", file=out)
+    for text, versions in _grouped((f"{b.location}: broken link {_strip_version(b.href, b.version)}: {b.reason}", b.version)
+                                   for b in report.broken_links):
+        print(f"warning: {text}{_versions_note(versions)}", file=out)
+    status = "FAILED, previous site left as it was" if failed_reason else (
+        "done with errors" if report.errors else "done")
+    summary = (
+        f"{status}: {report.pages} pages, {report.versions} versions, {report.renders} renders "
+        f"({report.rendered} rendered, {report.renders - report.rendered - len(report.errors)} from cache), "
+        f"{report.files_written} of {report.files} files written, {report.mode} build, "
+        f"{report.seconds:.2f} s; {len(report.warnings)} warnings, {len(report.errors)} errors, "
+        f"{len(report.broken_links)} broken links"
+    )
+    if failed_reason:
+        summary += f" ({failed_reason})"
+    print(summary, file=out)
+    if os.environ.get("RENDER_BUILD_TIMINGS"):
+        print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()), file=out)
+
+
+def _headline(err: RenderError) -> str:
+    return f"{err.location}: {err.message}"
+
+
+def _strip_version(href: str, version: str) -> str:
+    prefix = f"/en/{version}"
+    return href[len(prefix):] or "/" if href.startswith(prefix) else href
+
+
+def _grouped(pairs: Iterable[tuple[str, str | None]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for text, version in pairs:
+        versions = grouped.setdefault(text, [])
+        if version and version not in versions:
+            versions.append(version)
+    return list(grouped.items())
+
+
+def _versions_note(versions: list[str]) -> str:
+    return f" [{', '.join(versions)}]" if versions else ""

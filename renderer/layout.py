@@ -1,0 +1,387 @@
+"""Page layouts: a rendered article body wrapped in the site's chrome.
+
+`SiteLayout` is the one place that turns a `RenderedPage` into a full HTML document:
+header with product and version pickers, sidebar navigation, breadcrumbs, mini TOC,
+platform switcher, footer. The static site build and the preview server both use it.
+
+Templates live in `site/templates` and render with their own plain python-liquid
+environment (not the docs environment, whose tags and strictness are for content).
+Navigation is computed once per version and its sidebar HTML once per section; a page
+only picks the fragment for its section and marks itself as current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from liquid import CachingFileSystemLoader, Environment, StrictUndefined
+
+from .errors import RenderError
+from .liquid_env import RenderState, SourceFile
+from .nav import NavTree, VersionNav, mark_current
+from .pages import Page
+from .render import render_liquid
+
+if TYPE_CHECKING:
+    from .render import RenderedPage
+    from .tree import DocsTree
+
+SITE_DIR = Path(__file__).resolve().parent.parent / "site"
+PLATFORMS = (("mac", "Mac"), ("windows", "Windows"), ("linux", "Linux"))
+_HEADING = re.compile(r'<h([2-4]) id="([^"]*)"><a href="#\2">(.*?)</a></h\1>', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+_PLATFORM_DIV = re.compile(r'<div class="extended-markdown (mac|windows|linux)[ "]')
+_SPACE = re.compile(r"\s+")
+PATH_SLOT = "\x00path\x00"  # placeholder for a page's path in cached header fragments
+
+
+def text_of(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return _SPACE.sub(" ", html_lib.unescape(_TAGS.sub(" ", fragment))).strip()
+
+
+def headings(body: str, max_level: int = 3) -> list[dict[str, object]]:
+    """h2..h<max_level> of rendered html: [{level, id, html, text}]."""
+    found = []
+    for m in _HEADING.finditer(body):
+        level = int(m.group(1))
+        if level <= max_level:
+            found.append({"level": level, "id": m.group(2), "html": _strip_links(m.group(3)), "text": text_of(m.group(3))})
+    return found
+
+
+def _strip_links(fragment: str) -> str:
+    """Heading html for the TOC: no nested links (the TOC entry is itself a link)."""
+    return re.sub(r"</?a\b[^>]*>", "", fragment)
+
+
+def platforms_in(body: str) -> list[str]:
+    """Platform blocks (mac/windows/linux) present in rendered html, in switcher order."""
+    if "extended-markdown" not in body:
+        return []
+    present = set(_PLATFORM_DIV.findall(body))
+    return [p for p, _ in PLATFORMS if p in present]
+
+
+def toc_max_level(page: Page) -> int:
+    """The deepest heading level in the page's mini TOC; 0 when it shows none."""
+    fm = page.frontmatter
+    default_show = not (page.is_map_topic or page.relpath == "index.md" or page.relpath.endswith("/index.md"))
+    if not fm.get("showMiniToc", default_show):
+        return 0
+    level = fm.get("miniTocMaxHeadingLevel", 3)
+    return min(max(int(level), 2), 4) if isinstance(level, int) else 3
+
+
+def directory_digest(folder: Path) -> str:
+    """Digest of every file under a folder (names and bytes), for cache busting and keys."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class SiteLayout:
+    """Full HTML documents for pages, 404s, redirects and render errors.
+
+    `exists(page, version)` decides which pages the navigation and the version picker
+    may point at (default: the page's frontmatter versions).
+    """
+
+    def __init__(self, tree: DocsTree, site_dir: Path | str | None = None, *, base_url: str = "",
+                 exists: Callable[[Page, str], bool] | None = None):
+        self.tree = tree
+        self.site_dir = Path(site_dir) if site_dir else SITE_DIR
+        self.base_url = base_url.rstrip("/")
+        self.exists = exists or (lambda page, version: version in page.versions)
+        self.env = self._make_env()
+        self._templates: dict[str, object] = {}
+        self._navs: dict[str, VersionNav] = {}
+        self._nav_tree: NavTree | None = None
+        self._titles: dict[tuple[str, str], tuple[str, str]] = {}
+        self.asset_version = directory_digest(self.site_dir / "static")[:12]
+        self._redirect_shell: str | None = None
+        self._fragments: dict[tuple, str] = {}
+
+    # --- templates ----------------------------------------------------------------------
+
+    def _make_env(self) -> Environment:
+        # parsed templates (includes too) are cached; `invalidate()` starts afresh
+        loader = CachingFileSystemLoader(self.site_dir / "templates", auto_reload=False, capacity=64)
+        return Environment(loader=loader, undefined=StrictUndefined)
+
+    def template(self, name: str):
+        template = self._templates.get(name)
+        if template is None:
+            template = self.env.get_template(name)
+            self._templates[name] = template
+        return template
+
+    def site_context(self, version: str) -> dict[str, object]:
+        return {"title": self.site_title(version), "static": "/static", "asset_version": self.asset_version}
+
+    # --- urls and titles ----------------------------------------------------------------
+
+    @staticmethod
+    def url_for(page: Page, version: str) -> str:
+        path = page.permalink_path
+        return f"/en/{version}/{path}/" if path else f"/en/{version}/"
+
+    def titles(self, page: Page, version: str) -> tuple[str, str]:
+        """(title, short title) of a page in a version, Liquid rendered; raw text if that fails."""
+        key = (page.relpath, version)
+        found = self._titles.get(key)
+        if found is None:
+            title = self._field(page, version, "title")
+            short = self._field(page, version, "shortTitle") if page.frontmatter.get("shortTitle") else ""
+            found = (title, short or title)
+            self._titles[key] = found
+        return found
+
+    def _field(self, page: Page, version: str, key: str) -> str:
+        value = page.frontmatter.get(key) or ""
+        if not isinstance(value, str):
+            return ""
+        if "{" in value:
+            state = RenderState(self.tree, version, page, lenient=True)
+            try:
+                value = render_liquid(self.tree, state, SourceFile(page.file, page.text, max(page.text.find(value), 0)), value)
+            except RenderError:
+                pass
+        return html_lib.unescape(value).strip()
+
+    def site_title(self, version: str) -> str:
+        home = self.tree.page("index.md") if (self.tree.content_dir / "index.md").is_file() else None
+        if home is not None and version in home.versions:
+            return self.titles(home, version)[0]
+        return "Documentation"
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def nav_tree(self) -> NavTree:
+        if self._nav_tree is None:
+            self._nav_tree = NavTree(self.tree, self.tree.all_pages(errors=[]))
+        return self._nav_tree
+
+    def nav(self, version: str) -> VersionNav:
+        nav = self._navs.get(version)
+        if nav is None:
+            nav = self.nav_tree().for_version(version, lambda page, v: self.titles(page, v)[1], self.exists)
+            self._navs[version] = nav
+        return nav
+
+    def invalidate(self) -> None:
+        """Forget navigation and titles (after content edits); templates reload too."""
+        self._navs.clear()
+        self._nav_tree = None
+        self._titles.clear()
+        self._templates.clear()
+        self.env = self._make_env()
+        self._fragments.clear()
+        self._redirect_shell = None
+        self.asset_version = directory_digest(self.site_dir / "static")[:12]
+
+    def nearest(self, page: Page, version: str) -> str | None:
+        """URL of the page in `version`, else of its nearest parent there; None if none exists."""
+        if self.exists(page, version):
+            return self.url_for(page, version)
+        parts = page.permalink_path.split("/") if page.permalink_path else []
+        while parts:
+            parts.pop()
+            parent = self.tree.find_page("/".join(parts))
+            if parent is not None and self.exists(parent, version):
+                return self.url_for(parent, version)
+        return None
+
+    def picker(self, page: Page | None, version: str) -> list[dict[str, object]]:
+        items = []
+        home = self.tree.find_page("")
+        for v in self.tree.model.versions:
+            if page is not None:
+                url = self.nearest(page, v.id)
+            else:
+                url = self.url_for(home, v.id) if home is not None and self.exists(home, v.id) else None
+            if url is not None:
+                items.append({"id": v.id, "title": v.title, "url": url, "current": v.id == version})
+        return items
+
+    def chrome(self, page: Page, version: str) -> dict[str, object]:
+        """Everything around the article that depends only on the tree, not on the body.
+
+        Plain data (JSON-able, deterministic): the build compares it between builds to
+        decide whether a page must be laid out again.
+        """
+        nav = self.nav(version)
+        product_rel, category_rel = nav.section_of(page.relpath)
+        if not product_rel and page.relpath != "index.md":
+            # a page outside the navigation (hidden): its section from its URL
+            product_rel, category_rel = self._section_by_path(page, nav)
+        return {
+            "relpath": page.relpath,
+            "version": version,
+            "url": self.url_for(page, version),
+            "picker": self.picker(page, version),
+            "breadcrumbs": [{"title": t, "url": u} for t, u in self._breadcrumbs(page, version, nav)],
+            "sidebar": [product_rel, category_rel],
+            "toc_max": toc_max_level(page),
+            "site": self.site_context(version),
+        }
+
+    def _section_by_path(self, page: Page, nav: VersionNav) -> tuple[str, str]:
+        parts = page.permalink_path.split("/")
+        product = self.tree.find_page(parts[0])
+        category = self.tree.find_page("/".join(parts[:2])) if len(parts) > 2 else None
+        p = product.relpath if product is not None and product.relpath in nav.by_relpath else ""
+        c = category.relpath if p and category is not None and category.relpath in nav.by_relpath else ""
+        return p, c
+
+    def _breadcrumbs(self, page: Page, version: str, nav: VersionNav) -> list[tuple[str, str]]:
+        crumbs = nav.breadcrumbs(page.relpath)
+        if crumbs or page.relpath == "index.md":
+            return crumbs
+        parts = page.permalink_path.split("/")
+        crumbs = []
+        for i in range(1, len(parts)):
+            parent = self.tree.find_page("/".join(parts[:i]))
+            if parent is not None and self.exists(parent, version):
+                crumbs.append((self.titles(parent, version)[1], self.url_for(parent, version)))
+        crumbs.append((self.titles(page, version)[1], self.url_for(page, version)))
+        return crumbs
+
+    def _header_context(self, version: str, product_rel: str) -> dict[str, object]:
+        nav = self.nav(version)
+        v = self.tree.model.get(version)
+        home = nav.url("")
+        products = [{"title": p.title, "url": nav.url(p.path), "current": p.relpath == product_rel} for p in nav.products]
+        pnode = nav.by_relpath.get(product_rel) if product_rel else None
+        product = {"title": pnode.title, "url": nav.url(pnode.path)} if pnode else {"title": "All products", "url": home}
+        return {
+            "lang": "en",
+            "site": self.site_context(version),
+            "version": {"id": version, "title": v.title, "home": home, "search_index": f"/search/{version}.json"},
+            "products": products,
+            "product": product,
+        }
+
+    def _memo(self, key: tuple, make: Callable[[], str]) -> str:
+        found = self._fragments.get(key)
+        if found is None:
+            found = self._fragments[key] = make()
+        return found
+
+    def header(self, version: str, product_rel: str, picker: list[dict[str, object]], url: str) -> str:
+        """header.html for a page; rendered once per section and picker shape, then reused.
+
+        Picker links to the same page in another version differ only by the page's path,
+        so the cached header holds a placeholder where that path goes.
+        """
+        path = url[len(f"/en/{version}/"):] if url.startswith(f"/en/{version}/") else None
+        shape = []
+        for item in picker:
+            same = path is not None and item["url"] == f"/en/{item['id']}/{path}"
+            shape.append((item["id"], item["title"], PATH_SLOT if same else item["url"], item["current"]))
+        key = ("header", version, product_rel, tuple(shape))
+
+        def make() -> str:
+            context = self._header_context(version, product_rel)
+            context["picker"] = [{"id": i, "title": t, "url": f"/en/{i}/{PATH_SLOT}" if u == PATH_SLOT else u,
+                                  "current": c} for i, t, u, c in shape]
+            return self.template("header.html").render(**context)
+
+        fragment = self._memo(key, make)
+        return fragment.replace(PATH_SLOT, html_lib.escape(path)) if path is not None else fragment
+
+    def footer(self, version: str) -> str:
+        return self._memo(("footer", version), lambda: self.template("footer.html").render(**self._header_context(version, "")))
+
+    def chrome_digest(self, chrome: dict) -> str:
+        """A digest of everything `compose()` adds around a body for this chrome."""
+        version = chrome["version"]
+        product_rel, category_rel = chrome["sidebar"]
+        digest = hashlib.sha1(json.dumps(chrome, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(self.nav(version).sidebar((product_rel, category_rel)).encode("utf-8"))
+        digest.update(self.header(version, product_rel, chrome["picker"], chrome["url"]).encode("utf-8"))
+        digest.update(self.footer(version).encode("utf-8"))
+        return digest.hexdigest()
+
+    # --- documents ----------------------------------------------------------------------
+
+    def compose(self, chrome: dict, title: str, intro: str, body: str) -> str:
+        """The full document for a page from its chrome and its rendered parts."""
+        version = chrome["version"]
+        product_rel, category_rel = chrome["sidebar"]
+        nav = self.nav(version)
+        sidebar = mark_current(nav.sidebar((product_rel, category_rel)), chrome["url"])
+        toc_max = chrome["toc_max"]
+        present = platforms_in(body)
+        v = self.tree.model.get(version)
+        context = dict(
+            lang="en",
+            site=chrome["site"],
+            version={"id": version, "title": v.title},
+            header=self.header(version, product_rel, chrome["picker"], chrome["url"]),
+            footer=self.footer(version),
+            breadcrumbs=chrome["breadcrumbs"],
+            sidebar=sidebar,
+            page={
+                "title": title,
+                "intro": intro,
+                "description": text_of(intro)[:300],
+                "url": chrome["url"],
+                "canonical": self.base_url + chrome["url"] if self.base_url else "",
+            },
+            toc=headings(body, toc_max) if toc_max else [],
+            platforms=[{"id": p, "title": t} for p, t in PLATFORMS if p in present],
+            body=body,
+        )
+        return self.template("page.html").render(**context)
+
+    def render_page(self, page: Page, version: str, rendered: RenderedPage) -> str:
+        """The full HTML document for a rendered page."""
+        return self.compose(self.chrome(page, version), rendered.title, rendered.intro, rendered.html)
+
+    def render_404(self, version: str | None = None) -> str:
+        version = version if version in self.tree.model.by_id else self.tree.model.default
+        v = self.tree.model.get(version)
+        context = dict(
+            lang="en",
+            site=self.site_context(version),
+            version={"id": version, "title": v.title, "home": self.nav(version).url("")},
+            header=self.header(version, "", self.picker(None, version), ""),
+            footer=self.footer(version),
+            sidebar=self.nav(version).sidebar(("", "")),
+            page={"title": "Page not found", "intro": "", "description": "", "url": "", "canonical": ""},
+        )
+        return self.template("404.html").render(**context)
+
+    def render_redirect(self, target_url: str) -> str:
+        """A static redirect stub: meta refresh, canonical link and a script keeping #anchors."""
+        if self._redirect_shell is None:
+            self._redirect_shell = self.template("redirect.html").render(
+                target="\x00T\x00", canonical="\x00C\x00", target_json="\x00J\x00")
+        canonical = self.base_url + target_url if self.base_url and target_url.startswith("/") else target_url
+        script_value = json.dumps(target_url).replace("</", "<\\/")
+        return (self._redirect_shell.replace("\x00T\x00", html_lib.escape(target_url))
+                .replace("\x00C\x00", html_lib.escape(canonical)).replace("\x00J\x00", script_value))
+
+    def render_error_page(self, error: RenderError) -> str:
+        """A page showing where a render failed: file:line:col, version, message, snippet."""
+        version = error.version or self.tree.model.default
+        return self.template("error.html").render(
+            site={"title": "Render error", "static": "/static", "asset_version": self.asset_version},
+            error={
+                "location": error.location,
+                "version": error.version or "",
+                "message": error.message,
+                "snippet": error.snippet or "",
+                "chain": list(error.chain),
+            },
+            version={"id": version},
+        )

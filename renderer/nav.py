@@ -1,0 +1,287 @@
+"""Site navigation: the content tree as product -> category -> map topic -> article.
+
+The order comes from the index pages themselves: a folder's `index.md` lists its
+children with link tags (`{% link_in_list %}`, `{% topic_link_in_list %}`,
+`{% link_with_intro %}`, ...), and the articles listed after a `topic_link_in_list`
+belong to that map topic. Children an index does not list follow in file order, so
+every page stays reachable; `hidden: true` pages stay out of the navigation.
+
+The tree's shape does not depend on the version. `NavTree.for_version()` filters it to
+the pages that exist in one version and titles each node with the page's short title
+for that version; the result is computed once per version and reused for every page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import yaml
+
+from .pages import Page
+from .tree import DocsTree
+
+# Every link tag that can list a child page in an index, in source order.
+CHILD_LINK = re.compile(
+    r"\{%-?\s*(topic_link_in_list|link_in_list|link_with_intro|homepage_link_with_intro|link_with_short_title|link)"
+    r"\s+(/[^\s%]*)\s*-?%\}"
+)
+
+
+@dataclass
+class NavNode:
+    relpath: str
+    children: list[NavNode] = field(default_factory=list)
+
+
+@dataclass
+class VersionNode:
+    """A nav node in one version: its URL path, title and children in that version."""
+
+    relpath: str
+    path: str  # permalink path ('' for the home page)
+    title: str
+    children: list[VersionNode] = field(default_factory=list)
+    parent: VersionNode | None = field(default=None, repr=False)
+    is_map_topic: bool = False
+
+    def ancestors(self) -> list[VersionNode]:
+        """From the outermost (the home page) down to the parent."""
+        chain = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+
+def _parent_index(relpath: str) -> str | None:
+    """The index page a page belongs to: 'a/b/x.md' -> 'a/b/index.md', 'a/b/index.md' -> 'a/index.md'."""
+    if relpath == "index.md":
+        return None
+    parts = relpath.split("/")
+    if parts[-1] == "index.md":
+        parts = parts[:-1]
+    return "/".join([*parts[:-1], "index.md"])
+
+
+def product_order(tree: DocsTree) -> list[str]:
+    """Product folder names from data/products.yml (`productsInOrder`), if the tree has one."""
+    file = tree.root / "data" / "products.yml"
+    if not file.is_file():
+        return []
+    try:
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return []
+    order = data.get("productsInOrder") if isinstance(data, dict) else None
+    return [str(p) for p in order] if isinstance(order, list) else []
+
+
+class NavTree:
+    """The version-independent navigation tree of a docs tree."""
+
+    def __init__(self, tree: DocsTree, pages: Iterable[Page]):
+        self.tree = tree
+        self.pages = {p.relpath: p for p in pages}
+        self.root = self._build()
+
+    # --- shape ---------------------------------------------------------------------
+
+    def _build(self) -> NavNode:
+        by_parent: dict[str, list[str]] = {}
+        for relpath in sorted(self.pages):
+            parent = _parent_index(relpath)
+            while parent is not None and parent != "index.md" and parent not in self.pages:
+                parent = _parent_index(parent)  # a folder without an index: hang it on the next one up
+            if parent is not None:
+                by_parent.setdefault(parent, []).append(relpath)
+        if "index.md" not in self.pages:
+            # a tree without a home page: an implicit root over the top-level folders
+            self.pages.setdefault("index.md", None)  # type: ignore[arg-type]
+        return self._node("index.md", by_parent)
+
+    def _node(self, relpath: str, by_parent: dict[str, list[str]]) -> NavNode:
+        node = NavNode(relpath)
+        candidates = [r for r in by_parent.get(relpath, []) if not self._hidden(r)]
+        listed = self._listed_children(relpath, set(candidates))
+        placed: set[str] = set()
+        ordered: list[tuple[str, list[str]]] = []
+        for child, topic_children in listed:
+            if child in placed:
+                continue
+            placed.add(child)
+            kids = [k for k in topic_children if k not in placed]
+            placed.update(kids)
+            ordered.append((child, kids))
+        if relpath == "index.md":
+            ordered.sort(key=self._product_rank(ordered))
+        for child in candidates:
+            if child not in placed:
+                ordered.append((child, []))
+        for child, topic_kids in ordered:
+            sub = self._node(child, by_parent) if child.endswith("/index.md") else NavNode(child)
+            sub.children.extend(NavNode(k) for k in topic_kids)
+            node.children.append(sub)
+        return node
+
+    def _product_rank(self, ordered: list[tuple[str, list[str]]]) -> Callable[[tuple[str, list[str]]], int]:
+        order = product_order(self.tree)
+        listed = [c for c, _ in ordered]
+
+        def rank(item: tuple[str, list[str]]) -> int:
+            name = item[0].split("/", 1)[0]
+            if name in order:
+                return order.index(name)
+            return len(order) + listed.index(item[0])
+
+        return rank
+
+    def _hidden(self, relpath: str) -> bool:
+        page = self.pages.get(relpath)
+        return bool(page and page.frontmatter.get("hidden"))
+
+    def _listed_children(self, index_relpath: str, candidates: set[str]) -> list[tuple[str, list[str]]]:
+        """Children named by the index's link tags, in order, with each map topic's articles."""
+        index = self.pages.get(index_relpath)
+        if index is None:
+            return []
+        result: list[tuple[str, list[str]]] = []
+        topic: tuple[str, list[str]] | None = None
+        for m in CHILD_LINK.finditer(index.body):
+            kind, href = m.group(1), m.group(2)
+            if "{" in href:
+                continue
+            target = self.tree.resolve_link(index, href.split("#", 1)[0])
+            if target is None or target.relpath not in candidates:
+                if kind == "topic_link_in_list":
+                    topic = None
+                continue
+            if kind == "topic_link_in_list":
+                topic = (target.relpath, [])
+                result.append(topic)
+            elif kind == "link_in_list" and topic is not None:
+                topic[1].append(target.relpath)
+            else:
+                result.append((target.relpath, []))
+        return result
+
+    # --- per version ---------------------------------------------------------------
+
+    def for_version(self, version: str, title_of: Callable[[Page, str], str],
+                    exists: Callable[[Page, str], bool] | None = None) -> VersionNav:
+        exists = exists or (lambda page, v: v in page.versions)
+
+        def build(node: NavNode, parent: VersionNode | None) -> VersionNode | None:
+            page = self.pages.get(node.relpath)
+            if page is None:
+                if node.relpath != "index.md":
+                    return None
+                vnode = VersionNode("index.md", "", "", parent=None)
+            else:
+                if not exists(page, version):
+                    return None
+                vnode = VersionNode(page.relpath, page.permalink_path, title_of(page, version), parent=parent,
+                                    is_map_topic=page.is_map_topic)
+            for child in node.children:
+                sub = build(child, vnode)
+                if sub is not None:
+                    vnode.children.append(sub)
+            return vnode
+
+        root = build(self.root, None)
+        return VersionNav(version, root or VersionNode("index.md", "", ""))
+
+
+class VersionNav:
+    """The navigation of one version, with pre-rendered sidebar fragments."""
+
+    def __init__(self, version: str, root: VersionNode):
+        self.version = version
+        self.root = root
+        self.by_relpath: dict[str, VersionNode] = {}
+        self._index(root)
+        self._sidebars: dict[tuple[str, str], str] = {}
+
+    def _index(self, node: VersionNode) -> None:
+        self.by_relpath[node.relpath] = node
+        for child in node.children:
+            self._index(child)
+
+    def url(self, path: str) -> str:
+        return f"/en/{self.version}/{path}/" if path else f"/en/{self.version}/"
+
+    @property
+    def products(self) -> list[VersionNode]:
+        return list(self.root.children)
+
+    def section_of(self, relpath: str) -> tuple[str, str]:
+        """(product relpath, category relpath) a page belongs to; '' when it has none."""
+        node = self.by_relpath.get(relpath)
+        if node is None:
+            return "", ""
+        chain = [*node.ancestors(), node][1:]  # drop the home page
+        product = chain[0].relpath if chain else ""
+        category = chain[1].relpath if len(chain) > 1 else ""
+        return product, category
+
+    def sidebar_key(self, relpath: str) -> tuple[str, str]:
+        return self.section_of(relpath)
+
+    def sidebar(self, key: tuple[str, str]) -> str:
+        """Sidebar HTML for a (product, category): products list when there is no product."""
+        if key not in self._sidebars:
+            self._sidebars[key] = self._render_sidebar(*key)
+        return self._sidebars[key]
+
+    def _render_sidebar(self, product: str, category: str) -> str:
+        out: list[str] = ['<nav class="sidebar-nav" aria-label="Navigation">']
+        if not product:
+            out.append('<ul class="nav-products">')
+            for node in self.products:
+                out.append(f'<li><a href="{self.url(node.path)}">{_esc(node.title)}</a></li>')
+            out.append("</ul></nav>")
+            return "".join(out)
+        pnode = self.by_relpath[product]
+        out.append(f'<a class="nav-product" href="{self.url(pnode.path)}">{_esc(pnode.title)}</a>')
+        out.append('<ul class="nav-categories">')
+        for cat in pnode.children:
+            if cat.relpath == category and cat.children:
+                out.append(f'<li class="nav-category is-open"><a href="{self.url(cat.path)}">{_esc(cat.title)}</a>')
+                self._render_list(cat.children, out)
+                out.append("</li>")
+            else:
+                out.append(f'<li class="nav-category"><a href="{self.url(cat.path)}">{_esc(cat.title)}</a></li>')
+        out.append("</ul></nav>")
+        return "".join(out)
+
+    def _render_list(self, nodes: list[VersionNode], out: list[str]) -> None:
+        out.append('<ul class="nav-articles">')
+        for node in nodes:
+            css = "nav-topic" if node.is_map_topic or node.children else "nav-article"
+            out.append(f'<li class="{css}"><a href="{self.url(node.path)}">{_esc(node.title)}</a>')
+            if node.children:
+                self._render_list(node.children, out)
+            out.append("</li>")
+        out.append("</ul>")
+
+    def breadcrumbs(self, relpath: str) -> list[tuple[str, str]]:
+        """[(title, url)] from the product down to the page itself (the home page is left out)."""
+        node = self.by_relpath.get(relpath)
+        if node is None:
+            return []
+        chain = [*node.ancestors(), node][1:]
+        return [(n.title, self.url(n.path)) for n in chain]
+
+
+def mark_current(sidebar_html: str, url: str) -> str:
+    """Highlight the page being read in a pre-rendered sidebar."""
+    needle = f'<a href="{url}">'
+    return sidebar_html.replace(needle, f'<a href="{url}" class="is-current" aria-current="page">', 1)
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+

@@ -1,0 +1,43 @@
+"""Offline search: a compact JSON index per version, read by site/static/search.js.
+
+`/search/<version>.json` is `{"version": ..., "fields": [...], "pages": [[title, url,
+intro, headings, text], ...]}`: plain text only, sorted by URL, so identical input gives
+identical bytes. The browser loads the index of the version being read, and only that.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+
+BODY_TEXT_CHARS = 2000
+FIELDS = ["title", "url", "intro", "headings", "text"]
+
+_DROP_BLOCKS = re.compile(r"<(pre|script|style)\b.*?</\1>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_HEADING = re.compile(r'<h[23] id="[^"]*">(.*?)</h[23]>', re.S)
+
+
+def plain_text(fragment: str) -> str:
+    """Visible text of an HTML fragment, code blocks left out, whitespace collapsed."""
+    text = _TAGS.sub(" ", _DROP_BLOCKS.sub(" ", fragment))
+    return _SPACE.sub(" ", html_lib.unescape(text)).strip()
+
+
+def search_record(title: str, url: str, intro_html: str, body_html: str) -> list[str]:
+    """One page's entry: [title, url, intro, headings, trimmed body text]."""
+    heads = " \u00b7 ".join(plain_text(h) for h in _HEADING.findall(body_html))
+    text = plain_text(body_html)
+    if len(text) > BODY_TEXT_CHARS:
+        cut = text.rfind(" ", 0, BODY_TEXT_CHARS)
+        text = text[: cut if cut > BODY_TEXT_CHARS // 2 else BODY_TEXT_CHARS]
+    return [title, url, plain_text(intro_html), heads, text]
+
+
+def search_index(version: str, records: list[list[str]]) -> bytes:
+    """The JSON index of one version (deterministic bytes)."""
+    pages = sorted(records, key=lambda r: r[1])
+    data = {"version": version, "fields": FIELDS, "pages": pages}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
