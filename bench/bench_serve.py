@@ -139,7 +139,7 @@ def time_reloads(port: int, page: str, target: Path, edit, label: str, rounds: i
             if status != 200 or gen is None:
                 raise SystemExit(f"page {page} gave {status} or has no reload script")
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            sock.sendall(f"GET /__reload?path={page}&gen={gen.group(1).decode()} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            sock.sendall(f"GET /__reload?path={page}&gen={gen.group(1).decode()} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
             sock_file = sock.makefile("rb")
             while not sock_file.readline().startswith(b": subscribed"):
                 pass

@@ -44,6 +44,7 @@ RELOAD_PATH = "/__reload"
 STATIC_PREFIX = "/static/"  # site/static/<file> is served at /static/<file>, as the build writes it
 WATCHED_DIRS = ("content", "data", "reusables", "includes", "site")
 IGNORED_DIRS = {"_site", ".render-cache", ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".idea", ".vscode"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0:0:0:0:0:0:0:1"}
 CACHE_SIZE = 2000  # rendered pages kept (their dependency sets are kept for all)
 SSE_PING_SECONDS = 15.0
 
@@ -776,6 +777,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         self.app = app
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
+        self.loopback_only = address[0] in LOCAL_HOSTS or address[0].startswith("127.")
         super().__init__(address, PreviewHandler)
 
 
@@ -806,6 +808,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _handle(self, head: bool) -> None:
         app = self.server.app
+        if not self._host_allowed():
+            body = b"Forbidden: this preview server answers requests for localhost only.\n"
+            self._send(Response(403, body, "text/plain; charset=utf-8"), head)
+            return
         try:
             if self.path.split("?", 1)[0] == RELOAD_PATH and not head:
                 self._events(app)
@@ -817,6 +823,18 @@ class PreviewHandler(BaseHTTPRequestHandler):
             app.log(f"internal error for {self.path!r}:\n{traceback.format_exc()}")
             response = Response(500, internal_error_html(traceback.format_exc()).encode("utf-8"))
         self._send(response, head)
+
+    def _host_allowed(self) -> bool:
+        """On loopback, only requests naming a local host: web pages elsewhere cannot read
+        the preview through DNS rebinding."""
+        if not self.server.loopback_only:
+            return True
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host.startswith("["):
+            name = host[1:].split("]", 1)[0]
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return name in LOCAL_HOSTS or name == self.server.server_address[0]
 
     def _send(self, response: Response, head: bool) -> None:
         try:

@@ -261,6 +261,20 @@ def test_static_assets_and_head(served):
     assert status == 200 and body == "" and int(headers["content-length"]) > 0
 
 
+@pytest.mark.parametrize("host", [b"evil.example", b"evil.example:4000", b"127.0.0.1.evil.example", b""])
+def test_foreign_host_header_is_refused(served, host):
+    """DNS rebinding: a page on another site must not read the preview."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(b"GET /en/free-pro-team@latest/guide/alpha/ HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n")
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 403"), reply[:100]
+    for ok in (f"localhost:{served.port}", f"127.0.0.1:{served.port}", "localhost"):
+        conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+        conn.request("GET", f"/en/{FPT}/guide/alpha/", headers={"Host": ok})
+        assert conn.getresponse().status == 200
+        conn.close()
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
 def test_only_get_and_head(served, method):
     status, headers, _ = get(served, f"/en/{FPT}/guide/alpha/", method=method)
@@ -421,7 +435,7 @@ class EventStream:
         assert gen, "no reload script with a generation token"
         self.events: queue.Queue = queue.Queue()
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        self.sock.sendall(f"GET /__reload?path={page_path}&gen={gen.group(1)} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        self.sock.sendall(f"GET /__reload?path={page_path}&gen={gen.group(1)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         self.file = self.sock.makefile("rb")
         status_line = self.file.readline()
         assert b" 200 " in status_line
@@ -532,7 +546,7 @@ def test_missed_change_reloads_on_subscribe(live):
     write(live.root, "reusables/shared/note.md", "Changed before the tab subscribed.")
     assert wait_for(lambda: "Changed before" in get(live, f"/en/{FPT}/guide/alpha/")[2])
     with socket.create_connection(("127.0.0.1", live.port), timeout=5) as sock:
-        sock.sendall(f"GET /__reload?path=/en/{FPT}/guide/alpha/&gen={gen} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.sendall(f"GET /__reload?path=/en/{FPT}/guide/alpha/&gen={gen} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         data = b""
         while b"event: reload" not in data:
             chunk = sock.recv(4096)
