@@ -22,6 +22,7 @@ import json
 import mimetypes
 import os
 import queue
+import re
 import socket
 import sys
 import threading
@@ -37,6 +38,7 @@ from .errors import RenderError
 from .links import LEGACY_ENTERPRISE, localize_href
 from .pages import Page
 from .render import RenderedPage, render_page
+from .search import search_index, search_record
 from .tree import DocsTree
 
 LANGUAGE = "en"
@@ -45,6 +47,7 @@ STATIC_PREFIX = "/static/"  # site/static/<file> is served at /static/<file>, as
 WATCHED_DIRS = ("content", "data", "reusables", "includes", "site")
 IGNORED_DIRS = {"_site", ".render-cache", ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", ".idea", ".vscode"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0:0:0:0:0:0:0:1"}
+LIQUID_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 CACHE_SIZE = 2000  # rendered pages kept (their dependency sets are kept for all)
 SSE_PING_SECONDS = 15.0
 
@@ -154,7 +157,7 @@ def request_segments(raw: str) -> list[str] | None:
 
 @dataclass
 class Route:
-    kind: str  # "page" | "redirect" | "static" | "notfound"
+    kind: str  # "page" | "redirect" | "static" | "search" | "notfound"
     relpath: str | None = None
     version: str | None = None
     location: str | None = None
@@ -247,6 +250,7 @@ class PreviewApp:
         self.deps: dict[tuple[str, str], frozenset[str]] = {}  # kept for evicted entries too
         self.link_warnings: set[tuple[str, str]] = set()  # renders with unresolved link targets
         self.tree_error: RenderError | None = None
+        self._search: dict[str, bytes] = {}  # version -> search index
         self.tree = DocsTree(self.root, self.versions_file, lenient=lenient)
         self._set_layout(make_layout(self.tree, self.root / "site"))
 
@@ -289,6 +293,8 @@ class PreviewApp:
             return self._static_route(self.root / "assets", parts[1:])
         if self.tree_error is not None:
             raise self.tree_error
+        if len(parts) == 2 and parts[0] == "search" and parts[1].removesuffix(".json") in self.tree.model.by_id:
+            return Route("search", version=parts[1].removesuffix(".json"))
         if not parts or parts == [LANGUAGE]:
             return Route("redirect", location=self.home_url(), status=302)
         has_language = parts[0] == LANGUAGE
@@ -310,7 +316,9 @@ class PreviewApp:
         old = self.tree.find_redirect(url_path) if url_path else None
         if old is not None:
             page = self.tree.page(old.relpath)  # the table may hold an older parse
-            target = self._best_version(page, version) if page is not None else None
+            target = None
+            if page is not None:  # like the build: /en/<v>/<old> only where the page exists in <v>
+                target = (version if version in page.versions else None) if version else self._best_version(page, None)
             if target is not None:
                 return Route("redirect", location=self.url_for(page, target), status=301)
         if version is None and LEGACY_ENTERPRISE.match("/" + url_path):
@@ -351,6 +359,9 @@ class PreviewApp:
                 return Response(entry.status, entry.body, headers={"Cache-Control": "no-store"}, digest=entry.digest)
             if route.kind == "redirect":
                 return self._redirect_response(route.location, route.status)
+            if route.kind == "search":
+                return Response(200, self.search_json(route.version), "application/json; charset=utf-8",
+                                {"Cache-Control": "no-store"})
             if route.kind != "static":
                 return self._not_found(route.version)
         return self._static_response(route.file)
@@ -390,6 +401,25 @@ class PreviewApp:
             while len(self.cache) > CACHE_SIZE:
                 self.cache.popitem(last=False)
             return entry
+
+    def search_json(self, version: str) -> bytes:
+        """The search index of a version, as the build writes it, from titles and intros only.
+
+        (The build indexes body text too; the preview does not render every page for it.)
+        """
+        data = self._search.get(version)
+        if data is None:
+            records = []
+            for page in self.tree.all_pages(errors=[]):
+                if version not in page.versions or page.frontmatter.get("hidden"):
+                    continue
+                titles = getattr(self.layout, "titles", None)
+                title = titles(page, version)[0] if titles else page.title
+                intro = LIQUID_TAG.sub("", str(page.frontmatter.get("intro") or ""))
+                records.append(search_record(title, self.url_for(page, version), html.escape(intro), ""))
+            data = search_index(version, records)
+            self._search[version] = data
+        return data
 
     def _html_response(self, status: int, text: str, headers: dict[str, str] | None = None) -> Response:
         digest = digest_of(text)
@@ -572,6 +602,7 @@ class PreviewApp:
             self._rebuild_layout()
         elif drop_all and hasattr(self.layout, "invalidate"):
             self.layout.invalidate()
+        self._search.clear()
         keys = set(self.deps) | set(self.cache)
         if drop_all:
             dropped = keys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import queue
 import re
@@ -235,12 +236,14 @@ def test_page_not_in_version_is_404(served):
         ("/old/beta-path", 301, f"/en/{FPT}/guide/beta"),
         ("/en/old/beta-path/", 301, f"/en/{FPT}/guide/beta"),
         (f"/en/{FPT}/old/beta-path", 301, f"/en/{FPT}/guide/beta"),
+        (f"/en/{GHES}/old/beta-path", 404, None),  # beta does not exist there (no stub in the build either)
     ],
 )
 def test_redirects(served, path, status, location):
     got, headers, _ = get(served, path)
     assert got == status
-    assert headers["location"].rstrip("/") == location.rstrip("/")
+    if location is not None:
+        assert headers["location"].rstrip("/") == location.rstrip("/")
 
 
 def test_unknown_paths_give_the_404_page(served):
@@ -273,6 +276,18 @@ def test_foreign_host_header_is_refused(served, host):
         conn.request("GET", f"/en/{FPT}/guide/alpha/", headers={"Host": ok})
         assert conn.getresponse().status == 200
         conn.close()
+
+
+def test_search_index_per_version(served):
+    status, headers, body = get(served, f"/search/{FPT}.json")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    index = json.loads(body)
+    urls = {record[index["fields"].index("url")] for record in index["pages"]}
+    assert f"/en/{FPT}/guide/beta/" in urls and f"/en/{FPT}/guide/server-only/" not in urls
+    index = json.loads(get(served, f"/search/{GHES}.json")[2])
+    urls = {record[index["fields"].index("url")] for record in index["pages"]}
+    assert f"/en/{GHES}/guide/server-only/" in urls and f"/en/{GHES}/guide/beta/" not in urls
+    assert get(served, "/search/nope.json")[0] == 404
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
