@@ -74,9 +74,17 @@ def add_heading_ids(body: str) -> str:
     return _HEADING.sub(decorate, body)
 
 
+# Pygments' lexers are superlinear on very long lines (100 kB of '% ' in YAML: ~70 s), so
+# blocks past these sizes are shown as plain text. The 2020 corpus stays far below them.
+MAX_HIGHLIGHT_CHARS = 50_000
+MAX_HIGHLIGHT_LINE = 2_000
+
+
 @lru_cache(maxsize=8192)
 def highlight_code(code: str, lang: str) -> str:
     """Pygments HTML for a code block; escaped plain text when the language is unknown."""
+    if len(code) > MAX_HIGHLIGHT_CHARS or max(map(len, code.split("\n"))) > MAX_HIGHLIGHT_LINE:
+        return html.escape(code, quote=False)
     try:
         lexer = get_lexer_by_name(lang, stripnl=False, ensurenl=False)
     except ClassNotFound:

@@ -124,9 +124,12 @@ def time_limit(seconds: float):
 @st.composite
 def mutations(draw, text: str):
     """A text derived from `text` by 1-4 random edits."""
+    # Positions come from a seeded Random: hypothesis' own integers lean towards 0, and
+    # edits at the very start only ever break the opening '---'.
+    rnd = draw(st.randoms(use_true_random=True))
     for _ in range(draw(st.integers(1, 4))):
-        # Bias positions towards the frontmatter and the first lines, where structure lives.
-        at = draw(st.one_of(st.integers(0, min(len(text), 400)), st.integers(0, len(text))))
+        # Mostly anywhere; now and then in the first lines, where the frontmatter lives.
+        at = rnd.randint(0, min(len(text), 300) if rnd.random() < 0.2 else len(text))
         kind = draw(st.sampled_from(["insert", "insert", "delete", "truncate", "repeat", "huge", "nest", "yaml"]))
         if kind == "insert":
             piece = draw(st.one_of(st.sampled_from(TOKENS), st.text(alphabet="{}%-'\":\n ", min_size=1, max_size=6)))
@@ -149,7 +152,7 @@ def mutations(draw, text: str):
             text = text[:at] + opener * depth + "deep" + (closer * depth if balanced else "") + text[at:]
         else:  # break the YAML frontmatter
             end = text.find("\n---", 3)
-            cut = draw(st.integers(0, max(end, 0)))
+            cut = rnd.randint(0, max(end, 0))
             text = text[:cut] + draw(st.sampled_from([": :", "\n  - [", "\n\t", "&x !!", "\n---\n", "'", "? "])) + text[cut:]
     return text
 
@@ -201,7 +204,7 @@ def test_fixture_page_is_clean_before_mutation(fixture_trees):
     assert [p for p in Checker(strict).run() if p.severity == "error"] == []
 
 
-@settings(FUZZ_SETTINGS, max_examples=SCALE * 120)
+@settings(FUZZ_SETTINGS, max_examples=SCALE * 300)
 @given(text=mutations(FIXTURE_PAGE), lenient=st.booleans())
 def test_mutated_fixture_page_gives_only_located_errors(fixture_trees, text, lenient):
     exercise(fixture_trees[lenient], "fuzz.md", text)
@@ -238,7 +241,7 @@ def test_corpus_pages_are_available(corpus_trees):
 
 
 @needs_corpus
-@settings(FUZZ_SETTINGS, max_examples=SCALE * 80)
+@settings(FUZZ_SETTINGS, max_examples=SCALE * 200)
 @given(data=st.data(), lenient=st.booleans())
 def test_mutated_corpus_pages_give_only_located_errors(corpus_trees, data, lenient):
     strict_tree, lenient_tree, texts = corpus_trees

@@ -321,3 +321,13 @@ def test_expression_nesting_that_overflows_the_parser_is_located(tmp_path):
     assert err.file == "content/index.md" and err.line == 5  # the template start: the parser gave no position
     problems = run_check(DocsTree(root)).problems
     assert [(p.kind, p.line, p.message) for p in problems] == [("liquid", 5, "expression nests too deeply to parse")]
+
+
+@pytest.mark.parametrize("lang", ["yaml", "python", "shell"])
+def test_huge_code_blocks_do_not_stall_the_highlighter(tmp_path, lang):
+    # Pygments' lexers are superlinear on very long lines: 100 kB of '% ' took ~70 s in YAML.
+    root = make_root(tmp_path, f"```{lang}\nkey: " + "% " * 50_000 + "\n```\n\n```{lang}\n" + ("x = '%'\n" * 10_000) + "```\n")
+    tree = DocsTree(root)
+    with time_limit(10):
+        html = render_page(tree, tree.page("index.md"), "free-pro-team@latest").html
+    assert html.count("<pre><code") == 2 and "% % %" in html
