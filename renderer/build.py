@@ -61,7 +61,7 @@ from .pages import Page
 from .search import search_index, search_record
 from .tree import DocsTree, normalize_url_path
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
@@ -215,11 +215,17 @@ def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
 
 
 class Digests:
-    """Current digests of render dependencies: pages, data paths, includes (memoized)."""
+    """Current digests of render dependencies (memoized).
 
-    def __init__(self, tree: DocsTree, page_digests: dict[str, str]):
+    A page another page links to counts by its frontmatter only (link tags show its
+    title, short title and intro, for the versions it lists); `file:<relpath>` is a
+    whole page file (the page itself; a map topic's category index).
+    """
+
+    def __init__(self, tree: DocsTree, page_digests: dict[str, str], pages: dict[str, Page]):
         self.tree = tree
         self.page_digests = page_digests
+        self.pages = pages
         self.memo: dict[str, str] = {}
         self.uses_site_data: set[str] = set()
 
@@ -230,8 +236,11 @@ class Digests:
         return found
 
     def _compute(self, dep: str) -> str:
+        if dep.startswith("file:"):
+            return self.page_digests.get(dep[len("file:"):], "missing")
         if dep.endswith(".md"):
-            return self.page_digests.get(dep, "missing")
+            page = self.pages.get(dep)
+            return sha1(page.text[: page.body_offset]) if page is not None else "missing"
         if dep.startswith("includes/"):
             found = self.tree.find_include(dep[len("includes/"):])
             return sha1(found[1]) if found else "missing"
@@ -335,8 +344,9 @@ def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Pag
 
 def _record(rendered, url: str, page: Page) -> dict:
     deps = set(rendered.deps)
+    deps.add(f"file:{page.relpath}")
     if page.is_map_topic:  # its article list comes from the category index
-        deps.add(page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md")
+        deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
     content = rendered.intro + "\n" + rendered.html
     return {
         "deps": sorted(deps),
@@ -433,7 +443,7 @@ class Builder:
 
         self.phase("setup")
         pages, page_digests = self._load_pages(tree, cache)
-        digests = Digests(tree, page_digests)
+        digests = Digests(tree, page_digests, {p.relpath: p for p in pages})
         self.phase("load pages")
         layout = SiteLayout(tree, self.site_dir, base_url=options.base_url)
         self.layout = layout
@@ -624,9 +634,7 @@ class Builder:
             else:
                 self.report.rendered += 1
                 self.report.rendered_keys.append(key)
-                deps = {dep: digests.of(dep) for dep in record["deps"]}
-                deps[res["relpath"]] = digests.of(res["relpath"])
-                record["deps"] = deps
+                record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
                 record["cacheable"] = not (record["warnings"] or record["site_data"]
                                            or any(d in digests.uses_site_data for d in deps))
             record["layout_key"] = sha1(chrome_keys[key] + record["render_digest"])
@@ -767,7 +775,8 @@ class Builder:
             urls.setdefault(_url_of_file(path), None)
         stubs = {"/" + path: target for path, target in self.stubs.items()}
         broken: list[BrokenLink] = []
-        for (relpath, version) in sorted(records):
+        order = {v: i for i, v in enumerate(self.tree.model.ids)}
+        for (relpath, version) in sorted(records, key=lambda k: (k[0], order.get(k[1], 0))):
             record = records[(relpath, version)]
             page = by_relpath[relpath]
             own_ids = set(record["ids"])
@@ -819,7 +828,7 @@ class Builder:
             candidates.append(tail.rstrip("/").rsplit("/", 1)[-1])
         sources = [(page.file, page.text)]
         for dep in sorted(record["deps"]):
-            if dep.startswith("reusables.") or dep.startswith("variables."):
+            if not dep.endswith(".md") and not dep.startswith("includes/"):
                 try:
                     item = self.tree.data.lookup(dep)
                 except RenderError:

@@ -1,0 +1,273 @@
+"""The static site build: pages, navigation, pickers, redirects, sitemap, search, links."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from renderer.build import main as build_main
+from renderer.errors import RenderError
+from renderer.layout import SiteLayout
+from renderer.tree import DocsTree
+from test_build_support import FPT, V21, V22, VERSIONS, make_docs, read, run_build
+
+PICKER = re.compile(r'<details class="picker version-picker">(.*?)</details>', re.S)
+SIDEBAR = re.compile(r'<aside class="sidebar" id="sidebar">(.*?)</aside>', re.S)
+CRUMBS = re.compile(r'<nav class="breadcrumbs".*?</nav>', re.S)
+TOC = re.compile(r'<nav class="mini-toc".*?</nav>', re.S)
+HREF = re.compile(r'href="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = make_docs(tmp_path_factory.mktemp("docs"))
+    out = tmp_path_factory.mktemp("build") / "_site"
+    report = run_build(root, out)
+    return root, out, report
+
+
+def page_urls(out: Path) -> list[str]:
+    """URLs of every real page (not redirect stubs) in the built site."""
+    urls = []
+    for file in sorted((out / "en").rglob("index.html")):
+        text = file.read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' not in text:
+            urls.append("/" + file.parent.relative_to(out).as_posix() + "/")
+    return urls
+
+
+def test_every_page_in_every_version_it_exists_in(site):
+    _root, out, report = site
+    assert report.ok and report.errors == []
+    assert report.pages == 10
+    assert report.versions == 3
+    urls = page_urls(out)
+    for version in VERSIONS:
+        assert f"/en/{version}/" in urls
+        assert f"/en/{version}/alpha/getting-started/first-steps/" in urls
+    assert f"/en/{FPT}/alpha/getting-started/only-latest/" in urls
+    assert f"/en/{V22}/alpha/getting-started/only-latest/" not in urls
+    assert f"/en/{V22}/alpha/advanced/deep/" in urls
+    assert f"/en/{V21}/alpha/advanced/deep/" not in urls
+    assert f"/en/{V21}/beta/" not in urls
+    assert len(urls) == report.renders == 10 + 8 + 6  # 2.22: no beta, only-latest; 2.21: no advanced either
+
+
+def test_page_document(site):
+    _root, out, _report = site
+    text = read(out, f"/en/{FPT}/alpha/getting-started/first-steps/")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<h1>First steps</h1>" in text
+    assert '<div class="intro"><p>Start using Alpha Tool.</p></div>' in text
+    assert "Shared note about Alpha Tool." in text
+    assert f'<link rel="stylesheet" href="/static/site.css?v=' in text
+    assert "https://" not in text.split("<body")[0]  # no CDN
+    assert (out / "static" / "site.css").is_file() and (out / "static" / "search.js").is_file()
+
+
+def test_sidebar_lists_only_what_exists_in_the_version(site):
+    _root, out, _report = site
+    latest = SIDEBAR.search(read(out, f"/en/{FPT}/alpha/getting-started/first-steps/")).group(1)
+    old = SIDEBAR.search(read(out, f"/en/{V21}/alpha/getting-started/first-steps/")).group(1)
+    # product -> category -> map topic -> article, in index order
+    order = [HREF.findall(latest).index(f"/en/{FPT}/alpha/{p}/") for p in
+             ("getting-started", "getting-started/basics", "getting-started/first-steps",
+              "getting-started/platforms", "getting-started/only-latest", "advanced")]
+    assert order == sorted(order)
+    assert ">Alpha Tool</a>" in latest  # the product's short title, rendered
+    assert "only-latest" not in old and "/advanced/" not in old
+    assert f'<a href="/en/{V21}/alpha/getting-started/first-steps/" class="is-current" aria-current="page">' in old
+    # the map topic holds its articles
+    topic = latest.index(f'/en/{FPT}/alpha/getting-started/basics/')
+    assert latest.index("first-steps", topic) < latest.index("only-latest", topic)
+    assert '<li class="nav-topic">' in latest
+
+
+def test_breadcrumbs_and_mini_toc(site):
+    _root, out, _report = site
+    text = read(out, f"/en/{FPT}/alpha/getting-started/first-steps/")
+    crumbs = CRUMBS.search(text).group(0)
+    assert re.findall(r">([^<]+)</a>", crumbs) == ["Alpha Tool", "Getting started", "Basics", "First steps"]
+    toc = TOC.search(text).group(0)
+    assert HREF.findall(toc) == ["#install-it", "#configure-it", "#next-steps"]
+    assert 'class="toc-h3"' in toc
+    # map topics and index pages show no mini TOC by default
+    assert not TOC.search(read(out, f"/en/{FPT}/alpha/getting-started/"))
+
+
+def test_platform_switcher_only_where_platform_blocks_are(site):
+    _root, out, _report = site
+    text = read(out, f"/en/{FPT}/alpha/getting-started/platforms/")
+    assert '<nav class="platform-switcher"' in text
+    assert [m for m in re.findall(r'data-platform="(\w+)"', text)] == ["mac", "windows", "linux"]
+    assert '<div class="extended-markdown mac">' in text
+    assert "platform-switcher" not in read(out, f"/en/{FPT}/alpha/getting-started/first-steps/")
+
+
+def test_version_picker_never_points_at_a_404(site):
+    _root, out, _report = site
+    existing = set(page_urls(out))
+    checked = 0
+    for url in existing:
+        picker = PICKER.search(read(out, url)).group(1)
+        targets = HREF.findall(picker)
+        for target in targets:
+            assert target in existing, f"{url} picker -> {target}"
+            checked += 1
+        assert len(targets) == 3  # every version has at least the home page
+    assert checked == 3 * len(existing)
+    picker = PICKER.search(read(out, f"/en/{FPT}/alpha/getting-started/only-latest/")).group(1)
+    assert f'href="/en/{V22}/alpha/getting-started/"' in picker  # nearest parent
+    picker = PICKER.search(read(out, f"/en/{FPT}/alpha/advanced/deep/")).group(1)
+    assert f'href="/en/{V22}/alpha/advanced/deep/"' in picker
+    assert f'href="/en/{V21}/alpha/"' in picker
+
+
+def _redirect_target(out: Path, url: str) -> str:
+    text = read(out, url)
+    m = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', text)
+    assert m, f"{url} is not a redirect stub"
+    assert f'<link rel="canonical" href="{m.group(1)}">' in text
+    return m.group(1)
+
+
+def test_redirect_stubs(site):
+    _root, out, _report = site
+    first = "alpha/getting-started/first-steps/"
+    for version in VERSIONS:
+        assert _redirect_target(out, f"/en/{version}/old/first-steps/") == f"/en/{version}/{first}"
+        assert _redirect_target(out, f"/en/{version}/articles/first-steps/") == f"/en/{version}/{first}"
+    assert _redirect_target(out, "/en/old/first-steps/") == f"/en/{FPT}/{first}"
+    assert _redirect_target(out, "/old/first-steps/") == f"/en/{FPT}/{first}"
+    assert _redirect_target(out, "/old-alpha/") == f"/en/{FPT}/alpha/"
+    # version-less URLs go to the default version
+    assert _redirect_target(out, f"/en/{first}") == f"/en/{FPT}/{first}"
+    assert _redirect_target(out, f"/{first}") == f"/en/{FPT}/{first}"
+    assert _redirect_target(out, "/en/") == f"/en/{FPT}/"
+    assert _redirect_target(out, "/") == f"/en/{FPT}/"
+    # a page missing from the default version: its first version
+    assert not (out / "en" / V22 / "old-beta").exists()
+    assert "Page not found" in (out / "404.html").read_text(encoding="utf-8")
+
+
+def test_sitemap_lists_every_page_once(site):
+    _root, out, _report = site
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    assert locs == sorted(page_urls(out))
+    assert sitemap.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+
+
+def test_search_index_per_version(site):
+    _root, out, _report = site
+    indexes = {v: json.loads((out / "search" / f"{v}.json").read_text(encoding="utf-8")) for v in VERSIONS}
+    for version, data in indexes.items():
+        assert data["version"] == version
+        urls = [r[1] for r in data["pages"]]
+        assert all(u.startswith(f"/en/{version}/") for u in urls)
+        assert urls == sorted(urls)
+    latest = {r[1]: r for r in indexes[FPT]["pages"]}
+    record = latest[f"/en/{FPT}/alpha/getting-started/first-steps/"]
+    assert record[0] == "First steps" and record[2] == "Start using Alpha Tool."
+    assert "Install it" in record[3] and "zanzibar" in record[4]
+    assert any("quasar" in r[4] for r in indexes[FPT]["pages"])
+    assert not any("quasar" in r[4] for r in indexes[V22]["pages"])
+
+
+def test_links_resolve_in_a_clean_tree(site):
+    _root, _out, report = site
+    assert report.broken_links == []
+
+
+def test_broken_links_are_reported_with_file_line_and_version(tmp_path, capsys):
+    root = make_docs(tmp_path / "docs", {
+        "content/alpha/advanced/deep.md": """\
+---
+title: Deep dive
+versions:
+  free-pro-team: '*'
+  enterprise-server: '>=2.22'
+---
+
+## The section
+
+See [nowhere](/alpha/nowhere) and [a bad anchor](/alpha/getting-started/first-steps#no-such-heading).
+
+Fine: [first](/alpha/getting-started/first-steps#install-it), [old](/old/first-steps), [self](#the-section).
+""",
+        "content/alpha/getting-started/only-latest.md": """\
+---
+title: Only in the latest
+versions:
+  free-pro-team: '*'
+---
+
+Only on the cloud, and [deep](/alpha/advanced/deep).
+""",
+    })
+    out = tmp_path / "_site"
+    report = run_build(root, out)
+    assert report.ok
+    found = {(b.file, b.line, b.version, b.href.split("/", 3)[-1], b.reason.split(" ")[0]) for b in report.broken_links}
+    deep = "content/alpha/advanced/deep.md"
+    assert found == {
+        (deep, 10, FPT, "alpha/nowhere", "no"),
+        (deep, 10, V22, "alpha/nowhere", "no"),
+        (deep, 10, FPT, "alpha/getting-started/first-steps#no-such-heading", "no"),
+        (deep, 10, V22, "alpha/getting-started/first-steps#no-such-heading", "no"),
+    }
+    # the CLI prints them and exits 0; --strict fails and leaves the site as it was
+    before = (out / "en" / FPT / "alpha" / "advanced" / "deep" / "index.html").stat().st_ino
+    assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"{deep}:10: broken link /alpha/nowhere: no such page [{FPT}, {V22}]" in err
+    (root / "content/alpha/advanced/deep.md").write_text(
+        (root / "content/alpha/advanced/deep.md").read_text().replace("Fine:", "Also fine:"))
+    assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress", "--strict"]) == 1
+    assert "FAILED" in capsys.readouterr().err
+    assert (out / "en" / FPT / "alpha" / "advanced" / "deep" / "index.html").stat().st_ino == before
+    assert "Also fine" not in read(out, f"/en/{FPT}/alpha/advanced/deep/")
+    assert not list(tmp_path.glob("._site.build-*"))
+
+
+def test_render_errors_fail_the_build_and_keep_going_publishes(tmp_path, capsys):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
+    capsys.readouterr()
+    broken = root / "content/alpha/advanced/deep.md"
+    broken.write_text(broken.read_text() + "\n{% if currentVersion %}unclosed\n")
+    before = read(out, f"/en/{FPT}/alpha/advanced/deep/")
+    assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "error: content/alpha/advanced/deep.md:" in err and f"[{FPT}]" in err
+    assert read(out, f"/en/{FPT}/alpha/advanced/deep/") == before
+    assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress", "--keep-going"]) == 1
+    page = read(out, f"/en/{FPT}/alpha/advanced/deep/")
+    assert "could not be rendered" in page and "content/alpha/advanced/deep.md" in page
+    assert "first-steps" in read(out, f"/en/{FPT}/alpha/getting-started/first-steps/")
+
+
+def test_layout_api(tmp_path):
+    from renderer.render import render_page
+
+    root = make_docs(tmp_path / "docs")
+    tree = DocsTree(root)
+    layout = SiteLayout(tree)
+    page = tree.page("alpha/getting-started/first-steps.md")
+    assert layout.url_for(page, V22) == f"/en/{V22}/alpha/getting-started/first-steps/"
+    assert layout.url_for(tree.page("index.md"), FPT) == f"/en/{FPT}/"
+    document = layout.render_page(page, V22, render_page(tree, page, V22))
+    assert "<h1>First steps</h1>" in document and 'class="is-current"' in document
+    assert "Page not found" in layout.render_404() and "Page not found" in layout.render_404(V21)
+    stub = layout.render_redirect('/en/x/"y"/')
+    assert 'content="0; url=/en/x/&quot;y&quot;/"' in stub
+    err = RenderError("unknown tag <b>", file="content/x.md", line=3, column=7, version=V21,
+                      snippet="    3 | {% bad <b> %}\n      |    ^")
+    shown = layout.render_error_page(err)
+    assert "content/x.md:3:7" in shown and V21 in shown
+    assert "unknown tag &lt;b&gt;" in shown and "{% bad &lt;b&gt; %}" in shown
+    assert "<b>" not in shown

@@ -1,0 +1,176 @@
+"""Build output: atomic swaps, byte-identical rebuilds, incremental re-rendering, executors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import renderer.build as build_module
+from test_build_support import FPT, V21, V22, make_docs, read, run_build, tree_digest
+
+USERS_OF_SHARED_NOTE = {"alpha/getting-started/first-steps.md", "alpha/getting-started/platforms.md"}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("._site."))
+
+
+def test_identical_input_gives_identical_bytes(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    first = run_build(root, tmp_path / "a" / "_site", use_cache=False)
+    second = run_build(root, tmp_path / "b" / "_site", use_cache=False)
+    assert first.ok and second.ok
+    assert tree_digest(tmp_path / "a" / "_site") == tree_digest(tmp_path / "b" / "_site")
+    # a rebuild with nothing changed renders and writes nothing, and the site stays the same
+    again = run_build(root, tmp_path / "a" / "_site")
+    assert again.mode == "incremental" and again.rendered == 0 and again.files_written == 0
+    assert tree_digest(tmp_path / "a" / "_site") == tree_digest(tmp_path / "b" / "_site")
+
+
+def test_editing_a_reusable_rerenders_only_its_users(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    reusable = root / "reusables/alpha/shared-note.md"
+    reusable.write_text(reusable.read_text().replace("Shared note", "Edited note"))
+    report = run_build(root, out)
+    assert report.mode == "incremental"
+    assert {relpath for relpath, _ in report.rendered_keys} == USERS_OF_SHARED_NOTE
+    assert len(report.rendered_keys) == 6  # two pages x three versions
+    assert "Edited note about Alpha Tool." in read(out, f"/en/{V21}/alpha/getting-started/platforms/")
+    # same bytes as a clean build of the edited tree
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+    # an unused reusable renders nothing
+    (root / "reusables/alpha/unused.md").write_text("Still unused.\n")
+    assert run_build(root, out).rendered == 0
+
+
+def test_editing_a_variable_title_and_page(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    clean = tmp_path / "clean" / "_site"
+    assert run_build(root, out).ok
+    # a variable used in the beta product title: beta renders again, everything's sidebar changes
+    variables = root / "data/variables/product.yml"
+    variables.write_text(variables.read_text().replace("Beta Tool", "Gamma Tool"))
+    report = run_build(root, out)
+    assert {relpath for relpath, _ in report.rendered_keys} == {"beta/index.md", "index.md"}
+    assert report.laid_out == 10  # every free-pro-team page: the product list in its header changed
+    assert "Gamma Tool" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+    # editing one article's body: only that article renders again
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+    report = run_build(root, out)
+    assert {relpath for relpath, _ in report.rendered_keys} == {"alpha/advanced/deep.md"}
+    assert report.files_written == 4  # the page and the search index of fpt and 2.22
+    shutil.rmtree(clean.parent)
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_adding_and_removing_pages(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    new = root / "content/alpha/advanced/newer.md"
+    new.write_text("---\ntitle: Newer\nversions:\n  free-pro-team: '*'\nredirect_from: /older\n---\n\nNew.\n")
+    index = root / "content/alpha/advanced/index.md"
+    index.write_text(index.read_text() + "{% link_in_list /newer %}\n")
+    report = run_build(root, out)
+    assert ("alpha/advanced/newer.md", FPT) in report.rendered_keys
+    assert "Newer" in read(out, f"/en/{FPT}/alpha/advanced/deep/")  # in the sidebar
+    assert (out / "older" / "index.html").is_file()
+    new.unlink()
+    index.write_text(index.read_text().replace("{% link_in_list /newer %}\n", ""))
+    run_build(root, out)
+    assert not (out / "en" / FPT / "alpha" / "advanced" / "newer").exists()
+    assert not (out / "older").exists()
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_a_failure_mid_build_leaves_the_previous_site(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+    real_write = build_module._write_file
+    calls = []
+
+    def failing_write(folder, relpath, data):
+        calls.append(relpath)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real_write(folder, relpath, data)
+
+    monkeypatch.setattr(build_module, "_write_file", failing_write)
+    for use_cache in (True, False):  # incremental and full builds
+        calls.clear()
+        with pytest.raises(OSError):
+            run_build(root, out, use_cache=use_cache)
+        assert tree_digest(out) == before
+        assert leftovers(tmp_path) == []
+    monkeypatch.undo()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module.Builder, "_check_links", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(root, out)
+    assert tree_digest(out) == before and leftovers(tmp_path) == []
+    monkeypatch.undo()
+    report = run_build(root, out)
+    assert report.ok and "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
+
+
+def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "_prune_dirs", crash)
+    (root / "content/beta/index.md").unlink()  # a deletion, so the commit reaches _prune_dirs
+    with pytest.raises(KeyboardInterrupt):
+        run_build(root, out)
+    monkeypatch.undo()
+    report = run_build(root, out)
+    assert report.mode == "full" and report.ok
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
+    monkeypatch.setattr(build_module, "SERIAL_BELOW", 0)
+    pooled = run_build(root, tmp_path / "pool" / "_site", jobs=2, use_cache=False)
+    assert serial.ok and pooled.ok and pooled.rendered == serial.rendered == 24
+    assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
+
+
+def test_dask_executor_gives_the_same_site(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="distributed is not installed (pip install docs-renderer[dask])")
+    root = make_docs(tmp_path / "docs")
+    serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        report = run_build(root, tmp_path / "dask" / "_site", executor=f"dask://{address}", use_cache=False)
+    assert report.ok and report.rendered == serial.rendered
+    assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "dask" / "_site")
