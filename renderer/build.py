@@ -53,7 +53,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin
 
 from .errors import RenderError
 from .layout import SITE_DIR, SiteLayout, directory_digest
@@ -61,11 +61,11 @@ from .pages import Page
 from .search import search_index, search_record
 from .tree import DocsTree, normalize_url_path
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 6
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
-SERIAL_BELOW = 48  # renders: fewer than this run in-process (a pool costs more than it saves)
+SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 
 _HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I)
 _ID = re.compile(r'\s(?:id|name)="([^"]+)"')
@@ -152,6 +152,7 @@ class Cache:
     pages: dict[str, tuple] = field(default_factory=dict)  # relpath -> (digest, frontmatter, body_offset, versions)
     renders: dict[tuple[str, str], dict] = field(default_factory=dict)
     manifest: dict[str, str] = field(default_factory=dict)  # site file -> digest
+    chrome_state: str = ""  # digest of what every page's chrome is made of (see Builder._chrome_state)
 
     @staticmethod
     def folder_for(out: Path) -> Path:
@@ -236,6 +237,10 @@ class Digests:
         return found
 
     def _compute(self, dep: str) -> str:
+        if dep == "shape:":  # which pages and includes exist
+            includes = self.tree.root / "includes"
+            names = sorted(p.name for p in includes.iterdir()) if includes.is_dir() else []
+            return sha1("\n".join([*sorted(self.page_digests), "", *names]))
         if dep.startswith("file:"):
             return self.page_digests.get(dep[len("file:"):], "missing")
         if dep.endswith(".md"):
@@ -348,6 +353,7 @@ def _record(rendered, url: str, page: Page) -> dict:
     if page.is_map_topic:  # its article list comes from the category index
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
     content = rendered.intro + "\n" + rendered.html
+    ids = sorted(set(html_lib.unescape(i) for i in _ID.findall(content)))
     return {
         "deps": sorted(deps),
         "warnings": [dataclasses.asdict(w) for w in rendered.warnings],
@@ -356,7 +362,8 @@ def _record(rendered, url: str, page: Page) -> dict:
         "intro": rendered.intro,
         "body_digest": sha1(rendered.html),
         "render_digest": sha1("\0".join((rendered.title, rendered.short_title, rendered.intro, rendered.html))),
-        "ids": sorted(set(html_lib.unescape(i) for i in _ID.findall(content))),
+        "ids": ids,
+        "ids_digest": sha1("\n".join(ids)),
         "hrefs": sorted(set(h for h in (html_lib.unescape(m) for m in _HREF.findall(content)) if _is_internal(h))),
         "search": search_record(rendered.title, url, rendered.intro, rendered.html),
         "site_data": "site.data" in page.text,
@@ -462,16 +469,26 @@ class Builder:
         keep: list[str] = []
         tasks_by_page: list[tuple[str, list[tuple]]] = []
         chrome_keys: dict[tuple[str, str], str] = {}
+        self.chrome_state = self._chrome_state(layout, pages, key)
+        same_chrome = cache is not None and cache.chrome_state == self.chrome_state
         for page in pages:
             items = []
             for version in page.versions:
-                chrome = layout.chrome(page, version)
-                chrome_key = layout.chrome_digest(chrome)
-                chrome_keys[(page.relpath, version)] = chrome_key
                 out_path = out_path_for(page, version)
                 old = cache.renders.get((page.relpath, version)) if cache else None
                 old_digest = cache.manifest.get(out_path) if cache else None
-                if old is not None and digests.unchanged(old["deps"]):
+                reusable = old is not None and digests.unchanged(old["deps"])
+                if reusable and same_chrome and old_digest == old["digest"]:
+                    # neither the page nor anything around it changed: keep the file
+                    records[(page.relpath, version)] = old
+                    chrome_keys[(page.relpath, version)] = old["chrome_key"]
+                    manifest[out_path] = old_digest
+                    keep.append(out_path)
+                    continue
+                chrome = layout.chrome(page, version)
+                chrome_key = layout.chrome_digest(chrome)
+                chrome_keys[(page.relpath, version)] = chrome_key
+                if reusable:
                     if sha1(chrome_key + old["render_digest"]) == old["layout_key"] and old_digest == old["digest"]:
                         records[(page.relpath, version)] = old
                         manifest[out_path] = old_digest
@@ -494,14 +511,19 @@ class Builder:
                 lenient=options.lenient, site_dir=str(self.site_dir), base_url=options.base_url,
                 staging=str(staging), live=str(self.out), write_all=cache is None,
             )
-            results = self._run_tasks(config, tree, layout, tasks_by_page, staging, cache, manifest)
+            extras: list[str] = []
+
+            def while_rendering() -> None:  # the main process is free while workers render
+                extras.extend(self._write_static_extras(pages, staging, manifest, cache))
+
+            results = self._run_tasks(config, tree, layout, tasks_by_page, while_rendering)
             self.phase("render and lay out")
             written = self._collect(results, records, manifest, digests, chrome_keys, cache)
             self.phase("collect")
             if self.report.errors and not options.keep_going:
                 raise BuildFailed(self.report, f"{len(self.report.errors)} render errors")
             written += self._write_error_pages(pages, staging, manifest, cache)
-            written += self._write_extras(pages, records, staging, manifest, cache)
+            written += extras + self._write_extras(pages, records, staging, manifest, cache)
             self.phase("redirects, search, sitemap")
             self.report.broken_links = self._check_links(pages, records, manifest)
             self.phase("link check")
@@ -512,6 +534,7 @@ class Builder:
             self.report.files = len(manifest)
             self.report.files_written = len(written)
             new_cache = Cache(key=key, pages=self._page_cache(pages, page_digests), manifest=manifest,
+                              chrome_state=self.chrome_state,
                               renders={k: r for k, r in records.items() if r.get("cacheable")})
             self.phase("prepare commit")
             self._commit(staging, cache, new_cache, written, cache_folder)
@@ -521,6 +544,17 @@ class Builder:
                 shutil.rmtree(staging, ignore_errors=True)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    @staticmethod
+    def _chrome_state(layout: SiteLayout, pages: list[Page], key: str) -> str:
+        """What every page's chrome is made of: navigation and site title of each version,
+        and which pages exist in which versions (version picker targets)."""
+        digest = hashlib.sha1(key.encode())
+        for version in layout.tree.model.ids:
+            digest.update(f"{version}\0{layout.nav(version).digest()}\0{layout.site_title(version)}\0".encode())
+        for page in pages:
+            digest.update(f"{page.relpath}\0{','.join(page.versions)}\n".encode())
+        return digest.hexdigest()
 
     # -- pages --
 
@@ -581,7 +615,7 @@ class Builder:
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,))
         return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run_tasks(self, config, tree, layout, tasks_by_page, staging, cache, manifest) -> list[dict]:
+    def _run_tasks(self, config, tree, layout, tasks_by_page, while_rendering) -> list[dict]:
         work = sum(len(items) for _, items in tasks_by_page)
         executor, close = self._executor(config, work)
         results: list[dict] = []
@@ -591,6 +625,7 @@ class Builder:
                 global _SEED
                 _SEED = (config.token, tree, layout)
                 _init_worker(config)
+                while_rendering()
                 with progress as bar:
                     task_id = bar.add_task("Rendering", total=work)
                     for relpath, items in tasks_by_page:
@@ -601,6 +636,7 @@ class Builder:
                 jobs = getattr(executor, "_max_workers", None) or self.options.jobs or os.cpu_count() or 2
                 chunks = _chunks(tasks_by_page, max(1, math.ceil(len(tasks_by_page) / (jobs * 12))))
                 futures = [executor.submit(run_task, config, chunk) for chunk in chunks]
+                while_rendering()
                 with progress as bar:
                     task_id = bar.add_task("Rendering", total=work)
                     for future in cf.as_completed(futures):
@@ -635,8 +671,10 @@ class Builder:
                 self.report.rendered += 1
                 self.report.rendered_keys.append(key)
                 record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
-                record["cacheable"] = not (record["warnings"] or record["site_data"]
-                                           or any(d in digests.uses_site_data for d in deps))
+                if record["warnings"]:  # e.g. a missing link target or include: it may appear later
+                    deps["shape:"] = digests.of("shape:")
+                record["cacheable"] = not (record["site_data"] or any(d in digests.uses_site_data for d in deps))
+            record["chrome_key"] = chrome_keys[key]
             record["layout_key"] = sha1(chrome_keys[key] + record["render_digest"])
             record["digest"] = res["digest"]
             records[key] = record
@@ -679,7 +717,7 @@ class Builder:
                 files[out_path] = self.layout.render_error_page(err).encode("utf-8")
         return self._emit(files, staging, manifest, cache)
 
-    def _redirects(self, pages: list[Page], records) -> dict[str, str]:
+    def _redirects(self, pages: list[Page]) -> dict[str, str]:
         """Stub path (no leading slash, no index.html) -> target URL."""
         model = self.tree.model
         layout = self.layout
@@ -731,20 +769,17 @@ class Builder:
         first = next((p for p in pages if p.versions), None)
         return self.layout.url_for(first, first.versions[0]) if first else f"/en/{model.default}/"
 
-    def _write_extras(self, pages, records, staging, manifest, cache) -> list[str]:
+    def _write_static_extras(self, pages, staging, manifest, cache) -> list[str]:
+        """Files that do not depend on rendered bodies: redirect stubs, 404, static assets."""
         layout = self.layout
         files: dict[str, bytes] = {}
-        self.stubs = self._redirects(pages, records)
+        self.stubs = self._redirects(pages)
         home = self._home_url(pages)
         self.stubs.setdefault("en", home)
         for path, target in self.stubs.items():
             files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
         files["index.html"] = layout.render_redirect(home).encode("utf-8")
         files["404.html"] = layout.render_404(None).encode("utf-8")
-        for version in self.tree.model.ids:
-            entries = [records[(p.relpath, version)]["search"] for p in pages if (p.relpath, version) in records]
-            files[f"search/{version}.json"] = search_index(version, entries)
-        files["sitemap.xml"] = self._sitemap(pages, records)
         static = self.site_dir / "static"
         for file in sorted(static.rglob("*")) if static.is_dir() else []:
             if file.is_file():
@@ -753,6 +788,15 @@ class Builder:
         for file in sorted(assets.rglob("*")) if assets.is_dir() else []:
             if file.is_file():
                 files["assets/" + file.relative_to(assets).as_posix()] = file.read_bytes()
+        return self._emit(files, staging, manifest, cache)
+
+    def _write_extras(self, pages, records, staging, manifest, cache) -> list[str]:
+        """Files made from the renders: search indexes and the sitemap."""
+        files: dict[str, bytes] = {}
+        for version in self.tree.model.ids:
+            entries = [records[(p.relpath, version)]["search"] for p in pages if (p.relpath, version) in records]
+            files[f"search/{version}.json"] = search_index(version, entries)
+        files["sitemap.xml"] = self._sitemap(pages, records)
         return self._emit(files, staging, manifest, cache)
 
     def _sitemap(self, pages, records) -> bytes:
@@ -766,7 +810,11 @@ class Builder:
     # -- link check --
 
     def _check_links(self, pages: list[Page], records, manifest) -> list[BrokenLink]:
-        """Every internal href and #anchor in rendered pages must resolve."""
+        """Every internal href and #anchor in rendered pages must resolve.
+
+        A page's result is kept from the previous build when its links did not change
+        and neither did what links can point at (URLs, redirects, element ids).
+        """
         urls: dict[str, tuple[str, str] | None] = {}  # normalized URL -> (relpath, version) of a page
         by_relpath = {p.relpath: p for p in pages}
         for (relpath, version) in records:
@@ -774,39 +822,62 @@ class Builder:
         for path in manifest:
             urls.setdefault(_url_of_file(path), None)
         stubs = {"/" + path: target for path, target in self.stubs.items()}
+        universe = hashlib.sha1()
+        for url in sorted(urls):
+            universe.update(f"{url}\0{urls[url]}\n".encode())
+        for path in sorted(stubs):
+            universe.update(f"{path}\0{stubs[path]}\n".encode())
+        for key in sorted(records):
+            universe.update(f"{key}\0{records[key]['ids_digest']}\n".encode())
+        universe_key = universe.hexdigest()
+        self._href_memo: dict[str, str] = {}
+        id_sets: dict[tuple[str, str], frozenset[str]] = {}
         broken: list[BrokenLink] = []
         order = {v: i for i, v in enumerate(self.tree.model.ids)}
         for (relpath, version) in sorted(records, key=lambda k: (k[0], order.get(k[1], 0))):
             record = records[(relpath, version)]
-            page = by_relpath[relpath]
-            own_ids = set(record["ids"])
-            base = self.layout.url_for(page, version)
-            for href in record["hrefs"]:
-                reason = self._check_href(href, base, own_ids, urls, stubs, records)
-                if reason:
-                    file, line = self._locate(page, record, href, version)
-                    broken.append(BrokenLink(file, line, version, href, reason))
+            if record.get("links_checked") != universe_key:
+                page = by_relpath[relpath]
+                base = self.layout.url_for(page, version)
+                found = []
+                for href in record["hrefs"]:
+                    reason = self._check_href(href, base, record, urls, stubs, records, id_sets)
+                    if reason:
+                        file, line = self._locate(page, record, href, version)
+                        found.append((file, line, href, reason))
+                record["broken"] = found
+                record["links_checked"] = universe_key
+            broken.extend(BrokenLink(file, line, version, href, reason) for file, line, href, reason in record["broken"])
         return broken
 
-    def _check_href(self, href, base, own_ids, urls, stubs, records) -> str | None:
+    def _check_href(self, href, base, record, urls, stubs, records, id_sets) -> str | None:
         if href.startswith("#"):
             anchor = unquote(href[1:])
-            return None if not anchor or anchor in own_ids else f"no element with id '{anchor}' on this page"
-        parts = urlsplit(urljoin(base, href))
-        path = unquote(parts.path)
-        normalized = path[: -len("/index.html")] if path.endswith("/index.html") else path
-        normalized = normalized.rstrip("/") or "/"
-        target = None
+            return None if not anchor or anchor in record["ids"] else f"no element with id '{anchor}' on this page"
+        if not href.startswith("/"):
+            href = urljoin(base, href)  # relative: as the browser resolves it
+        found = self._href_memo.get(href)
+        if found is None:
+            found = self._href_memo[href] = self._check_absolute(href, urls, stubs, records, id_sets) or ""
+        return found or None
+
+    def _check_absolute(self, href, urls, stubs, records, id_sets) -> str | None:
+        path, _, anchor = href.partition("#")
+        path = unquote(path.split("?", 1)[0])
+        if path.endswith("/index.html"):
+            path = path[: -len("/index.html")]
+        normalized = path.rstrip("/") or "/"
         if normalized in stubs:
-            target_url = stubs[normalized].rstrip("/") or "/"
-            target = urls.get(target_url)
+            target = urls.get(stubs[normalized].rstrip("/") or "/")
         elif normalized in urls:
             target = urls[normalized]
         else:
             return "no such page"
-        anchor = unquote(parts.fragment)
+        anchor = unquote(anchor)
         if anchor and target is not None:
-            ids = records[target]["ids"] if target in records else []
+            ids = id_sets.get(target)
+            if ids is None:
+                ids = id_sets[target] = frozenset(records[target]["ids"])
             if anchor not in ids:
                 return f"no element with id '{anchor}' in {target[0]} ({target[1]})"
         return None

@@ -46,18 +46,21 @@ def text_of(fragment: str) -> str:
 
 
 def headings(body: str, max_level: int = 3) -> list[dict[str, object]]:
-    """h2..h<max_level> of rendered html: [{level, id, html, text}]."""
+    """h2..h<max_level> of rendered html: [{level, id, html}] (html without links)."""
     found = []
     for m in _HEADING.finditer(body):
         level = int(m.group(1))
         if level <= max_level:
-            found.append({"level": level, "id": m.group(2), "html": _strip_links(m.group(3)), "text": text_of(m.group(3))})
+            found.append({"level": level, "id": m.group(2), "html": _strip_links(m.group(3))})
     return found
+
+
+_LINK_TAG = re.compile(r"</?a\b[^>]*>")
 
 
 def _strip_links(fragment: str) -> str:
     """Heading html for the TOC: no nested links (the TOC entry is itself a link)."""
-    return re.sub(r"</?a\b[^>]*>", "", fragment)
+    return _LINK_TAG.sub("", fragment) if "<a" in fragment else fragment
 
 
 def platforms_in(body: str) -> list[str]:
@@ -223,12 +226,13 @@ class SiteLayout:
         if not product_rel and page.relpath != "index.md":
             # a page outside the navigation (hidden): its section from its URL
             product_rel, category_rel = self._section_by_path(page, nav)
+        url = self.url_for(page, version)
         return {
             "relpath": page.relpath,
             "version": version,
-            "url": self.url_for(page, version),
+            "url": url,
             "picker": self.picker(page, version),
-            "breadcrumbs": [{"title": t, "url": u} for t, u in self._breadcrumbs(page, version, nav)],
+            "breadcrumbs": [{"title": t, "url": u, "current": u == url} for t, u in self._breadcrumbs(page, version, nav)],
             "sidebar": [product_rel, category_rel],
             "toc_max": toc_max_level(page),
             "site": self.site_context(version),
@@ -276,26 +280,30 @@ class SiteLayout:
             found = self._fragments[key] = make()
         return found
 
-    def header(self, version: str, product_rel: str, picker: list[dict[str, object]], url: str) -> str:
-        """header.html for a page; rendered once per section and picker shape, then reused.
-
-        Picker links to the same page in another version differ only by the page's path,
-        so the cached header holds a placeholder where that path goes.
-        """
+    def _header_key(self, version: str, product_rel: str, picker: list[dict[str, object]], url: str):
+        """(cache key, page path) of a page's header: picker links to the same page in
+        another version differ only by the page's path, which the cached fragment leaves
+        as a placeholder."""
         path = url[len(f"/en/{version}/"):] if url.startswith(f"/en/{version}/") else None
         shape = []
         for item in picker:
             same = path is not None and item["url"] == f"/en/{item['id']}/{path}"
             shape.append((item["id"], item["title"], PATH_SLOT if same else item["url"], item["current"]))
-        key = ("header", version, product_rel, tuple(shape))
+        return ("header", version, product_rel, tuple(shape)), path
 
+    def _header_fragment(self, version: str, product_rel: str, key: tuple) -> str:
         def make() -> str:
             context = self._header_context(version, product_rel)
             context["picker"] = [{"id": i, "title": t, "url": f"/en/{i}/{PATH_SLOT}" if u == PATH_SLOT else u,
-                                  "current": c} for i, t, u, c in shape]
+                                  "current": c} for i, t, u, c in key[3]]
             return self.template("header.html").render(**context)
 
-        fragment = self._memo(key, make)
+        return self._memo(key, make)
+
+    def header(self, version: str, product_rel: str, picker: list[dict[str, object]], url: str) -> str:
+        """header.html for a page; rendered once per section and picker shape, then reused."""
+        key, path = self._header_key(version, product_rel, picker, url)
+        fragment = self._header_fragment(version, product_rel, key)
         return fragment.replace(PATH_SLOT, html_lib.escape(path)) if path is not None else fragment
 
     def footer(self, version: str) -> str:
@@ -306,9 +314,13 @@ class SiteLayout:
         version = chrome["version"]
         product_rel, category_rel = chrome["sidebar"]
         digest = hashlib.sha1(json.dumps(chrome, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-        digest.update(self.nav(version).sidebar((product_rel, category_rel)).encode("utf-8"))
-        digest.update(self.header(version, product_rel, chrome["picker"], chrome["url"]).encode("utf-8"))
-        digest.update(self.footer(version).encode("utf-8"))
+        sidebar = self._memo(("sidebar-digest", version, product_rel, category_rel),
+                             lambda: hashlib.sha1(self.nav(version).sidebar((product_rel, category_rel)).encode()).hexdigest())
+        header_key = self._header_key(version, product_rel, chrome["picker"], chrome["url"])[0]
+        header = self._memo(("header-digest", *header_key[1:]),
+                            lambda: hashlib.sha1(self._header_fragment(version, product_rel, header_key).encode()).hexdigest())
+        footer = self._memo(("footer-digest", version), lambda: hashlib.sha1(self.footer(version).encode()).hexdigest())
+        digest.update(f"{sidebar}{header}{footer}".encode())
         return digest.hexdigest()
 
     # --- documents ----------------------------------------------------------------------
@@ -338,10 +350,18 @@ class SiteLayout:
                 "canonical": self.base_url + chrome["url"] if self.base_url else "",
             },
             toc=headings(body, toc_max) if toc_max else [],
+            products=self._products_for_home(version, chrome, body),
             platforms=[{"id": p, "title": t} for p, t in PLATFORMS if p in present],
             body=body,
         )
         return self.template("page.html").render(**context)
+
+    def _products_for_home(self, version: str, chrome: dict, body: str) -> list[dict[str, str]]:
+        """The home page lists the products when its own body is empty."""
+        if chrome["relpath"] != "index.md" or body.strip():
+            return []
+        nav = self.nav(version)
+        return [{"title": p.title, "url": nav.url(p.path)} for p in nav.products]
 
     def render_page(self, page: Page, version: str, rendered: RenderedPage) -> str:
         """The full HTML document for a rendered page."""

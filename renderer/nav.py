@@ -13,6 +13,7 @@ for that version; the result is computed once per version and reused for every p
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass, field
@@ -116,11 +117,11 @@ class NavTree:
             kids = [k for k in topic_children if k not in placed]
             placed.update(kids)
             ordered.append((child, kids))
-        if relpath == "index.md":
-            ordered.sort(key=self._product_rank(ordered))
         for child in candidates:
             if child not in placed:
                 ordered.append((child, []))
+        if relpath == "index.md":
+            ordered.sort(key=self._product_rank(ordered))
         for child, topic_kids in ordered:
             sub = self._node(child, by_parent) if child.endswith("/index.md") else NavNode(child)
             sub.children.extend(NavNode(k) for k in topic_kids)
@@ -209,6 +210,18 @@ class VersionNav:
         self.by_relpath[node.relpath] = node
         for child in node.children:
             self._index(child)
+
+    def digest(self) -> str:
+        """A digest of the navigation's shape and titles (what every sidebar is made of)."""
+        parts: list[str] = []
+
+        def walk(node: VersionNode, depth: int) -> None:
+            parts.append(f"{depth}\t{node.relpath}\t{node.is_map_topic}\t{node.title}")
+            for child in node.children:
+                walk(child, depth + 1)
+
+        walk(self.root, 0)
+        return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
 
     def url(self, path: str) -> str:
         return f"/en/{self.version}/{path}/" if path else f"/en/{self.version}/"

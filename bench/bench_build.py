@@ -1,0 +1,124 @@
+"""Benchmark `render build` on the shared 2020 corpus: full build, then an incremental rebuild.
+
+    .venv/bin/python bench/bench_build.py [--corpus DIR] [--jobs N] [--tmp DIR] [--keep]
+
+The corpus is copied to a temporary folder first (the shared one is read-only). Prints:
+
+- the full build (every page in every version, layouts, search, redirects, link check):
+  seconds, renders per second, peak RSS of the build process plus its largest worker
+  (resource.getrusage of self + children);
+- the rebuild after editing one reusable that about 20 pages use (picked by counting the
+  build cache's dependency records): as the `render build` command (with interpreter
+  start-up) and as a warm in-process call.
+
+Targets: full build <= 8 s on 2 cores and <= 400 MB peak RSS; rebuild <= 1 s. The figures
+are printed, not asserted: they depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from renderer.build import BuildOptions, Cache, build  # noqa: E402
+
+CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
+
+
+def peak_rss_mb() -> float:
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (self_kb + children_kb) / 1024
+
+
+def pick_reusable(cache_folder: Path, target: int = 20) -> tuple[str, int]:
+    """The reusable whose users (pages) number closest to `target`."""
+    with open(cache_folder / "index.pickle", "rb") as f:
+        cache: Cache = pickle.load(f)
+    users: Counter[str] = Counter()
+    for dep in {(relpath, dep) for (relpath, _v), record in cache.renders.items() for dep in record["deps"]
+                if dep.startswith("reusables.")}:
+        users[dep[1]] += 1
+    name, count = min(users.items(), key=lambda item: (abs(item[1] - target), item[0]))
+    return name, count
+
+
+def reusable_file(root: Path, dotted: str) -> Path:
+    parts = dotted.split(".")[1:]
+    for base in (root / "reusables", root / "data" / "reusables"):
+        candidate = base.joinpath(*parts[:-1], parts[-1] + ".md")
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(dotted)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--tmp", type=Path, default=None, help="where to copy the corpus and build (default: system temp)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+    if not (args.corpus / "content").is_dir():
+        print(f"corpus not found at {args.corpus}", file=sys.stderr)
+        return 2
+
+    work = Path(tempfile.mkdtemp(prefix="bench-build-", dir=args.tmp))
+    try:
+        root = work / "docs"
+        started = time.perf_counter()
+        shutil.copytree(args.corpus, root, ignore=shutil.ignore_patterns("*.jsonl.gz"))
+        print(f"copied the corpus to {root} in {time.perf_counter() - started:.1f} s")
+        out = work / "_site"
+        options = dict(root=root, out=out, jobs=args.jobs, lenient=True, keep_going=True, progress=False)
+
+        report = build(BuildOptions(**options))
+        rss = peak_rss_mb()
+        print(f"full build:  {report.seconds:.2f} s, {report.renders} renders of {report.pages} pages in "
+              f"{report.versions} versions, {report.renders / report.seconds:.0f} renders/s, "
+              f"{report.pages / report.seconds:.0f} pages/s, peak RSS {rss:.0f} MB (self + largest worker), "
+              f"{report.files} files, {len(report.errors)} render errors, {len(report.broken_links)} broken links")
+        print("             " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
+
+        dotted, users = pick_reusable(Cache.folder_for(out.resolve()))
+        file = reusable_file(root, dotted)
+        command = [sys.executable, "-m", "renderer.cli", "build", "--root", str(root), "--out", str(out),
+                   "--lenient", "--keep-going", "--no-progress"]
+        if args.jobs:
+            command += ["--jobs", str(args.jobs)]
+        for attempt in (1, 2):
+            file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + f" Edited for the benchmark ({attempt}).\n",
+                            encoding="utf-8")
+            started = time.perf_counter()
+            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+            seconds = time.perf_counter() - started
+            summary = [line for line in done.stderr.splitlines() if line.startswith(("done", "FAILED"))]
+            print(f"rebuild {attempt}:   {seconds:.2f} s as `render build` after editing {dotted} "
+                  f"({users} pages use it): {summary[-1] if summary else done.stderr[-500:]}")
+        file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + " Edited in-process.\n", encoding="utf-8")
+        again = build(BuildOptions(**options))
+        print(f"rebuild:     {again.seconds:.2f} s in-process (warm imports): {again.rendered} renders, "
+              f"{again.laid_out} pages laid out, {again.files_written} files written")
+        print("             " + ", ".join(f"{k} {v:.2f}s" for k, v in again.timings.items()))
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
