@@ -31,8 +31,10 @@ _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 _TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
 # Writers emphasise placeholders inside code blocks (`admin@<em>HOSTNAME</em>`);
 # GitHub's engine kept those tags, so they survive highlighting as placeholders.
-_CODE_TAGS = {"&lt;em&gt;": "\ue000", "&lt;/em&gt;": "\ue001", "&lt;strong&gt;": "\ue002", "&lt;/strong&gt;": "\ue003"}
-_CODE_TAGS_BACK = {"\ue000": "<em>", "\ue001": "</em>", "\ue002": "<strong>", "\ue003": "</strong>"}
+# Writers mark placeholders inside code blocks (`admin@<em>HOSTNAME</em>`) and write
+# entities (`&lt;token&gt;`); GitHub's 2020 engine showed both as HTML would.
+_CODE_MARKUP = re.compile(r"</?(?:em|strong|b|i|span|code)(?:\s[^<>]*)?>")
+_PLACEHOLDER_BASE = 0xF0000  # a private-use plane: never in real text, untouched by lexers
 
 
 _ANY_SPACE = re.compile(r"\s", re.UNICODE)
@@ -92,17 +94,40 @@ def highlight_code(code: str, lang: str) -> str:
     return pygments_highlight(code, lexer, _FORMATTER)
 
 
+def code_block_html(source: str, lang: str) -> str:
+    """A code block's HTML: inline markup kept, entities decoded, the rest highlighted."""
+    tags: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        tags.append(m.group(0))
+        return chr(_PLACEHOLDER_BASE + len(tags) - 1)
+
+    text = html.unescape(_CODE_MARKUP.sub(hold, source)) if ("<" in source or "&" in source) else source
+    code = highlight_code(text, lang.lower()) if lang else html.escape(text, quote=False)
+    for index, tag in enumerate(tags):
+        code = code.replace(chr(_PLACEHOLDER_BASE + index), tag)
+    return code
+
+
+COPY_MARK = "{:copy}"
+
+
 def highlight_fences(body: str) -> str:
     def decorate(m: re.Match) -> str:
-        lang, escaped = m.group(1), m.group(2)
-        for tag, mark in _CODE_TAGS.items():
-            escaped = escaped.replace(tag, mark)
-        code = highlight_code(html.unescape(escaped), lang.lower()) if lang else escaped
-        for mark, tag in _CODE_TAGS_BACK.items():
-            code = code.replace(mark, tag)
-        if not lang:
-            return f"<pre><code>{code}</code></pre>"
-        return f'<pre><code class="hljs language-{lang}">{code}</code></pre>'
+        lang, source = m.group(1) or "", html.unescape(m.group(2))
+        copy = lang.endswith(COPY_MARK)
+        lang = lang[: -len(COPY_MARK)] if copy else lang
+        code = code_block_html(source, lang)
+        block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
+        if not copy:
+            return block
+        # ```yaml{:copy}: a header with the language and a copy-to-clipboard button
+        return (
+            '<div class="code-extra"><header class="code-header"><span>'
+            f"{html.escape(lang.upper())}</span>"
+            f'<button class="js-btn-copy" data-clipboard-text="{html.escape(source)}" aria-label="Copy to clipboard"></button>'
+            f"</header>{block}</div>"
+        )
 
     return _FENCE.sub(decorate, body)
 
@@ -116,7 +141,7 @@ _COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
 
 
 def align_comment_lines(text: str) -> str:
-    """Indent a line holding only an HTML comment like the line after it.
+    """Indent a line holding only an HTML comment like the next line of content.
 
     Writers put `<!-- if ... -->` markers between list items; GitHub's 2020 engine kept
     the list going, while CommonMark would end the list at an unindented comment.
@@ -124,13 +149,67 @@ def align_comment_lines(text: str) -> str:
     if "<!--" not in text:
         return text
     lines = text.split("\n")
-    for i in range(len(lines) - 2, -1, -1):
-        if _COMMENT_LINE.match(lines[i]):
-            following = lines[i + 1]
-            if following.strip():
-                indent = following[: len(following) - len(following.lstrip())]
-                lines[i] = indent + lines[i].strip()
+    indent = ""
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if _COMMENT_LINE.match(line):
+            lines[i] = indent + line.strip()
+        elif line.strip():
+            indent = line[: len(line) - len(line.lstrip())]
     return "\n".join(lines)
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(```|~~~)")
+_ORDERED_ITEM = re.compile(r"^ {0,3}\d{1,9}[.)] +\S")
+_ANY_ITEM = re.compile(r"^\s*(?:\d{1,9}[.)]|[-*+])(?:\s|$)")
+
+
+def separate_numbered_steps(text: str) -> str:
+    """Let a numbered step follow a paragraph line directly, as the 2020 engine did.
+
+    CommonMark only lets an ordered list interrupt a paragraph when it starts at 1, so
+    "...see the image.\n6. Next step" would be one paragraph. A blank line is inserted
+    before such a step (outside code fences); the list then reads the same.
+    """
+    if ". " not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    in_fence = False
+    for line in lines:
+        if _FENCE_LINE.match(line):
+            in_fence = not in_fence
+        elif (not in_fence and out and out[-1].strip() and _ORDERED_ITEM.match(line)
+              and not line.lstrip().startswith("1.") and not _ANY_ITEM.match(out[-1])):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+_ORPHAN_LINK_ITEM = re.compile(r'^ {4,}- <a class="(?:article|topic)-link ')
+
+
+def dedent_orphaned_link_items(text: str) -> str:
+    """Un-indent `link_in_list` items whose parent topic link rendered nothing.
+
+    Category indexes nest article links under `{% topic_link_in_list %}`; when the topic
+    does not exist in a version, the indented items would become a code block.
+    """
+    if "-link link Bump-link" not in text:
+        return text
+    lines = text.split("\n")
+    previous = ""
+    for i, line in enumerate(lines):
+        if _ORPHAN_LINK_ITEM.match(line) and not _ANY_ITEM.match(previous):
+            lines[i] = line.lstrip()
+        if line.strip() and not _COMMENT_LINE.match(line):
+            previous = lines[i]
+    return "\n".join(lines)
+
+
+def prepare_2020_markdown(text: str) -> str:
+    """Source fix-ups so CommonMark reads the text as GitHub's 2020 engine (remark) did."""
+    return separate_numbered_steps(align_comment_lines(dedent_orphaned_link_items(text)))
 
 
 def _pyrs_backend():
@@ -173,7 +252,7 @@ class MarkdownRenderer:
     def render(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(align_comment_lines(text)))))
+            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(prepare_2020_markdown(text)))))
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
             self._cache[text] = cached

@@ -80,14 +80,13 @@ def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
     title = _field(tree, state, page, "title")
     short_title = _field(tree, state, page, "shortTitle") or title
     intro = _field(tree, state, page, "intro")
-    enterprise = tree.liquid_globals().get("enterpriseServerVersions") or [None]
     return RenderedPage(
         version=version,
         path=page.relpath,
         title=html_lib.unescape(title).strip(),
         short_title=html_lib.unescape(short_title).strip(),
-        intro=rewrite_links(tree.markdown.render_intro(intro), version, enterprise[0]),
-        html=rewrite_links(tree.markdown.render(body), version, enterprise[0]),
+        intro=rewrite_links(tree.markdown.render_intro(intro), version, rules=tree.link_rules),
+        html=rewrite_links(tree.markdown.render(body), version, rules=tree.link_rules),
         deps=state.deps,
         warnings=state.warnings,
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from .data import DataStore
 from .errors import RenderError, read_source
+from .links import LinkRules
 from .liquid_env import make_environment
 from .markdown import MarkdownRenderer
 from .pages import Page, parse_page
@@ -42,6 +43,7 @@ class DocsTree:
         self._templates: dict[str, BoundTemplate] = {}
         self._redirects: dict[str, Page] | None = None
         self._globals: dict[str, object] | None = None
+        self.link_rules = LinkRules.from_model(self.model)
 
     def _default_versions_file(self) -> Path | None:
         candidate = self.root / "data" / "versions.yml"
