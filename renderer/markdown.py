@@ -207,8 +207,54 @@ def dedent_orphaned_link_items(text: str) -> str:
     return "\n".join(lines)
 
 
+_TOP_ORDERED_ITEM = re.compile(r"^\d{1,9}[.)] ")
+
+
+def indent_two_space_continuations(text: str) -> str:
+    """Treat 2-space indented lines under a `1. ` step as part of the step.
+
+    GitHub's writers indented notes, images and code fences under numbered steps by two
+    spaces; remark accepted that, CommonMark wants three (the width of `1. `). A fence
+    opened inside a step stays in it up to its closing line, wherever that line starts.
+    """
+    if "\n  " not in text:
+        return text
+    lines = text.split("\n")
+    in_step = in_fence = False
+    for i, line in enumerate(lines):
+        if in_fence:
+            if _FENCE_LINE.match(line.lstrip()):
+                in_fence = False
+            lines[i] = (" " if line.startswith("  ") and not line.startswith("   ") else "   " if line and not line[0].isspace() else "") + line
+        elif _TOP_ORDERED_ITEM.match(line):
+            in_step = True
+        elif line and not line[0].isspace():
+            in_step = False
+        elif in_step and line.startswith("  ") and not line.startswith("   "):
+            lines[i] = " " + line
+            in_fence = bool(_FENCE_LINE.match(line.lstrip()))
+    return "\n".join(lines)
+
+
+_INDENTED_RULE = re.compile(r"^ {1,3}-{3,}\s*$")
+
+
+def rule_not_heading(text: str) -> str:
+    """An indented `---` under a line was a horizontal rule to the 2020 engine, not a heading underline."""
+    if "\n " not in text or "---" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        if _INDENTED_RULE.match(line) and out and out[-1].strip():
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 def prepare_2020_markdown(text: str) -> str:
     """Source fix-ups so CommonMark reads the text as GitHub's 2020 engine (remark) did."""
+    text = rule_not_heading(indent_two_space_continuations(text))
     return separate_numbered_steps(align_comment_lines(dedent_orphaned_link_items(text)))
 
 
