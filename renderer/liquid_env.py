@@ -176,18 +176,33 @@ def expression_text(stream, tag_token: Token) -> tuple[str, Token]:
 # --- {% data %} ----------------------------------------------------------------------
 
 
+def line_indent(token: Token) -> str:
+    """The whitespace before a tag when the tag starts its line, else ''."""
+    source, start = token.source, token.start_index
+    tag_start = source.rfind("{%", 0, start)
+    line_start = source.rfind("\n", 0, tag_start) + 1
+    before = source[line_start:tag_start]
+    return before if before and not before.strip() else ""
+
+
 class DataNode(Node):
-    __slots__ = ("path",)
+    __slots__ = ("path", "indent")
 
     def __init__(self, token: Token, path: str):
         super().__init__(token)
         self.path = path
+        # A reusable placed on an indented line (under a list step) belongs to that
+        # step as a whole: its following lines get the same indentation.
+        self.indent = line_indent(token) if token.start_index >= 0 else ""
 
     def __str__(self) -> str:
         return f"{{% data {self.path} %}}"
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        return buffer.write(render_state(context).render_data(self.path, self.token, context))
+        text = render_state(context).render_data(self.path, self.token, context)
+        if self.indent and "\n" in text:
+            text = text.replace("\n", "\n" + self.indent)
+        return buffer.write(text)
 
 
 class DataTag(Tag):
