@@ -61,10 +61,12 @@ from .pages import Page
 from .search import search_index, search_record
 from .tree import DocsTree, normalize_url_path
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 9
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
+# engine modules that do not shape the site (editing them keeps the cache)
+NOT_OUTPUT_CODE = {"cli.py", "server.py", "check.py", "parity.py", "export.py"}
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 
 _HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I)
@@ -153,6 +155,10 @@ class Cache:
     renders: dict[tuple[str, str], dict] = field(default_factory=dict)
     manifest: dict[str, str] = field(default_factory=dict)  # site file -> digest
     chrome_state: str = ""  # digest of what every page's chrome is made of (see Builder._chrome_state)
+    dep_stats: dict[str, tuple] = field(default_factory=dict)  # data dep -> (file, signature, digest, site.data)
+    stubs_key: str = ""  # digest of what the redirect stubs are made of
+    stubs: dict[str, str] = field(default_factory=dict)  # stub path -> target URL
+    search_keys: dict[str, str] = field(default_factory=dict)  # version -> digest of its search entries
 
     @staticmethod
     def folder_for(out: Path) -> Path:
@@ -206,7 +212,8 @@ def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
     digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
     package = Path(__file__).resolve().parent
     for file in sorted(package.glob("*.py")):
-        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+        if file.name not in NOT_OUTPUT_CODE:
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
     digest.update(directory_digest(site_dir).encode())
     versions_file = tree.versions_file
     digest.update(versions_file.read_bytes() if versions_file else b"<defaults>")
@@ -220,21 +227,37 @@ class Digests:
 
     A page another page links to counts by its frontmatter only (link tags show its
     title, short title and intro, for the versions it lists); `file:<relpath>` is a
-    whole page file (the page itself; a map topic's category index).
+    whole page file (the page itself; a map topic's category index). Data files whose
+    size, mtime and inode are as in the last build keep their digests without being read
+    (unless they changed within two seconds of that build, as git does for racy files).
     """
 
-    def __init__(self, tree: DocsTree, page_digests: dict[str, str], pages: dict[str, Page]):
+    def __init__(self, tree: DocsTree, page_digests: dict[str, str], frontmatter_digests: dict[str, str],
+                 old_stats: dict[str, tuple] | None = None, racy_after_ns: int = 0):
         self.tree = tree
         self.page_digests = page_digests
-        self.pages = pages
+        self.frontmatter_digests = frontmatter_digests
         self.memo: dict[str, str] = {}
         self.uses_site_data: set[str] = set()
+        self.old_stats = old_stats or {}
+        self.stats: dict[str, tuple] = {}  # data dep -> (file, signature, digest, uses site.data)
+        self.racy_after_ns = racy_after_ns
+        self._signatures: dict[str, tuple | None] = {}
 
     def of(self, dep: str) -> str:
         found = self.memo.get(dep)
         if found is None:
             found = self.memo[dep] = self._compute(dep)
         return found
+
+    def _signature(self, file: str) -> tuple | None:
+        if file not in self._signatures:
+            try:
+                st = os.stat(file)
+                self._signatures[file] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                self._signatures[file] = None
+        return self._signatures[file]
 
     def _compute(self, dep: str) -> str:
         if dep == "shape:":  # which pages and includes exist
@@ -244,23 +267,55 @@ class Digests:
         if dep.startswith("file:"):
             return self.page_digests.get(dep[len("file:"):], "missing")
         if dep.endswith(".md"):
-            page = self.pages.get(dep)
-            return sha1(page.text[: page.body_offset]) if page is not None else "missing"
+            return self.frontmatter_digests.get(dep, "missing")
         if dep.startswith("includes/"):
             found = self.tree.find_include(dep[len("includes/"):])
             return sha1(found[1]) if found else "missing"
+        old = self.old_stats.get(dep)
+        if old is not None and old[1] is not None and self._signature(old[0]) == old[1]:
+            self.stats[dep] = old
+            if old[3]:
+                self.uses_site_data.add(dep)
+            return old[2]
         try:
             item = self.tree.data.lookup(dep)
         except RenderError:
             return "error"
         if item is None:
             return "missing"
-        if "site.data" in item.text:
+        digest = sha1(item.text)
+        site_data = "site.data" in item.text
+        if site_data:
             self.uses_site_data.add(dep)
-        return sha1(item.text)
+        file = str(self.tree.root / item.file)
+        signature = self._signature(file)
+        if signature is not None and signature[0] >= self.racy_after_ns:
+            signature = None  # changed moments before or during this build: read it next time
+        self.stats[dep] = (file, signature, digest, site_data)
+        return digest
 
     def unchanged(self, deps: dict[str, str]) -> bool:
         return all(self.of(dep) == digest for dep, digest in deps.items())
+
+
+class _CachedPage(Page):
+    """A page whose frontmatter came from the cache: its text is read when first needed."""
+
+    def __init__(self, relpath: str, file: str, frontmatter: dict, body_offset: int, versions: list[str], path: Path):
+        self.relpath = relpath
+        self.file = file
+        self.frontmatter = frontmatter
+        self.body_offset = body_offset
+        self.versions = versions
+        self._path = path
+
+    def __getattr__(self, name: str):
+        if name in ("text", "body"):
+            text = self.__dict__["_path"].read_text(encoding="utf-8")
+            self.text = text
+            self.body = text[self.body_offset:]
+            return self.__dict__[name]
+        raise AttributeError(name)
 
 
 # --- workers ----------------------------------------------------------------------------
@@ -354,6 +409,7 @@ def _record(rendered, url: str, page: Page) -> dict:
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
     content = rendered.intro + "\n" + rendered.html
     ids = sorted(set(html_lib.unescape(i) for i in _ID.findall(content)))
+    search = search_record(rendered.title, url, rendered.intro, rendered.html)
     return {
         "deps": sorted(deps),
         "warnings": [dataclasses.asdict(w) for w in rendered.warnings],
@@ -365,7 +421,8 @@ def _record(rendered, url: str, page: Page) -> dict:
         "ids": ids,
         "ids_digest": sha1("\n".join(ids)),
         "hrefs": sorted(set(h for h in (html_lib.unescape(m) for m in _HREF.findall(content)) if _is_internal(h))),
-        "search": search_record(rendered.title, url, rendered.intro, rendered.html),
+        "search": search,
+        "search_digest": sha1(json.dumps(search, ensure_ascii=False)),
         "site_data": "site.data" in page.text,
     }
 
@@ -443,14 +500,16 @@ class Builder:
         options = self.options
         tree = DocsTree(options.root, options.versions, lenient=options.lenient)
         self.tree = tree
-        key = code_key(options, tree, self.site_dir)
+        key = self.code_key = code_key(options, tree, self.site_dir)
         cache_folder = Path(options.cache_dir).resolve() if options.cache_dir else Cache.folder_for(self.out)
         cache = Cache.load(cache_folder, key, self.out) if options.use_cache else None
         self.report.mode = "incremental" if cache is not None else "full"
 
         self.phase("setup")
-        pages, page_digests = self._load_pages(tree, cache)
-        digests = Digests(tree, page_digests, {p.relpath: p for p in pages})
+        self.racy_after_ns = time.time_ns() - 2_000_000_000
+        pages, page_digests, frontmatter_digests = self._load_pages(tree, cache)
+        digests = Digests(tree, page_digests, frontmatter_digests, cache.dep_stats if cache else None,
+                          self.racy_after_ns)
         self.phase("load pages")
         layout = SiteLayout(tree, self.site_dir, base_url=options.base_url)
         self.layout = layout
@@ -460,6 +519,7 @@ class Builder:
         self.phase("navigation")
 
         self.report.pages = len(pages)
+        self.by_relpath = {p.relpath: p for p in pages}
         self.report.versions = len(versions)
         self.report.renders = sum(len(p.versions) for p in pages)
 
@@ -503,7 +563,8 @@ class Builder:
         self.phase("plan")
 
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
+        _discard_stale(self.out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-{os.getpid()}-", dir=self.out.parent))
         try:
             config = WorkerConfig(
                 token=f"{key}:{os.getpid()}:{id(self)}:{started}",
@@ -533,8 +594,9 @@ class Builder:
                 self._link_kept(keep, staging)
             self.report.files = len(manifest)
             self.report.files_written = len(written)
-            new_cache = Cache(key=key, pages=self._page_cache(pages, page_digests), manifest=manifest,
-                              chrome_state=self.chrome_state,
+            new_cache = Cache(key=key, pages=self._page_cache(pages, page_digests, frontmatter_digests),
+                              manifest=manifest, chrome_state=self.chrome_state, dep_stats=digests.stats,
+                              stubs_key=self.stubs_key, stubs=self.stubs, search_keys=self.search_keys,
                               renders={k: r for k, r in records.items() if r.get("cacheable")})
             self.phase("prepare commit")
             self._commit(staging, cache, new_cache, written, cache_folder)
@@ -558,38 +620,56 @@ class Builder:
 
     # -- pages --
 
-    def _load_pages(self, tree: DocsTree, cache: Cache | None) -> tuple[list[Page], dict[str, str]]:
-        """Every page; frontmatter of unchanged files comes from the cache, not YAML."""
+    def _load_pages(self, tree: DocsTree, cache: Cache | None) -> tuple[list[Page], dict[str, str], dict[str, str]]:
+        """Every page. Unchanged files keep their frontmatter from the cache (no YAML), and
+        files whose size, mtime and inode are as before are not even read now."""
         pages: list[Page] = []
         digests: dict[str, str] = {}
+        frontmatter_digests: dict[str, str] = {}
+        self.page_signatures: dict[str, tuple | None] = {}
         cached = cache.pages if cache else {}
         for relpath in tree.page_relpaths():
             file = tree.content_dir / relpath
             try:
-                raw = file.read_bytes()
+                st = os.stat(file)
             except OSError:
                 continue
-            digest = sha1(raw)
-            digests[relpath] = digest
+            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+            self.page_signatures[relpath] = signature if st.st_mtime_ns < self.racy_after_ns else None
             entry = cached.get(relpath)
-            if entry is not None and entry[0] == digest:
-                text = raw.decode("utf-8")
-                _, frontmatter, body_offset, versions = entry
-                page = Page(relpath, tree.display(file), text, frontmatter, text[body_offset:], body_offset, list(versions))
-                tree._pages[relpath] = page  # the tree's page cache: parsed already, skip YAML
+            if entry is not None and entry[4] is not None and entry[4] == signature:
+                digest, frontmatter, body_offset, versions, _sig, fm_digest = entry
+                page = _CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
+                tree._pages[relpath] = page  # the tree's page cache (parsed already)
             else:
                 try:
-                    page = tree.page(relpath)
-                except RenderError as err:
-                    self.report.errors.append(err)
+                    raw = file.read_bytes()
+                except OSError:
                     continue
-            if page is not None:
-                pages.append(page)
-        return pages, digests
+                digest = sha1(raw)
+                if entry is not None and entry[0] == digest:
+                    text = raw.decode("utf-8")
+                    _, frontmatter, body_offset, versions, _sig, fm_digest = entry
+                    page = Page(relpath, tree.display(file), text, frontmatter, text[body_offset:], body_offset,
+                                list(versions))
+                    tree._pages[relpath] = page  # the tree's page cache: parsed already, skip YAML
+                else:
+                    try:
+                        page = tree.page(relpath)
+                    except RenderError as err:
+                        self.report.errors.append(err)
+                        continue
+                    if page is None:
+                        continue
+                    fm_digest = sha1(page.text[: page.body_offset])
+            digests[relpath] = digest
+            frontmatter_digests[relpath] = fm_digest
+            pages.append(page)
+        return pages, digests, frontmatter_digests
 
-    @staticmethod
-    def _page_cache(pages: list[Page], digests: dict[str, str]) -> dict[str, tuple]:
-        return {p.relpath: (digests[p.relpath], p.frontmatter, p.body_offset, tuple(p.versions)) for p in pages}
+    def _page_cache(self, pages: list[Page], digests: dict[str, str], frontmatter_digests: dict[str, str]):
+        return {p.relpath: (digests[p.relpath], p.frontmatter, p.body_offset, tuple(p.versions),
+                            self.page_signatures.get(p.relpath), frontmatter_digests[p.relpath]) for p in pages}
 
     # -- running the work --
 
@@ -773,11 +853,21 @@ class Builder:
         """Files that do not depend on rendered bodies: redirect stubs, 404, static assets."""
         layout = self.layout
         files: dict[str, bytes] = {}
-        self.stubs = self._redirects(pages)
         home = self._home_url(pages)
-        self.stubs.setdefault("en", home)
-        for path, target in self.stubs.items():
-            files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
+        digest = hashlib.sha1(f"{self.code_key}\0{home}\0".encode())
+        for page in pages:
+            digest.update(f"{page.relpath}\0{','.join(page.versions)}\0{page.redirect_from}\n".encode())
+        self.stubs_key = digest.hexdigest()
+        if cache is not None and cache.stubs_key == self.stubs_key:
+            # the same redirects as last time: their files are in place
+            self.stubs = cache.stubs
+            for path in self.stubs:
+                manifest[f"{path}/index.html"] = cache.manifest[f"{path}/index.html"]
+        else:
+            self.stubs = self._redirects(pages)
+            self.stubs.setdefault("en", home)
+            for path, target in self.stubs.items():
+                files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
         files["index.html"] = layout.render_redirect(home).encode("utf-8")
         files["404.html"] = layout.render_404(None).encode("utf-8")
         static = self.site_dir / "static"
@@ -793,9 +883,18 @@ class Builder:
     def _write_extras(self, pages, records, staging, manifest, cache) -> list[str]:
         """Files made from the renders: search indexes and the sitemap."""
         files: dict[str, bytes] = {}
+        self.search_keys: dict[str, str] = {}
         for version in self.tree.model.ids:
-            entries = [records[(p.relpath, version)]["search"] for p in pages if (p.relpath, version) in records]
-            files[f"search/{version}.json"] = search_index(version, entries)
+            keys = [(p.relpath, version) for p in pages if (p.relpath, version) in records]
+            digest = hashlib.sha1(self.code_key.encode())
+            for key in keys:
+                digest.update(f"{key}\0{records[key]['search_digest']}\n".encode())
+            path = f"search/{version}.json"
+            self.search_keys[version] = digest.hexdigest()
+            if cache is not None and cache.search_keys.get(version) == self.search_keys[version] and path in cache.manifest:
+                manifest[path] = cache.manifest[path]  # the same entries as last time
+            else:
+                files[path] = search_index(version, [records[key]["search"] for key in keys])
         files["sitemap.xml"] = self._sitemap(pages, records)
         return self._emit(files, staging, manifest, cache)
 
@@ -813,23 +912,19 @@ class Builder:
         """Every internal href and #anchor in rendered pages must resolve.
 
         A page's result is kept from the previous build when its links did not change
-        and neither did what links can point at (URLs, redirects, element ids).
+        and neither did what links can point at: pages and versions, redirects, other
+        files, element ids.
         """
-        urls: dict[str, tuple[str, str] | None] = {}  # normalized URL -> (relpath, version) of a page
-        by_relpath = {p.relpath: p for p in pages}
-        for (relpath, version) in records:
-            urls[_url_of_file(out_path_for(by_relpath[relpath], version))] = (relpath, version)
-        for path in manifest:
-            urls.setdefault(_url_of_file(path), None)
-        stubs = {"/" + path: target for path, target in self.stubs.items()}
-        universe = hashlib.sha1()
-        for url in sorted(urls):
-            universe.update(f"{url}\0{urls[url]}\n".encode())
-        for path in sorted(stubs):
-            universe.update(f"{path}\0{stubs[path]}\n".encode())
+        universe = hashlib.sha1(f"{self.chrome_state}\0{self.stubs_key}\0".encode())
+        page_files = {out_path_for(p, v) for (relpath, v) in records for p in (self.by_relpath[relpath],)}
+        for path in sorted(set(manifest) - page_files - {f"{s}/index.html" for s in self.stubs}):
+            universe.update(f"{path}\n".encode())
         for key in sorted(records):
             universe.update(f"{key}\0{records[key]['ids_digest']}\n".encode())
         universe_key = universe.hexdigest()
+        by_relpath = self.by_relpath
+        urls: dict[str, tuple[str, str] | None] | None = None
+        stubs: dict[str, str] = {}
         self._href_memo: dict[str, str] = {}
         id_sets: dict[tuple[str, str], frozenset[str]] = {}
         broken: list[BrokenLink] = []
@@ -837,6 +932,11 @@ class Builder:
         for (relpath, version) in sorted(records, key=lambda k: (k[0], order.get(k[1], 0))):
             record = records[(relpath, version)]
             if record.get("links_checked") != universe_key:
+                if urls is None:  # normalized URL -> (relpath, version) of the page there, if one
+                    urls = {_url_of_file(path): None for path in manifest}
+                    for key in records:
+                        urls[_url_of_file(out_path_for(by_relpath[key[0]], key[1]))] = key
+                    stubs = {"/" + path: target for path, target in self.stubs.items()}
                 page = by_relpath[relpath]
                 base = self.layout.url_for(page, version)
                 found = []
@@ -929,7 +1029,7 @@ class Builder:
             cache.save(folder)
             _unlink(marker)
             if trash is not None:
-                shutil.rmtree(trash, ignore_errors=True)
+                _discard(trash, self.out)
         else:
             for path in written:
                 target = self.out / path
@@ -973,6 +1073,51 @@ def _prune_dirs(folder: Path, stop: Path) -> None:
 
 
 _RENAME_EXCHANGE = 2
+_STAGING = re.compile(r"\.(?P<name>.+)\.build-(?P<pid>\d+)-[^/]+$")
+
+
+def _discard(folder: Path, out: Path) -> None:
+    """Delete a replaced site without waiting: tens of thousands of files take seconds on
+    some disks, and the new site is already in place. A detached `rm -rf` does it."""
+    trash = folder
+    if not folder.name.startswith(f".{out.name}.old-"):
+        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rename(folder, trash / "site")
+    rm = shutil.which("rm")
+    if rm and os.name == "posix":
+        try:
+            import subprocess
+
+            subprocess.Popen([rm, "-rf", "--", str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _discard_stale(out: Path) -> None:
+    """Staging folders of builds that were killed (their process is gone), and old sites."""
+    try:
+        entries = list(out.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        m = _STAGING.match(entry.name)
+        if m and m.group("name") == out.name and not _alive(int(m.group("pid"))):
+            _discard(entry, out)
+        elif entry.name.startswith(f".{out.name}.old-") and entry.is_dir():
+            _discard(entry, out)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _swap_in(staging: Path, out: Path) -> Path | None:
@@ -990,7 +1135,7 @@ def _swap_in(staging: Path, out: Path) -> Path | None:
     except (AttributeError, OSError):
         pass
     trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.rename(out, trash / "site")
+    os.rename(out, trash / "site")  # (no renameat2 here: a moment without a site)
     os.rename(staging, out)
     return trash
 

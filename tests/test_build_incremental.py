@@ -174,3 +174,55 @@ def test_dask_executor_gives_the_same_site(tmp_path):
         report = run_build(root, tmp_path / "dask" / "_site", executor=f"dask://{address}", use_cache=False)
     assert report.ok and report.rendered == serial.rendered
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "dask" / "_site")
+
+
+def _age(root: Path, seconds: float = 600) -> None:
+    """Make every file look old, as in a checkout edited long after its last build."""
+    import os
+    import time
+
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def test_unchanged_files_are_not_read_again(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    _age(root)
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    assert run_build(root, out).rendered == 0
+    # touched but identical: read again, same digest, nothing renders
+    note = root / "reusables/alpha/shared-note.md"
+    note.write_text(note.read_text())
+    assert run_build(root, out).rendered == 0
+    # edited: its users render again, even though the same size
+    note.write_text(note.read_text().replace("Shared", "Sharec"))
+    report = run_build(root, out)
+    assert {relpath for relpath, _ in report.rendered_keys} == USERS_OF_SHARED_NOTE
+    page = root / "content/alpha/getting-started/only-latest.md"
+    page.write_text(page.read_text().replace("quasar", "pulsar"))
+    report = run_build(root, out)
+    assert report.rendered_keys == [("alpha/getting-started/only-latest.md", FPT)]
+    assert "pulsar" in read(out, f"/en/{FPT}/alpha/getting-started/only-latest/")
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_link_check_follows_changes_elsewhere(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).broken_links == []
+    # a heading that another page links to is renamed: the linking page did not change,
+    # but its link is now broken
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("## The section", "## Another section"))
+    report = run_build(root, out)
+    assert sorted(report.rendered_keys) == sorted([("alpha/advanced/deep.md", FPT), ("alpha/advanced/deep.md", V22)])
+    assert {(b.file, b.version, b.href) for b in report.broken_links} == {
+        ("content/alpha/getting-started/first-steps.md", v, f"/en/{v}/alpha/advanced/deep#the-section") for v in (FPT, V22)}
+    assert len(run_build(root, out).broken_links) == 2  # reported again by a build that renders nothing
+    deep.write_text(deep.read_text().replace("## Another section", "## The section"))
+    assert run_build(root, out).broken_links == []
