@@ -34,6 +34,12 @@ _TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
 # Writers mark placeholders inside code blocks (`admin@<em>HOSTNAME</em>`) and write
 # entities (`&lt;token&gt;`); GitHub's 2020 engine showed both as HTML would.
 _CODE_MARKUP = re.compile(r"</?(?:em|strong|b|i|span|code)(?:\s[^<>]*)?>")
+# --lenient mimics GitHub's 2020 engine exactly: in a fence with a (non-markup) language,
+# every tag-like `<word ...>` went through as HTML (so `git add <file>` read `git add `);
+# a fence without a language showed everything literally.
+_CODE_ANY_TAG = re.compile(r"</?[A-Za-z][\w@.:-]*(?:\s[^<>]*)?/?>")
+_NO_MARKUP = re.compile(r"(?!)")
+_MARKUP_LANGUAGES = frozenset({"xml", "html", "svg", "markup", "erb", "jsx", "vue", "xhtml"})
 _PLACEHOLDER_BASE = 0xF0000  # a private-use plane: never in real text, untouched by lexers
 
 
@@ -94,7 +100,7 @@ def highlight_code(code: str, lang: str) -> str:
     return pygments_highlight(code, lexer, _FORMATTER)
 
 
-def code_block_html(source: str, lang: str) -> str:
+def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -> str:
     """A code block's HTML: inline markup kept, entities decoded, the rest highlighted."""
     tags: list[str] = []
 
@@ -102,7 +108,9 @@ def code_block_html(source: str, lang: str) -> str:
         tags.append(m.group(0))
         return chr(_PLACEHOLDER_BASE + len(tags) - 1)
 
-    text = html.unescape(_CODE_MARKUP.sub(hold, source)) if ("<" in source or "&" in source) else source
+    if markup is _NO_MARKUP:
+        return html.escape(source, quote=False)
+    text = html.unescape(markup.sub(hold, source)) if ("<" in source or "&" in source) else source
     code = highlight_code(text, lang.lower()) if lang else html.escape(text, quote=False)
     for index, tag in enumerate(tags):
         code = code.replace(chr(_PLACEHOLDER_BASE + index), tag)
@@ -112,12 +120,20 @@ def code_block_html(source: str, lang: str) -> str:
 COPY_MARK = "{:copy}"
 
 
-def highlight_fences(body: str) -> str:
+def _code_markup(lang: str, lenient: bool) -> re.Pattern:
+    if not lenient:
+        return _CODE_MARKUP
+    if not lang:
+        return _NO_MARKUP
+    return _CODE_MARKUP if lang.lower() in _MARKUP_LANGUAGES else _CODE_ANY_TAG
+
+
+def highlight_fences(body: str, lenient: bool = False) -> str:
     def decorate(m: re.Match) -> str:
         lang, source = m.group(1) or "", html.unescape(m.group(2))
         copy = lang.endswith(COPY_MARK)
         lang = lang[: -len(COPY_MARK)] if copy else lang
-        code = code_block_html(source, lang)
+        code = code_block_html(source, lang, _code_markup(lang, lenient))
         block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
         if not copy:
             return block
@@ -287,8 +303,9 @@ def make_backend(name: str | None = None):
 class MarkdownRenderer:
     """Renders Markdown to decorated HTML, caching by text (identical texts render once)."""
 
-    def __init__(self, backend: str | None = None, cache_size: int = 20000):
+    def __init__(self, backend: str | None = None, cache_size: int = 20000, *, lenient: bool = False):
         self._to_html = make_backend(backend)
+        self.lenient = lenient
         self._cache: dict[str, str] = {}
         self._cache_size = cache_size
 
@@ -298,7 +315,7 @@ class MarkdownRenderer:
     def render(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(prepare_2020_markdown(text)))))
+            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(prepare_2020_markdown(text))), self.lenient))
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
             self._cache[text] = cached

@@ -38,7 +38,7 @@ class DocsTree:
         self.lenient = lenient
         self.data = DataStore(self.root)
         self.env = make_environment(lenient)
-        self.markdown = MarkdownRenderer()
+        self.markdown = MarkdownRenderer(lenient=lenient)
         self._pages: dict[str, Page | None] = {}
         self._templates: dict[str, BoundTemplate] = {}
         self._redirects: dict[str, Page] | None = None
