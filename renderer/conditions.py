@@ -161,10 +161,10 @@ class ConditionalTag(Tag):
                 next(stream)  # `{% else if x %}` was a plain else to the 2020 engine
             default = parse_block(stream, enders)
             while lenient and (stream.current.is_tag("elsif") or stream.current.is_tag("else")):
-                next(stream)  # the 2020 engine kept rendering the else branch
+                next(stream)  # the 2020 engine ignored branches after the first else
                 if stream.current.kind == TOKEN_EXPRESSION:
                     next(stream)
-                default.nodes.extend(parse_block(stream, enders).nodes)
+                parse_block(stream, enders)
             if stream.current.is_tag("elsif") or stream.current.is_tag("else"):
                 raise LiquidSyntaxError(f"unexpected '{stream.current.value}' after 'else'", token=stream.current)
         if not stream.current.is_tag(self.end):

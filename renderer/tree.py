@@ -173,8 +173,10 @@ class DocsTree:
     def liquid_globals(self) -> dict[str, object]:
         """Template names shared by every render (computed once per tree)."""
         if self._globals is None:
+            all_versions = {v.id: {"version": v.id, "versionTitle": v.title, "plan": v.plan,
+                                   "planTitle": v.plan_title, "currentRelease": v.release} for v in self.model.versions}
             self._globals = {"currentLanguage": "en", "site": {"data": DataNamespace(self.data, "")},
-                             **self.model.liquid_globals()}
+                             "allVersions": all_versions, **self.model.liquid_globals()}
         return self._globals
 
 
