@@ -241,7 +241,9 @@ def indent_two_space_continuations(text: str) -> str:
         if in_fence:
             if _FENCE_LINE.match(line.lstrip()):
                 in_fence = False
-            lines[i] = (" " if line.startswith("  ") and not line.startswith("   ") else "   " if line and not line[0].isspace() else "") + line
+            if line.strip():
+                indent = len(line) - len(line.lstrip())
+                lines[i] = " " + line if indent >= 2 else "   " + line.lstrip()
         elif _TOP_ORDERED_ITEM.match(line):
             in_step = True
         elif line and not line[0].isspace():
