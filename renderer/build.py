@@ -70,7 +70,8 @@ NOT_OUTPUT_CODE = {"cli.py", "server.py", "check.py", "parity.py", "export.py"}
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 
 _HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I)
-_ID = re.compile(r'\s(?:id|name)="([^"]+)"')
+_ID = re.compile(r' id="([^"]+)"')
+_NAME = re.compile(r' name="([^"]+)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _VERSIONED = re.compile(r"^/en/([^/]+)(/.*)?$")
 
@@ -294,6 +295,16 @@ class Digests:
         self.stats[dep] = (file, signature, digest, site_data)
         return digest
 
+    def seed(self, stats: dict[str, tuple]) -> None:
+        """Digests a worker computed from the files it rendered with (see `data_dep_stats`)."""
+        for dep, entry in stats.items():
+            if dep not in self.memo:
+                self.memo[dep] = entry[2]
+                if entry[0] is not None:
+                    self.stats[dep] = entry
+                if entry[3]:
+                    self.uses_site_data.add(dep)
+
     def unchanged(self, deps: dict[str, str]) -> bool:
         return all(self.of(dep) == digest for dep, digest in deps.items())
 
@@ -332,6 +343,7 @@ class WorkerConfig:
     staging: str
     live: str
     write_all: bool
+    racy_after_ns: int
 
 
 _SEED: tuple[str, DocsTree, SiteLayout] | None = None  # the main process's tree, for forked workers
@@ -378,10 +390,16 @@ def run_task(config: WorkerConfig, task: list[tuple[str, list[tuple]]]) -> list[
 def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Page, relpath: str, item: tuple) -> dict:
     from .render import render_page
 
-    version, action, chrome, out_path, old_digest, reuse = item
-    result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None}
+    version, action, out_path, old_digest, reuse = item
+    result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None,
+                    "kept": False}
+    chrome = layout.chrome(page, version)
+    result["chrome_key"] = chrome_key = layout.chrome_digest(chrome)
     body = None
-    if action == "relayout":
+    if action == "relayout":  # the render is cached; its chrome may have changed
+        if sha1(chrome_key + reuse["render_digest"]) == reuse["layout_key"] and old_digest == reuse["digest"]:
+            result.update(kept=True, digest=old_digest, written=False)
+            return result
         body = _extract_body(Path(config.live) / out_path, reuse["body_digest"])
         if body is not None:
             title, intro = reuse["title"], reuse["intro"]
@@ -392,7 +410,8 @@ def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Pag
             result["error"] = dataclasses.asdict(err)
             return result
         title, intro, body = rendered.title, rendered.intro, rendered.html
-        result["record"] = _record(rendered, chrome["url"], page)
+        result["record"] = record = _record(rendered, chrome["url"], page)
+        record["dep_stats"] = data_dep_stats(tree, record["deps"], config)
     data = layout.compose(chrome, title, intro, body).encode("utf-8")
     digest = sha1(data)
     result["digest"] = digest
@@ -402,13 +421,55 @@ def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Pag
     return result
 
 
+_SIGNATURES: dict[str, tuple | None] = {}  # file -> signature, within one build
+_SIGNATURES_BUILD: list[str] = [""]
+
+
+def data_dep_stats(tree: DocsTree, deps: Iterable[str], config: WorkerConfig) -> dict[str, tuple]:
+    """(file, signature, digest, uses site.data) of the data and include deps of a render,
+    from the items the render used (the worker's tree has them in memory)."""
+    if _SIGNATURES_BUILD[0] != config.token:
+        _SIGNATURES.clear()
+        _SIGNATURES_BUILD[0] = config.token
+    racy_after_ns = config.racy_after_ns
+    found: dict[str, tuple] = {}
+    for dep in deps:
+        if dep.endswith(".md") or dep.startswith("file:"):
+            continue
+        if dep.startswith("includes/"):
+            include = tree.find_include(dep[len("includes/"):])
+            found[dep] = (None, None, sha1(include[1]) if include else "missing", False)
+            continue
+        try:
+            item = tree.data.lookup(dep)
+        except RenderError:
+            continue
+        if item is None:
+            continue
+        file = str(tree.root / item.file)
+        if file not in _SIGNATURES:
+            try:
+                st = os.stat(file)
+                _SIGNATURES[file] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except OSError:
+                _SIGNATURES[file] = None
+        signature = _SIGNATURES[file]
+        if signature is not None and signature[0] >= racy_after_ns:
+            signature = None
+        found[dep] = (file, signature, sha1(item.text), "site.data" in item.text)
+    return found
+
+
 def _record(rendered, url: str, page: Page) -> dict:
     deps = set(rendered.deps)
     deps.add(f"file:{page.relpath}")
     if page.is_map_topic:  # its article list comes from the category index
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
     content = rendered.intro + "\n" + rendered.html
-    ids = sorted(set(html_lib.unescape(i) for i in _ID.findall(content)))
+    found = _ID.findall(content)
+    if " name=" in content:
+        found += _NAME.findall(content)
+    ids = sorted(set(html_lib.unescape(i) if "&" in i else i for i in found))
     search = search_record(rendered.title, url, rendered.intro, rendered.html)
     return {
         "deps": sorted(deps),
@@ -526,9 +587,7 @@ class Builder:
         # -- plan: what to render, what to lay out again, what to keep --
         records: dict[tuple[str, str], dict] = {}
         manifest: dict[str, str] = {}
-        keep: list[str] = []
         tasks_by_page: list[tuple[str, list[tuple]]] = []
-        chrome_keys: dict[tuple[str, str], str] = {}
         self.chrome_state = self._chrome_state(layout, pages, key)
         same_chrome = cache is not None and cache.chrome_state == self.chrome_state
         for page in pages:
@@ -537,27 +596,17 @@ class Builder:
                 out_path = out_path_for(page, version)
                 old = cache.renders.get((page.relpath, version)) if cache else None
                 old_digest = cache.manifest.get(out_path) if cache else None
-                reusable = old is not None and digests.unchanged(old["deps"])
-                if reusable and same_chrome and old_digest == old["digest"]:
-                    # neither the page nor anything around it changed: keep the file
-                    records[(page.relpath, version)] = old
-                    chrome_keys[(page.relpath, version)] = old["chrome_key"]
-                    manifest[out_path] = old_digest
-                    keep.append(out_path)
-                    continue
-                chrome = layout.chrome(page, version)
-                chrome_key = layout.chrome_digest(chrome)
-                chrome_keys[(page.relpath, version)] = chrome_key
-                if reusable:
-                    if sha1(chrome_key + old["render_digest"]) == old["layout_key"] and old_digest == old["digest"]:
+                if old is not None and digests.unchanged(old["deps"]):
+                    if same_chrome and old_digest == old["digest"]:
+                        # neither the page nor anything around it changed: keep the file
                         records[(page.relpath, version)] = old
                         manifest[out_path] = old_digest
-                        keep.append(out_path)
                         continue
-                    reuse = {k: old[k] for k in ("title", "intro", "body_digest")}
-                    items.append((version, "relayout", chrome, out_path, old_digest, reuse))
+                    reuse = {k: old[k] for k in ("title", "intro", "body_digest", "render_digest", "layout_key",
+                                                 "digest")}
+                    items.append((version, "relayout", out_path, old_digest, reuse))
                 else:
-                    items.append((version, "render", chrome, out_path, old_digest, None))
+                    items.append((version, "render", out_path, old_digest, None))
             if items:
                 tasks_by_page.append((page.relpath, items))
         self.phase("plan")
@@ -570,17 +619,18 @@ class Builder:
                 token=f"{key}:{os.getpid()}:{id(self)}:{started}",
                 root=str(tree.root), versions=str(tree.versions_file) if tree.versions_file else None,
                 lenient=options.lenient, site_dir=str(self.site_dir), base_url=options.base_url,
-                staging=str(staging), live=str(self.out), write_all=cache is None,
+                staging=str(staging), live=str(self.out), write_all=cache is None, racy_after_ns=self.racy_after_ns,
             )
             extras: list[str] = []
 
             def while_rendering() -> None:  # the main process is free while workers render
                 extras.extend(self._write_static_extras(pages, staging, manifest, cache))
 
-            results = self._run_tasks(config, tree, layout, tasks_by_page, while_rendering)
+            written: list[str] = []
+            self._run_tasks(config, tree, layout, tasks_by_page, while_rendering,
+                            lambda done: written.extend(self._collect(done, records, manifest, digests, cache)))
+            self._finish_collect(records)
             self.phase("render and lay out")
-            written = self._collect(results, records, manifest, digests, chrome_keys, cache)
-            self.phase("collect")
             if self.report.errors and not options.keep_going:
                 raise BuildFailed(self.report, f"{len(self.report.errors)} render errors")
             written += self._write_error_pages(pages, staging, manifest, cache)
@@ -590,8 +640,6 @@ class Builder:
             self.phase("link check")
             if self.report.broken_links and options.strict:
                 raise BuildFailed(self.report, f"{len(self.report.broken_links)} broken links (--strict)")
-            if cache is None:
-                self._link_kept(keep, staging)
             self.report.files = len(manifest)
             self.report.files_written = len(written)
             new_cache = Cache(key=key, pages=self._page_cache(pages, page_digests, frontmatter_digests),
@@ -695,10 +743,10 @@ class Builder:
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,))
         return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
 
-    def _run_tasks(self, config, tree, layout, tasks_by_page, while_rendering) -> list[dict]:
+    def _run_tasks(self, config, tree, layout, tasks_by_page, while_rendering, on_results) -> None:
+        """Run the work; `on_results` takes each finished batch (in completion order)."""
         work = sum(len(items) for _, items in tasks_by_page)
         executor, close = self._executor(config, work)
-        results: list[dict] = []
         progress = self._progress(work)
         try:
             if executor is None:
@@ -710,7 +758,7 @@ class Builder:
                     task_id = bar.add_task("Rendering", total=work)
                     for relpath, items in tasks_by_page:
                         done = run_task(config, [(relpath, items)])
-                        results.extend(done)
+                        on_results(done)
                         bar.update(task_id, advance=len(done))
             else:
                 jobs = getattr(executor, "_max_workers", None) or self.options.jobs or os.cpu_count() or 2
@@ -721,13 +769,11 @@ class Builder:
                     task_id = bar.add_task("Rendering", total=work)
                     for future in cf.as_completed(futures):
                         done = future.result()
-                        results.extend(done)
+                        on_results(done)
                         bar.update(task_id, advance=len(done))
         finally:
             if close is not None:
                 close()
-        results.sort(key=lambda r: (r["relpath"], r["version"]))
-        return results
 
     def _progress(self, total: int):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -737,12 +783,16 @@ class Builder:
         return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=True, disable=disable)
 
-    def _collect(self, results, records, manifest, digests, chrome_keys, cache) -> list[str]:
+    def _collect(self, results, records, manifest, digests, cache) -> list[str]:
         written = []
         for res in results:
             key = (res["relpath"], res["version"])
             if res["error"] is not None:
                 self.report.errors.append(RenderError(**res["error"]))
+                continue
+            if res["kept"]:  # its chrome changed elsewhere, not the page's: nothing to do
+                records[key] = cache.renders[key]
+                manifest[res["out"]] = res["digest"]
                 continue
             record = res["record"]
             if record is None:  # laid out again around the cached render
@@ -750,22 +800,29 @@ class Builder:
             else:
                 self.report.rendered += 1
                 self.report.rendered_keys.append(key)
+                digests.seed(record.pop("dep_stats"))
                 record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
                 if record["warnings"]:  # e.g. a missing link target or include: it may appear later
                     deps["shape:"] = digests.of("shape:")
                 record["cacheable"] = not (record["site_data"] or any(d in digests.uses_site_data for d in deps))
-            record["chrome_key"] = chrome_keys[key]
-            record["layout_key"] = sha1(chrome_keys[key] + record["render_digest"])
+            record["chrome_key"] = res["chrome_key"]
+            record["layout_key"] = sha1(res["chrome_key"] + record["render_digest"])
             record["digest"] = res["digest"]
             records[key] = record
             manifest[res["out"]] = res["digest"]
             self.report.laid_out += 1
             if res["written"]:
                 written.append(res["out"])
-        for key in sorted(records):
-            for warning in records[key]["warnings"]:
-                self.report.warnings.append(RenderError(**warning))
         return written
+
+    def _finish_collect(self, records) -> None:
+        report = self.report
+        order = {v: i for i, v in enumerate(self.tree.model.ids)}
+        report.rendered_keys.sort()
+        report.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0, order.get(e.version or "", -1)))
+        for key in sorted(records, key=lambda k: (k[0], order.get(k[1], 0))):
+            for warning in records[key]["warnings"]:
+                report.warnings.append(RenderError(**warning))
 
     # -- everything besides pages --
 
@@ -1015,10 +1072,6 @@ class Builder:
 
     # -- commit --
 
-    def _link_kept(self, keep: list[str], staging: Path) -> None:
-        for path in keep:  # only with a cache, which a full build does not have
-            _link_or_copy(self.out / path, staging / path)
-
     def _commit(self, staging: Path, old_cache: Cache | None, cache: Cache, written: list[str], folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         marker = folder / "APPLYING"
@@ -1053,14 +1106,6 @@ def _relpath_of(file: str | None) -> str | None:
 
 def _chunks(items: list, size: int) -> list[list]:
     return [items[i: i + size] for i in range(0, len(items), size)]
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
 
 
 def _prune_dirs(folder: Path, stop: Path) -> None:

@@ -14,22 +14,31 @@ import re
 BODY_TEXT_CHARS = 2000
 FIELDS = ["title", "url", "intro", "headings", "text"]
 
-_DROP_BLOCKS = re.compile(r"<(pre|script|style)\b.*?</\1>", re.S | re.I)
+_DROP_BLOCKS = re.compile(r"<(pre|script|style)\b.*?</\1>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 _HEADING = re.compile(r'<h[23] id="[^"]*">(.*?)</h[23]>', re.S)
 
 
-def plain_text(fragment: str) -> str:
-    """Visible text of an HTML fragment, code blocks left out, whitespace collapsed."""
-    text = _TAGS.sub(" ", _DROP_BLOCKS.sub(" ", fragment))
-    return _SPACE.sub(" ", html_lib.unescape(text)).strip()
+def plain_text(fragment: str, limit: int | None = None) -> str:
+    """Visible text of an HTML fragment, code blocks left out, whitespace collapsed.
+
+    With `limit`, only about that many characters are kept (cheaper on long pages).
+    """
+    if "<" in fragment:
+        fragment = _TAGS.sub(" ", _DROP_BLOCKS.sub(" ", fragment) if "<pre" in fragment or "<script" in fragment
+                             or "<style" in fragment else fragment)
+    text = " ".join(fragment.split())
+    if limit is not None and len(text) > limit + 200:
+        text = text[: limit + 200]  # room for entities that unescape to one character
+    if "&" in text:
+        text = " ".join(html_lib.unescape(text).split())
+    return text
 
 
 def search_record(title: str, url: str, intro_html: str, body_html: str) -> list[str]:
     """One page's entry: [title, url, intro, headings, trimmed body text]."""
     heads = " \u00b7 ".join(plain_text(h) for h in _HEADING.findall(body_html))
-    text = plain_text(body_html)
+    text = plain_text(body_html, BODY_TEXT_CHARS)
     if len(text) > BODY_TEXT_CHARS:
         cut = text.rfind(" ", 0, BODY_TEXT_CHARS)
         text = text[: cut if cut > BODY_TEXT_CHARS // 2 else BODY_TEXT_CHARS]
