@@ -93,11 +93,19 @@ def highlight_code(code: str, lang: str) -> str:
     """Pygments HTML for a code block; escaped plain text when the language is unknown."""
     if len(code) > MAX_HIGHLIGHT_CHARS or max(map(len, code.split("\n"))) > MAX_HIGHLIGHT_LINE:
         return html.escape(code, quote=False)
-    try:
-        lexer = get_lexer_by_name(lang, stripnl=False, ensurenl=False)
-    except ClassNotFound:
+    lexer = _lexer(lang)
+    if lexer is None:
         return html.escape(code, quote=False)
     return pygments_highlight(code, lexer, _FORMATTER)
+
+
+@lru_cache(maxsize=256)
+def _lexer(lang: str):
+    """A Pygments lexer by language name, looked up once (lookups are slow)."""
+    try:
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
 
 
 def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -> str:
