@@ -91,6 +91,60 @@ def directory_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+# --- page shells ------------------------------------------------------------------------
+#
+# page.html costs about as much per page as rendering the article itself, and most of it
+# is the same from page to page. So it is rendered once per page *shape* (version, number
+# of breadcrumbs and TOC entries, which optional parts are there) with numbered
+# placeholders for the texts, and each page fills its texts in: escaped where the
+# template escapes them (a placeholder holds an "&", which `escape` turns into "&amp;").
+# The first page of each shape is also rendered in full and compared; any difference
+# (a template doing more with page values than escaping them and comparing with "")
+# turns shells off.
+
+_SLOT = re.compile("\x00(\\d+)(&|&amp;)\x00")
+
+
+def _shell_context(context: dict, values: list[str]) -> tuple[dict, tuple]:
+    def slot(value: str) -> str:
+        values.append(value)
+        return f"\x00{len(values) - 1}&\x00"
+
+    page = context["page"]
+    site = context["site"]
+    same_title = page["title"] == site["title"]
+    shell = dict(context)
+    shell["header"] = slot(context["header"])
+    shell["footer"] = slot(context["footer"])
+    shell["sidebar"] = slot(context["sidebar"])
+    shell["breadcrumbs"] = [{"title": slot(c["title"]), "url": slot(c["url"]), "current": c["current"]}
+                            for c in context["breadcrumbs"]]
+    shell["page"] = {
+        "title": page["title"] if same_title else slot(page["title"]),
+        "intro": slot(page["intro"]) if page["intro"] else "",
+        "description": slot(page["description"]) if page["description"] else "",
+        "url": slot(page["url"]),
+        "canonical": slot(page["canonical"]) if page["canonical"] else "",
+    }
+    shell["toc"] = [{"level": t["level"], "id": slot(t["id"]), "html": slot(t["html"])} for t in context["toc"]]
+    shell["body"] = slot(context["body"])
+    shape = (
+        context["version"]["id"], repr(site),
+        tuple(c["current"] for c in context["breadcrumbs"]),
+        page["title"] if same_title else None,
+        bool(page["intro"]), bool(page["description"]), bool(page["canonical"]),
+        tuple(t["level"] for t in context["toc"]),
+        tuple(p["id"] for p in context["platforms"]),
+        tuple((p["title"], p["url"]) for p in context["products"]),
+    )
+    return shell, shape
+
+
+def _fill(shell: str, values: list[str]) -> str:
+    return _SLOT.sub(lambda m: values[int(m.group(1))] if m.group(2) == "&" else html_lib.escape(values[int(m.group(1))]),
+                     shell)
+
+
 class SiteLayout:
     """Full HTML documents for pages, 404s, redirects and render errors.
 
@@ -112,6 +166,9 @@ class SiteLayout:
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
         self._redirect_shell: str | None = None
         self._fragments: dict[tuple, str] = {}
+        self._shells: dict[tuple, str] = {}
+        self._shells_ok: bool | None = None
+        self.use_shells = True
 
     # --- templates ----------------------------------------------------------------------
 
@@ -188,6 +245,8 @@ class SiteLayout:
         self._templates.clear()
         self.env = self._make_env()
         self._fragments.clear()
+        self._shells.clear()
+        self._shells_ok = None
         self._redirect_shell = None
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
 
@@ -327,6 +386,32 @@ class SiteLayout:
 
     def compose(self, chrome: dict, title: str, intro: str, body: str) -> str:
         """The full document for a page from its chrome and its rendered parts."""
+        context = self.page_context(chrome, title, intro, body)
+        template = self.template("page.html")
+        if not self.use_shells or not self._shells_allowed():
+            return template.render(**context)
+        values: list[str] = []
+        shell_context, shape = _shell_context(context, values)
+        shell = self._shells.get(shape)
+        if shell is None:
+            shell = self._shells[shape] = template.render(**shell_context)
+            document = _fill(shell, values)
+            if document != template.render(**context):  # the template does more than shells allow
+                self._shells_ok = False
+                return template.render(**context)
+            return document
+        return _fill(shell, values)
+
+    def _shells_allowed(self) -> bool:
+        """Shells need templates that only escape page values and compare them with "" or
+        empty; the filter check is static, the rest is verified on each shape's first page."""
+        if self._shells_ok is None:
+            analysis = self.template("page.html").analyze(include_partials=True)
+            self._shells_ok = set(analysis.filters) <= {"escape"}
+        return self._shells_ok
+
+    def page_context(self, chrome: dict, title: str, intro: str, body: str) -> dict[str, object]:
+        """What page.html renders with."""
         version = chrome["version"]
         product_rel, category_rel = chrome["sidebar"]
         nav = self.nav(version)
@@ -334,7 +419,7 @@ class SiteLayout:
         toc_max = chrome["toc_max"]
         present = platforms_in(body)
         v = self.tree.model.get(version)
-        context = dict(
+        return dict(
             lang="en",
             site=chrome["site"],
             version={"id": version, "title": v.title},
@@ -354,7 +439,6 @@ class SiteLayout:
             platforms=[{"id": p, "title": t} for p, t in PLATFORMS if p in present],
             body=body,
         )
-        return self.template("page.html").render(**context)
 
     def _products_for_home(self, version: str, chrome: dict, body: str) -> list[dict[str, str]]:
         """The home page lists the products when its own body is empty."""

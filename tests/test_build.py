@@ -271,3 +271,49 @@ def test_layout_api(tmp_path):
     assert "content/x.md:3:7" in shown and V21 in shown
     assert "unknown tag &lt;b&gt;" in shown and "{% bad &lt;b&gt; %}" in shown
     assert "<b>" not in shown
+
+
+def test_page_shells_render_like_the_template(tmp_path):
+    """The layout fills cached per-shape shells; every page must equal a full render."""
+    from renderer.render import render_page
+
+    root = make_docs(tmp_path / "docs", {"content/alpha/advanced/deep.md": """\
+---
+title: 'Deep <dive> & "quotes"'
+intro: "An intro with <code>code</code> & an ampersand."
+versions:
+  free-pro-team: '*'
+  enterprise-server: '>=2.22'
+---
+
+## The section
+
+## A <code>coded</code> heading &amp; more
+
+### Sub
+"""})
+    tree = DocsTree(root)
+    shells, full = SiteLayout(tree, base_url="https://docs.example.com"), SiteLayout(tree, base_url="https://docs.example.com")
+    full.use_shells = False
+    count = 0
+    for page in tree.all_pages():
+        for version in page.versions:
+            rendered = render_page(tree, page, version)
+            chrome = shells.chrome(page, version)
+            assert shells.compose(chrome, rendered.title, rendered.intro, rendered.html) == \
+                full.compose(chrome, rendered.title, rendered.intro, rendered.html)
+            count += 1
+    assert count == 24 and shells._shells_ok is True
+    # a template that transforms page values turns shells off, and still renders right
+    site = tmp_path / "site"
+    import shutil
+    from renderer.layout import SITE_DIR
+    shutil.copytree(SITE_DIR, site)
+    template = site / "templates" / "page.html"
+    template.write_text(template.read_text().replace("<h1>{{ page.title | escape }}</h1>", "<h1>{{ page.title | upcase }}</h1>"))
+    custom = SiteLayout(tree, site)
+    page = tree.page("alpha/advanced/deep.md")
+    rendered = render_page(tree, page, FPT)
+    assert "<h1>DEEP <DIVE> & \"QUOTES\"</h1>" in custom.compose(custom.chrome(page, FPT), rendered.title, rendered.intro,
+                                                                   rendered.html)
+    assert custom._shells_ok is False
