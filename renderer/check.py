@@ -437,8 +437,10 @@ class Checker:
                     self.add(Problem("render", "error", "page nests too deeply to render", page.file, 1, 1, [version]))
                     continue
                 for warning in result.warnings:
-                    kind = "link" if warning.message.startswith("link target") else "render"
-                    self.add_error(warning, kind, severity="warning")
+                    if warning.message.startswith("link target"):  # a link tag to no page: a broken link
+                        self.add_error(warning, "link", severity="error")
+                    else:  # e.g. an include --lenient let through
+                        self.add_error(warning, "render", severity="warning")
                 complete = not result.warnings
                 rendered[(version, page.relpath)] = (page, result.intro + "\n" + result.html, result.deps, complete)
         return rendered

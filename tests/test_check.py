@@ -396,3 +396,17 @@ def test_corpus_check_finishes_fast_and_locates_liquid_typos():
         ("about-email-notifications.md", 27)}
     kinds = report.by_kind()
     assert kinds["version-reference"] > 0 and kinds["link"] > 0 and kinds["constant-condition"] > 0
+
+
+def test_link_tag_to_a_missing_page_is_an_error(tmp_path):
+    root = make_tree(tmp_path, {"a.md": page("Intro.\n\n{% link_in_list /does-not-exist %}\n", versions=FPT)})
+    [problem] = only(check(root), "link")
+    assert problem.severity == "error" and "does-not-exist" in problem.message
+    assert (problem.line, problem.column) == loc(root, "content/a.md", "/does-not-exist")
+
+
+def test_help_exits_cleanly(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    assert "--format" in capsys.readouterr().out
