@@ -422,6 +422,7 @@ def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Pag
 
 
 _SIGNATURES: dict[str, tuple | None] = {}  # file -> signature, within one build
+_DEP_STATS: dict[str, tuple] = {}  # dep -> stats, within one build
 _SIGNATURES_BUILD: list[str] = [""]
 
 
@@ -430,11 +431,16 @@ def data_dep_stats(tree: DocsTree, deps: Iterable[str], config: WorkerConfig) ->
     from the items the render used (the worker's tree has them in memory)."""
     if _SIGNATURES_BUILD[0] != config.token:
         _SIGNATURES.clear()
+        _DEP_STATS.clear()
         _SIGNATURES_BUILD[0] = config.token
     racy_after_ns = config.racy_after_ns
     found: dict[str, tuple] = {}
     for dep in deps:
         if dep.endswith(".md") or dep.startswith("file:"):
+            continue
+        known = _DEP_STATS.get(dep)
+        if known is not None:
+            found[dep] = known
             continue
         if dep.startswith("includes/"):
             include = tree.find_include(dep[len("includes/"):])
@@ -456,7 +462,7 @@ def data_dep_stats(tree: DocsTree, deps: Iterable[str], config: WorkerConfig) ->
         signature = _SIGNATURES[file]
         if signature is not None and signature[0] >= racy_after_ns:
             signature = None
-        found[dep] = (file, signature, sha1(item.text), "site.data" in item.text)
+        found[dep] = _DEP_STATS[dep] = (file, signature, sha1(item.text), "site.data" in item.text)
     return found
 
 

@@ -140,9 +140,22 @@ def _shell_context(context: dict, values: list[str]) -> tuple[dict, tuple]:
     return shell, shape
 
 
-def _fill(shell: str, values: list[str]) -> str:
-    return _SLOT.sub(lambda m: values[int(m.group(1))] if m.group(2) == "&" else html_lib.escape(values[int(m.group(1))]),
-                     shell)
+def _parse_shell(text: str) -> list:
+    """[literal, (slot, escaped), literal, ...] of a rendered shell."""
+    parts: list = []
+    last = 0
+    for m in _SLOT.finditer(text):
+        parts.append(text[last:m.start()])
+        parts.append((int(m.group(1)), m.group(2) != "&"))
+        last = m.end()
+    parts.append(text[last:])
+    return parts
+
+
+def _fill(shell: list, values: list[str]) -> str:
+    escape = html_lib.escape
+    return "".join(part if part.__class__ is str else (escape(values[part[0]]) if part[1] else values[part[0]])
+                   for part in shell)
 
 
 class SiteLayout:
@@ -166,7 +179,8 @@ class SiteLayout:
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
         self._redirect_shell: str | None = None
         self._fragments: dict[tuple, str] = {}
-        self._shells: dict[tuple, str] = {}
+        self._shells: dict[tuple, list] = {}
+        self._site_titles: dict[str, str] = {}
         self._shells_ok: bool | None = None
         self.use_shells = True
 
@@ -218,10 +232,15 @@ class SiteLayout:
         return html_lib.unescape(value).strip()
 
     def site_title(self, version: str) -> str:
-        home = self.tree.page("index.md") if (self.tree.content_dir / "index.md").is_file() else None
-        if home is not None and version in home.versions:
-            return self.titles(home, version)[0]
-        return "Documentation"
+        title = self._site_titles.get(version)
+        if title is None:
+            try:
+                home = self.tree.page("index.md")
+            except RenderError:
+                home = None
+            title = self.titles(home, version)[0] if home is not None and version in home.versions else "Documentation"
+            self._site_titles[version] = title
+        return title
 
     # --- navigation ---------------------------------------------------------------------
 
@@ -246,6 +265,7 @@ class SiteLayout:
         self.env = self._make_env()
         self._fragments.clear()
         self._shells.clear()
+        self._site_titles.clear()
         self._shells_ok = None
         self._redirect_shell = None
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
@@ -394,7 +414,7 @@ class SiteLayout:
         shell_context, shape = _shell_context(context, values)
         shell = self._shells.get(shape)
         if shell is None:
-            shell = self._shells[shape] = template.render(**shell_context)
+            shell = self._shells[shape] = _parse_shell(template.render(**shell_context))
             document = _fill(shell, values)
             if document != template.render(**context):  # the template does more than shells allow
                 self._shells_ok = False
