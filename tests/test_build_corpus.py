@@ -43,8 +43,9 @@ def test_corpus_products_build(corpus_site):
     assert "GitHub Actions" in read(out, f"/en/{FPT}/actions/")
     assert (out / "en" / "enterprise-server@2.22" / "actions" / "index.html").is_file()
     assert not (out / "en" / "enterprise-server@2.21" / "actions" / "index.html").exists()  # actions: >= 2.22
-    for version in [FPT, *GHES]:
-        assert (out / "en" / version / "packages" / "index.html").is_file()
+    for version in GHES:  # both products arrived in 2.22: older releases have the home page only
+        assert (out / "en" / version / "index.html").is_file()
+        assert (out / "en" / version / "packages" / "index.html").is_file() == (version == GHES[0])
     sitemap = re.findall(r"<loc>([^<]+)</loc>", (out / "sitemap.xml").read_text())
     assert len(sitemap) == report.renders
 
@@ -70,10 +71,12 @@ def test_corpus_redirects_and_search(corpus_site):
     assert 'url=/en/free-pro-team@latest/actions/"' in stub
     assert 'url=/en/free-pro-team@latest/actions/"' in read(out, "/actions/")
     assert 'url=/en/free-pro-team@latest/actions/"' in read(out, "/en/actions/")
-    index = json.loads((out / "search" / "enterprise-server@2.19.json").read_text())
-    urls = [r[1] for r in index["pages"]]
-    assert urls and all(u.startswith("/en/enterprise-server@2.19/packages") or u == "/en/enterprise-server@2.19/"
-                        for u in urls)
+    old = json.loads((out / "search" / "enterprise-server@2.19.json").read_text())
+    assert [r[1] for r in old["pages"]] == ["/en/enterprise-server@2.19/"]
+    latest = json.loads((out / "search" / "enterprise-server@2.22.json").read_text())
+    urls = [r[1] for r in latest["pages"]]
+    assert len(urls) > 50 and all(u.startswith("/en/enterprise-server@2.22/") for u in urls)
+    assert any("container" in r[4].lower() for r in latest["pages"])
 
 
 def test_corpus_broken_links_are_located(corpus_site):
