@@ -317,3 +317,27 @@ versions:
     assert "<h1>DEEP <DIVE> & \"QUOTES\"</h1>" in custom.compose(custom.chrome(page, FPT), rendered.title, rendered.intro,
                                                                    rendered.html)
     assert custom._shells_ok is False
+
+
+def test_mini_toc_follows_frontmatter(tmp_path):
+    body = "\n## Two\n\n### Three\n\n#### Four\n"
+    root = make_docs(tmp_path / "docs", {
+        "content/alpha/advanced/deep.md": f"---\ntitle: Deep dive\nminiTocMaxHeadingLevel: 2\nversions: '*'\n---\n{body}",
+        "content/alpha/getting-started/only-latest.md":
+            f"---\ntitle: Only\nshowMiniToc: false\nversions: '*'\n---\n{body}",
+        "content/alpha/getting-started/platforms.md":
+            f"---\ntitle: Platforms\nminiTocMaxHeadingLevel: 4\nversions: '*'\n---\n{body}",
+        "content/alpha/getting-started/basics.md":
+            f"---\ntitle: Basics\nmapTopic: true\nshowMiniToc: true\nversions: '*'\n---\n{body}",
+    })
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+
+    def toc(path: str) -> list[str]:
+        found = TOC.search(read(out, f"/en/{FPT}/alpha/{path}/"))
+        return HREF.findall(found.group(0)) if found else []
+
+    assert toc("advanced/deep") == ["#two"]
+    assert toc("getting-started/only-latest") == []
+    assert toc("getting-started/platforms") == ["#two", "#three", "#four"]
+    assert toc("getting-started/basics") == ["#two", "#three"]
