@@ -160,6 +160,7 @@ class Cache:
     stubs_key: str = ""  # digest of what the redirect stubs are made of
     stubs: dict[str, str] = field(default_factory=dict)  # stub path -> target URL
     search_keys: dict[str, str] = field(default_factory=dict)  # version -> digest of its search entries
+    shells: dict[tuple, list] = field(default_factory=dict)  # the layout's page shells
 
     @staticmethod
     def folder_for(out: Path) -> Path:
@@ -384,6 +385,9 @@ def run_task(config: WorkerConfig, task: list[tuple[str, list[tuple]]]) -> list[
         page = tree.page(relpath)
         for item in items:
             results.append(_do_item(tree, layout, config, page, relpath, item))
+    if layout.new_shells and layout._shells_ok:  # page shells for the build cache
+        results.append({"shells": {shape: layout._shells[shape] for shape in layout.new_shells}})
+    layout.new_shells.clear()
     return results
 
 
@@ -578,7 +582,9 @@ class Builder:
         digests = Digests(tree, page_digests, frontmatter_digests, cache.dep_stats if cache else None,
                           self.racy_after_ns)
         self.phase("load pages")
-        layout = SiteLayout(tree, self.site_dir, base_url=options.base_url)
+        layout = SiteLayout(tree, self.site_dir, base_url=options.base_url, pages=pages)
+        if cache is not None:
+            layout._shells.update(cache.shells)  # page shells of these same templates
         self.layout = layout
         versions = tree.model.ids
         for version in versions:
@@ -651,6 +657,7 @@ class Builder:
             new_cache = Cache(key=key, pages=self._page_cache(pages, page_digests, frontmatter_digests),
                               manifest=manifest, chrome_state=self.chrome_state, dep_stats=digests.stats,
                               stubs_key=self.stubs_key, stubs=self.stubs, search_keys=self.search_keys,
+                              shells=self.layout._shells,
                               renders={k: r for k, r in records.items() if r.get("cacheable")})
             self.phase("prepare commit")
             self._commit(staging, cache, new_cache, written, cache_folder)
@@ -765,7 +772,7 @@ class Builder:
                     for relpath, items in tasks_by_page:
                         done = run_task(config, [(relpath, items)])
                         on_results(done)
-                        bar.update(task_id, advance=len(done))
+                        bar.update(task_id, advance=len(items))
             else:
                 jobs = getattr(executor, "_max_workers", None) or self.options.jobs or os.cpu_count() or 2
                 chunks = _chunks(tasks_by_page, max(1, math.ceil(len(tasks_by_page) / (jobs * 12))))
@@ -773,10 +780,9 @@ class Builder:
                 while_rendering()
                 with progress as bar:
                     task_id = bar.add_task("Rendering", total=work)
-                    for future in cf.as_completed(futures):
-                        done = future.result()
-                        on_results(done)
-                        bar.update(task_id, advance=len(done))
+                    for future, chunk in _completed(futures, chunks):
+                        on_results(future.result())
+                        bar.update(task_id, advance=sum(len(items) for _, items in chunk))
         finally:
             if close is not None:
                 close()
@@ -792,6 +798,10 @@ class Builder:
     def _collect(self, results, records, manifest, digests, cache) -> list[str]:
         written = []
         for res in results:
+            if "shells" in res:
+                for shape, shell in res["shells"].items():
+                    self.layout._shells.setdefault(shape, shell)
+                continue
             key = (res["relpath"], res["version"])
             if res["error"] is not None:
                 self.report.errors.append(RenderError(**res["error"]))
@@ -1108,6 +1118,13 @@ def _relpath_of(file: str | None) -> str | None:
         return None
     parts = Path(file).parts
     return "/".join(parts[1:]) if parts and parts[0] == "content" else None
+
+
+def _completed(futures: list, chunks: list):
+    """(future, its chunk) as each finishes."""
+    by_future = dict(zip(futures, chunks))
+    for future in cf.as_completed(futures):
+        yield future, by_future[future]
 
 
 def _chunks(items: list, size: int) -> list[list]:

@@ -166,8 +166,9 @@ class SiteLayout:
     """
 
     def __init__(self, tree: DocsTree, site_dir: Path | str | None = None, *, base_url: str = "",
-                 exists: Callable[[Page, str], bool] | None = None):
+                 exists: Callable[[Page, str], bool] | None = None, pages: list[Page] | None = None):
         self.tree = tree
+        self.pages = pages  # every page, when the caller has them loaded already
         self.site_dir = Path(site_dir) if site_dir else SITE_DIR
         self.base_url = base_url.rstrip("/")
         self.exists = exists or (lambda page, version: version in page.versions)
@@ -183,6 +184,7 @@ class SiteLayout:
         self._site_titles: dict[str, str] = {}
         self._shells_ok: bool | None = None
         self.use_shells = True
+        self.new_shells: list[tuple] = []  # shapes first seen since the caller last looked
 
     # --- templates ----------------------------------------------------------------------
 
@@ -246,7 +248,8 @@ class SiteLayout:
 
     def nav_tree(self) -> NavTree:
         if self._nav_tree is None:
-            self._nav_tree = NavTree(self.tree, self.tree.all_pages(errors=[]))
+            pages = self.pages if self.pages is not None else self.tree.all_pages(errors=[])
+            self._nav_tree = NavTree(self.tree, pages)
         return self._nav_tree
 
     def nav(self, version: str) -> VersionNav:
@@ -260,6 +263,7 @@ class SiteLayout:
         """Forget navigation and titles (after content edits); templates reload too."""
         self._navs.clear()
         self._nav_tree = None
+        self.pages = None
         self._titles.clear()
         self._templates.clear()
         self.env = self._make_env()
@@ -415,6 +419,7 @@ class SiteLayout:
         shell = self._shells.get(shape)
         if shell is None:
             shell = self._shells[shape] = _parse_shell(template.render(**shell_context))
+            self.new_shells.append(shape)
             document = _fill(shell, values)
             if document != template.render(**context):  # the template does more than shells allow
                 self._shells_ok = False
