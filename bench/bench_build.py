@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import resource
 import shutil
 import subprocess
@@ -45,8 +44,7 @@ def peak_rss_mb() -> float:
 
 def pick_reusable(cache_folder: Path, target: int = 20) -> tuple[str, int]:
     """The reusable whose users (pages) number closest to `target`."""
-    with open(cache_folder / "index.pickle", "rb") as f:
-        cache: Cache = pickle.load(f)
+    cache = Cache.read(cache_folder)
     users: Counter[str] = Counter()
     for dep in {(relpath, dep) for (relpath, _v), record in cache.renders.items() for dep in record["deps"]
                 if dep.startswith("reusables.")}:

@@ -40,6 +40,7 @@ import dataclasses
 import hashlib
 import html as html_lib
 import json
+import marshal
 import math
 import multiprocessing
 import os
@@ -171,27 +172,49 @@ class Cache:
         """The cache, if it belongs to this tree, code and the site now at `out`."""
         if (folder / "APPLYING").exists():
             return None  # a commit was interrupted: the site may not match the manifest
-        try:
-            with open(folder / "index.pickle", "rb") as f:
-                data = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
-            return None
-        if not isinstance(data, cls) or data.key != key:
+        data = cls.read(folder)
+        if data is None or data.key != key:
             return None
         if data.out_id != _dir_id(out):
             return None  # the site was replaced or removed by someone else
         return data
 
+    @classmethod
+    def read(cls, folder: Path) -> Cache | None:
+        """The cache as stored, unchecked; None when missing or unreadable."""
+        try:
+            raw = (folder / "index.bin").read_bytes()
+            if raw.startswith(MARSHAL_MAGIC):
+                fields = marshal.loads(raw[len(MARSHAL_MAGIC):])
+            elif raw.startswith(PICKLE_MAGIC):
+                fields = pickle.loads(raw[len(PICKLE_MAGIC):])
+            else:
+                return None
+            return cls(**fields)
+        except Exception:  # a cache that cannot be read is no cache
+            return None
+
     def save(self, folder: Path) -> None:
+        """Written with marshal (plain data, several times faster than pickle), or pickle
+        when frontmatter holds something else (a YAML date)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        try:
+            raw = MARSHAL_MAGIC + marshal.dumps(fields)
+        except ValueError:
+            raw = PICKLE_MAGIC + pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / "index.pickle")
+                f.write(raw)
+            os.replace(tmp, folder / "index.bin")
         except BaseException:
             _unlink(tmp)
             raise
+
+
+MARSHAL_MAGIC = b"render-cache marshal\n"
+PICKLE_MAGIC = b"render-cache pickle\n"
 
 
 def _dir_id(path: Path) -> tuple[int, int] | None:
@@ -211,7 +234,7 @@ def _unlink(path: str | Path) -> None:
 
 def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
     """What every render depends on: engine code, site templates, version model, options."""
-    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
+    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{sys.version}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
     package = Path(__file__).resolve().parent
     for file in sorted(package.glob("*.py")):
         if file.name not in NOT_OUTPUT_CODE:
@@ -658,7 +681,7 @@ class Builder:
                               manifest=manifest, chrome_state=self.chrome_state, dep_stats=digests.stats,
                               stubs_key=self.stubs_key, stubs=self.stubs, search_keys=self.search_keys,
                               shells=self.layout._shells,
-                              renders={k: r for k, r in records.items() if r.get("cacheable")})
+                              renders={k: _without_search(r) for k, r in records.items() if r.get("cacheable")})
             self.phase("prepare commit")
             self._commit(staging, cache, new_cache, written, cache_folder)
             self.phase("commit")
@@ -967,9 +990,35 @@ class Builder:
             if cache is not None and cache.search_keys.get(version) == self.search_keys[version] and path in cache.manifest:
                 manifest[path] = cache.manifest[path]  # the same entries as last time
             else:
-                files[path] = search_index(version, [records[key]["search"] for key in keys])
+                files[path] = search_index(version, self._search_entries(version, keys, records, cache))
         files["sitemap.xml"] = self._sitemap(pages, records)
         return self._emit(files, staging, manifest, cache)
+
+    def _search_entries(self, version: str, keys, records, cache) -> list[list[str]]:
+        """Search entries of a version: fresh renders carry theirs; the cache keeps none
+        (they would double its size), so the others come from the published index."""
+        old: dict[str, list[str]] | None = None
+        entries = []
+        for key in keys:
+            entry = records[key].get("search")
+            if entry is None:
+                if old is None:
+                    old = self._published_search(version, cache)
+                entry = old.get(self.layout.url_for(self.by_relpath[key[0]], version))
+                if entry is None or sha1(json.dumps(entry, ensure_ascii=False)) != records[key]["search_digest"]:
+                    raise _CacheMiss(f"search entry of {key} not in the published index")
+            entries.append(entry)
+        return entries
+
+    def _published_search(self, version: str, cache: Cache | None) -> dict[str, list[str]]:
+        path = f"search/{version}.json"
+        try:
+            raw = (self.out / path).read_bytes()
+        except OSError:
+            raise _CacheMiss(f"{path} missing from the site") from None
+        if cache is None or sha1(raw) != cache.manifest.get(path):
+            raise _CacheMiss(f"{path} differs from the last build")
+        return {entry[1]: entry for entry in json.loads(raw)["pages"]}
 
     def _sitemap(self, pages, records) -> bytes:
         base = self.options.base_url.rstrip("/")
@@ -1211,9 +1260,20 @@ def _swap_in(staging: Path, out: Path) -> Path | None:
 # --- command line ------------------------------------------------------------------------
 
 
+class _CacheMiss(Exception):
+    """The cache lacks something the build needs: build again without it."""
+
+
+def _without_search(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "search"} if "search" in record else record
+
+
 def build(options: BuildOptions, console=None) -> BuildReport:
     """Build the site; raises BuildFailed (site untouched) or RenderError."""
-    return Builder(options, console).run()
+    try:
+        return Builder(options, console).run()
+    except _CacheMiss:
+        return Builder(dataclasses.replace(options, use_cache=False), console).run()
 
 
 def main(argv: list[str] | None = None) -> int:
