@@ -681,7 +681,7 @@ class Builder:
                               manifest=manifest, chrome_state=self.chrome_state, dep_stats=digests.stats,
                               stubs_key=self.stubs_key, stubs=self.stubs, search_keys=self.search_keys,
                               shells=self.layout._shells,
-                              renders={k: _without_search(r) for k, r in records.items() if r.get("cacheable")})
+                              renders={k: r for k, r in records.items() if r.get("cacheable")})
             self.phase("prepare commit")
             self._commit(staging, cache, new_cache, written, cache_folder)
             self.phase("commit")
@@ -990,35 +990,9 @@ class Builder:
             if cache is not None and cache.search_keys.get(version) == self.search_keys[version] and path in cache.manifest:
                 manifest[path] = cache.manifest[path]  # the same entries as last time
             else:
-                files[path] = search_index(version, self._search_entries(version, keys, records, cache))
+                files[path] = search_index(version, [records[key]["search"] for key in keys])
         files["sitemap.xml"] = self._sitemap(pages, records)
         return self._emit(files, staging, manifest, cache)
-
-    def _search_entries(self, version: str, keys, records, cache) -> list[list[str]]:
-        """Search entries of a version: fresh renders carry theirs; the cache keeps none
-        (they would double its size), so the others come from the published index."""
-        old: dict[str, list[str]] | None = None
-        entries = []
-        for key in keys:
-            entry = records[key].get("search")
-            if entry is None:
-                if old is None:
-                    old = self._published_search(version, cache)
-                entry = old.get(self.layout.url_for(self.by_relpath[key[0]], version))
-                if entry is None or sha1(json.dumps(entry, ensure_ascii=False)) != records[key]["search_digest"]:
-                    raise _CacheMiss(f"search entry of {key} not in the published index")
-            entries.append(entry)
-        return entries
-
-    def _published_search(self, version: str, cache: Cache | None) -> dict[str, list[str]]:
-        path = f"search/{version}.json"
-        try:
-            raw = (self.out / path).read_bytes()
-        except OSError:
-            raise _CacheMiss(f"{path} missing from the site") from None
-        if cache is None or sha1(raw) != cache.manifest.get(path):
-            raise _CacheMiss(f"{path} differs from the last build")
-        return {entry[1]: entry for entry in json.loads(raw)["pages"]}
 
     def _sitemap(self, pages, records) -> bytes:
         base = self.options.base_url.rstrip("/")
@@ -1260,20 +1234,9 @@ def _swap_in(staging: Path, out: Path) -> Path | None:
 # --- command line ------------------------------------------------------------------------
 
 
-class _CacheMiss(Exception):
-    """The cache lacks something the build needs: build again without it."""
-
-
-def _without_search(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "search"} if "search" in record else record
-
-
 def build(options: BuildOptions, console=None) -> BuildReport:
     """Build the site; raises BuildFailed (site untouched) or RenderError."""
-    try:
-        return Builder(options, console).run()
-    except _CacheMiss:
-        return Builder(dataclasses.replace(options, use_cache=False), console).run()
+    return Builder(options, console).run()
 
 
 def main(argv: list[str] | None = None) -> int:
