@@ -36,6 +36,13 @@ from renderer.build import BuildOptions, Cache, build  # noqa: E402
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_rss_mb() -> float:
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -82,13 +89,20 @@ def main() -> int:
         out = work / "_site"
         options = dict(root=root, out=out, jobs=args.jobs, lenient=True, keep_going=True, progress=False)
 
+        load_before = os.getloadavg()[0]
+        cpu = cpu_seconds()
         report = build(BuildOptions(**options))
+        cpu = cpu_seconds() - cpu
         rss = peak_rss_mb()
         print(f"full build:  {report.seconds:.2f} s, {report.renders} renders of {report.pages} pages in "
               f"{report.versions} versions, {report.renders / report.seconds:.0f} renders/s, "
-              f"{report.pages / report.seconds:.0f} pages/s, peak RSS {rss:.0f} MB (self + largest worker), "
+              f"{report.pages / report.seconds:.0f} pages/s, {cpu:.1f} CPU-s on {os.cpu_count()} cores, "
+              f"peak RSS {rss:.0f} MB (self + largest worker), "
               f"{report.files} files, {len(report.errors)} render errors, {len(report.broken_links)} broken links")
         print("             " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
+        load = os.getloadavg()[0]
+        print(f"             load average before the build: {load_before:.2f}, after: {load:.2f} "
+              "(other work on the machine slows every figure)")
 
         dotted, users = pick_reusable(Cache.folder_for(out.resolve()))
         file = reusable_file(root, dotted)
