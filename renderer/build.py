@@ -760,7 +760,21 @@ class Builder:
             digests[relpath] = digest
             frontmatter_digests[relpath] = fm_digest
             pages.append(page)
-        return pages, digests, frontmatter_digests
+        return self._unique_urls(pages), digests, frontmatter_digests
+
+    def _unique_urls(self, pages: list[Page]) -> list[Page]:
+        """Two files for one URL ('a/b.md' and 'a/b/index.md'): the second is an error."""
+        seen: dict[str, Page] = {}
+        unique = []
+        for page in pages:
+            other = seen.setdefault(page.permalink_path, page)
+            if other is page:
+                unique.append(page)
+            else:
+                self.report.errors.append(RenderError(
+                    f"this page has the same URL (/{page.permalink_path}/) as {other.file}; rename one of them",
+                    file=page.file, line=1, column=1))
+        return unique
 
     def _page_cache(self, pages: list[Page], digests: dict[str, str], frontmatter_digests: dict[str, str]):
         return {p.relpath: (digests[p.relpath], p.frontmatter, p.body_offset, tuple(p.versions),

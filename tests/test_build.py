@@ -341,3 +341,12 @@ def test_mini_toc_follows_frontmatter(tmp_path):
     assert toc("getting-started/only-latest") == []
     assert toc("getting-started/platforms") == ["#two", "#three", "#four"]
     assert toc("getting-started/basics") == ["#two", "#three"]
+
+
+def test_two_files_for_one_url_are_an_error(tmp_path, capsys):
+    root = make_docs(tmp_path / "docs", {"content/alpha/advanced/deep/index.md": "---\ntitle: Twin\nversions: '*'\n---\n"})
+    out = tmp_path / "_site"
+    assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert "content/alpha/advanced/deep/index.md:1:1: this page has the same URL (/alpha/advanced/deep/)" in err
+    assert not out.exists()
