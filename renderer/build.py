@@ -9,26 +9,31 @@ Output, ready for any static host:
 
 How a build runs:
 
-1. Load the tree. Page frontmatter is reused from the cache for unchanged files.
-2. Navigation per version (titles only), then each page's chrome: pickers,
-   breadcrumbs, sidebar. A render is reused when the page file and everything it used
-   (reusables, variables, linked pages, includes: `RenderedPage.deps`) are unchanged; its
-   output file is reused too when its chrome is also unchanged.
+1. Load the tree (frontmatter of unchanged files comes from the cache) and compute the
+   navigation of every version once.
+2. Plan: a render is reused when the page file and everything it used (reusables,
+   variables, linked pages' frontmatter, includes: `RenderedPage.deps`) are unchanged;
+   its output file is kept when, in addition, nothing that every page's chrome is made
+   of changed (navigation, titles, which pages exist in which versions).
 3. Workers (a process pool, or a Dask cluster with `--executor dask://host:port`)
    render and lay out pages -- one task per few pages, every version of a page in the
    same task, so identical texts share the Markdown cache -- and write the HTML into a
-   staging folder beside `--out`.
-4. Redirect stubs, search indexes, sitemap; then the internal link check.
-5. Commit. A build with no usable cache writes the whole site into the staging folder
-   and swaps it in with one rename. An incremental build stages only the files that
-   changed and moves them into place. Anything that fails before the commit leaves the
-   previous site untouched and removes the staging folder.
+   staging folder beside `--out`. Meanwhile the main process writes the redirect stubs.
+4. Search indexes and sitemap; then the internal link check.
+5. Commit. A build without a usable cache writes the whole site into the staging folder
+   and swaps it in with one rename (renameat2 RENAME_EXCHANGE where Linux has it). An
+   incremental build stages only the files that changed and then moves each into place
+   (a rename each: readers never see half a file, but can see some files of the new
+   build next to the old ones for those few milliseconds); an interrupted commit makes
+   the next build a full one. Anything that fails before the commit -- render errors,
+   --strict link errors, a crash, Ctrl-C -- leaves the previous site untouched and the
+   staging folder removed.
 
-The cache lives in `.render-cache/<out name>/` beside `--out`: one pickle with page
-frontmatter, a record per render (deps with digests, titles, search text, links and
-element ids) and the digest of every file in the site. Output is byte-identical to a
-clean build: everything is iterated sorted and nothing depends on time or order of
-completion.
+The cache lives in `.render-cache/<out name>/` beside `--out` (one marshal file): page
+frontmatter, a record per render (deps with digests, titles, search entry, links and
+element ids, link-check results), the digest of every file in the site. Output is
+byte-identical to a clean build: everything is iterated sorted and nothing depends on
+time or order of completion.
 """
 
 from __future__ import annotations
