@@ -727,7 +727,10 @@ class Builder:
         digests: dict[str, str] = {}
         frontmatter_digests: dict[str, str] = {}
         self.page_signatures: dict[str, tuple | None] = {}
-        cached = cache.pages if cache else {}
+        # Pages parsed in an earlier build go straight into the tree's page cache (a private
+        # dict of DocsTree); without it, every page is parsed again.
+        tree_pages = getattr(tree, "_pages", None)
+        cached = cache.pages if cache and isinstance(tree_pages, dict) else {}
         for relpath in tree.page_relpaths():
             file = tree.content_dir / relpath
             try:
@@ -740,7 +743,7 @@ class Builder:
             if entry is not None and entry[4] is not None and entry[4] == signature:
                 digest, frontmatter, body_offset, versions, _sig, fm_digest = entry
                 page = _CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
-                tree._pages[relpath] = page  # the tree's page cache (parsed already)
+                tree_pages[relpath] = page
             else:
                 try:
                     raw = file.read_bytes()
@@ -752,7 +755,7 @@ class Builder:
                     _, frontmatter, body_offset, versions, _sig, fm_digest = entry
                     page = Page(relpath, tree.display(file), text, frontmatter, text[body_offset:], body_offset,
                                 list(versions))
-                    tree._pages[relpath] = page  # the tree's page cache: parsed already, skip YAML
+                    tree_pages[relpath] = page
                 else:
                     try:
                         page = tree.page(relpath)
