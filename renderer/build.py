@@ -588,7 +588,9 @@ class Builder:
         self.options = options
         self.console = console
         self.out = Path(options.out).resolve()
-        self.site_dir = Path(options.site_dir).resolve() if options.site_dir else SITE_DIR
+        own = Path(options.root).resolve() / "site"  # a docs root may bring its own layouts
+        self.site_dir = (Path(options.site_dir).resolve() if options.site_dir
+                         else own if (own / "templates").is_dir() else SITE_DIR)
         self.report = BuildReport(out=self.out)
 
     # -- helpers --
@@ -1278,14 +1280,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml)")
     parser.add_argument("--out", default="_site", help="output folder (default: _site)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1 = no pool)")
-    parser.add_argument("--executor", default=None, help="run the work on a Dask cluster: dask://HOST:PORT")
+    parser.add_argument("--executor", default=None,
+                        help="run the work on a Dask cluster: dask://HOST:PORT (its workers need the docs root "
+                        "and the folder of --out at the same paths)")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false", help="ignore the incremental cache")
     parser.add_argument("--strict", action="store_true", help="broken internal links fail the build")
     parser.add_argument("--keep-going", action="store_true",
                         help="publish the site even when pages fail to render (they show their error); exit 1")
     parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated")
     parser.add_argument("--base-url", default="", help="absolute site URL for sitemap and canonical links")
-    parser.add_argument("--site-dir", default=None, help="layouts folder (default: the engine's site/)")
+    parser.add_argument("--site-dir", default=None, help="layouts folder (default: <root>/site if it has templates/, else the engine's site/)")
     parser.add_argument("--cache-dir", default=None, help="cache folder (default: .render-cache/<out name> beside --out)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     args = parser.parse_args(argv)
