@@ -24,8 +24,20 @@
     return loading;
   }
 
+  // A light stemmer, so "cache" finds "caching" and "dependencies" finds "dependency".
+  var SUFFIXES = ["ies", "ing", "es", "ed", "s", "e", "y"];
+  function stem(word) {
+    for (var i = 0; i < SUFFIXES.length; i++) {
+      var suffix = SUFFIXES[i];
+      if (word.length - suffix.length >= 4 && word.slice(-suffix.length) === suffix) {
+        return word.slice(0, -suffix.length);
+      }
+    }
+    return word;
+  }
+
   function terms(query) {
-    return query.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; });
+    return query.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; }).map(stem);
   }
 
   function score(record, words) {
