@@ -664,6 +664,7 @@ class Builder:
                 tasks_by_page.append((page.relpath, items))
         self.phase("plan")
 
+        self._check_out(tree)
         self.out.parent.mkdir(parents=True, exist_ok=True)
         _discard_stale(self.out)
         staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-{os.getpid()}-", dir=self.out.parent))
@@ -708,6 +709,20 @@ class Builder:
                 shutil.rmtree(staging, ignore_errors=True)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def _check_out(self, tree: DocsTree) -> None:
+        """Refuse an --out that a full build would replace but that is not a built site."""
+        out = self.out
+        content = tree.content_dir
+        if out == tree.root or out in tree.root.parents or out == content or content in out.parents:
+            raise RenderError(f"--out {out} would replace or sit in the docs tree; choose a folder of its own")
+        if not out.exists():
+            return
+        if not out.is_dir():
+            raise RenderError(f"--out {out} is a file, not a folder")
+        if any(out.iterdir()) and not ((out / "en").is_dir() and (out / "404.html").is_file()):
+            raise RenderError(f"--out {out} holds files that are not a site built by `render build`; "
+                              "choose another folder or empty it")
 
     @staticmethod
     def _chrome_state(layout: SiteLayout, pages: list[Page], key: str) -> str:
@@ -1309,6 +1324,9 @@ def main(argv: list[str] | None = None) -> int:
         failed_reason = None
     except BuildFailed as failure:
         report, failed_reason = failure.report, str(failure)
+    except RenderError as err:  # before anything was built: a broken versions file, a bad --out
+        print(f"error: {err if err.file else err.message}", file=sys.stderr)
+        return 1
     print_report(report, console, failed_reason)
     if failed_reason or report.errors:
         return 1

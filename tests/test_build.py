@@ -350,3 +350,19 @@ def test_two_files_for_one_url_are_an_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "content/alpha/advanced/deep/index.md:1:1: this page has the same URL (/alpha/advanced/deep/)" in err
     assert not out.exists()
+
+
+def test_out_must_be_a_site_or_empty(tmp_path, capsys):
+    root = make_docs(tmp_path / "docs")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    for out in (precious, root, root / "content" / "_site", tmp_path):
+        assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 1
+        assert "error: --out" in capsys.readouterr().err
+    assert (precious / "notes.txt").read_text() == "keep me"
+    assert (root / "content" / "index.md").is_file()
+    (tmp_path / "empty").mkdir()
+    assert build_main(["--root", str(root), "--out", str(tmp_path / "empty"), "--jobs", "1", "--no-progress"]) == 0
+    assert build_main(["--root", str(root), "--out", str(tmp_path / "empty"), "--jobs", "1", "--no-progress",
+                       "--no-cache"]) == 0
