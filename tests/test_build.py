@@ -63,7 +63,7 @@ def test_page_document(site):
     assert "<h1>First steps</h1>" in text
     assert '<div class="intro"><p>Start using Alpha Tool.</p></div>' in text
     assert "Shared note about Alpha Tool." in text
-    assert f'<link rel="stylesheet" href="/static/site.css?v=' in text
+    assert '<link rel="stylesheet" href="/static/site.css?v=' in text
     assert "https://" not in text.split("<body")[0]  # no CDN
     assert (out / "static" / "site.css").is_file() and (out / "static" / "search.js").is_file()
 
