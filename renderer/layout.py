@@ -274,6 +274,13 @@ class SiteLayout:
         self._redirect_shell = None
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
 
+    def _find(self, url_path: str) -> Page | None:
+        """The page at a URL path; None for none or a page that does not parse."""
+        try:
+            return self.tree.find_page(url_path)
+        except RenderError:
+            return None
+
     def nearest(self, page: Page, version: str) -> str | None:
         """URL of the page in `version`, else of its nearest parent there; None if none exists."""
         if self.exists(page, version):
@@ -281,14 +288,14 @@ class SiteLayout:
         parts = page.permalink_path.split("/") if page.permalink_path else []
         while parts:
             parts.pop()
-            parent = self.tree.find_page("/".join(parts))
+            parent = self._find("/".join(parts))
             if parent is not None and self.exists(parent, version):
                 return self.url_for(parent, version)
         return None
 
     def picker(self, page: Page | None, version: str) -> list[dict[str, object]]:
         items = []
-        home = self.tree.find_page("")
+        home = self._find("")
         for v in self.tree.model.versions:
             if page is not None:
                 url = self.nearest(page, v.id)
@@ -323,8 +330,8 @@ class SiteLayout:
 
     def _section_by_path(self, page: Page, nav: VersionNav) -> tuple[str, str]:
         parts = page.permalink_path.split("/")
-        product = self.tree.find_page(parts[0])
-        category = self.tree.find_page("/".join(parts[:2])) if len(parts) > 2 else None
+        product = self._find(parts[0])
+        category = self._find("/".join(parts[:2])) if len(parts) > 2 else None
         p = product.relpath if product is not None and product.relpath in nav.by_relpath else ""
         c = category.relpath if p and category is not None and category.relpath in nav.by_relpath else ""
         return p, c
@@ -336,7 +343,7 @@ class SiteLayout:
         parts = page.permalink_path.split("/")
         crumbs = []
         for i in range(1, len(parts)):
-            parent = self.tree.find_page("/".join(parts[:i]))
+            parent = self._find("/".join(parts[:i]))
             if parent is not None and self.exists(parent, version):
                 crumbs.append((self.titles(parent, version)[1], self.url_for(parent, version)))
         crumbs.append((self.titles(page, version)[1], self.url_for(page, version)))

@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 
 import yaml
 
+from .errors import RenderError
 from .pages import Page
 from .tree import DocsTree
 
@@ -155,7 +156,10 @@ class NavTree:
             kind, href = m.group(1), m.group(2)
             if "{" in href:
                 continue
-            target = self.tree.resolve_link(index, href.split("#", 1)[0])
+            try:
+                target = self.tree.resolve_link(index, href.split("#", 1)[0])
+            except RenderError:  # a page that does not parse is no child (its error is reported elsewhere)
+                target = None
             if target is None or target.relpath not in candidates:
                 if kind == "topic_link_in_list":
                     topic = None

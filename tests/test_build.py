@@ -366,3 +366,15 @@ def test_out_must_be_a_site_or_empty(tmp_path, capsys):
     assert build_main(["--root", str(root), "--out", str(tmp_path / "empty"), "--jobs", "1", "--no-progress"]) == 0
     assert build_main(["--root", str(root), "--out", str(tmp_path / "empty"), "--jobs", "1", "--no-progress",
                        "--no-cache"]) == 0
+
+
+def test_keep_going_with_a_broken_category_index(tmp_path):
+    root = make_docs(tmp_path / "docs", {"content/alpha/advanced/index.md": "---\ntitle: [unclosed\n---\n"})
+    out = tmp_path / "_site"
+    report = run_build(root, out, keep_going=True)
+    assert report.committed and report.errors
+    assert {e.file for e in report.errors} == {"content/alpha/advanced/index.md"}  # also where others link to it
+    # its article is still published, and its picker points at pages that exist
+    text = read(out, f"/en/{FPT}/alpha/advanced/deep/")
+    for href in HREF.findall(PICKER.search(text).group(1)):
+        assert (out / href.strip("/") / "index.html").is_file()
