@@ -634,6 +634,7 @@ class Builder:
 
         self.report.pages = len(pages)
         self.by_relpath = {p.relpath: p for p in pages}
+        self.failed: dict[tuple[str, str], RenderError] = {}  # renders that raised
         self.report.versions = len(versions)
         self.report.renders = sum(len(p.versions) for p in pages)
 
@@ -877,7 +878,11 @@ class Builder:
                 continue
             key = (res["relpath"], res["version"])
             if res["error"] is not None:
-                self.report.errors.append(RenderError(**res["error"]))
+                err = RenderError(**res["error"])
+                if err.version is None:
+                    err.version = res["version"]
+                self.report.errors.append(err)
+                self.failed[key] = err
                 continue
             if res["kept"]:  # its chrome changed elsewhere, not the page's: nothing to do
                 records[key] = cache.renders[key]
@@ -929,18 +934,9 @@ class Builder:
 
     def _write_error_pages(self, pages, staging, manifest, cache) -> list[str]:
         """--keep-going: a page that failed to render shows its error instead of a 404."""
-        if not self.report.errors:
-            return []
-        by_relpath = {p.relpath: p for p in pages}
         files = {}
-        for err in self.report.errors:
-            relpath = _relpath_of(err.file)
-            page = by_relpath.get(relpath or "")
-            if page is None or err.version is None:
-                continue
-            out_path = out_path_for(page, err.version)
-            if out_path not in manifest:
-                files[out_path] = self.layout.render_error_page(err).encode("utf-8")
+        for (relpath, version), err in sorted(self.failed.items()):
+            files[out_path_for(self.by_relpath[relpath], version)] = self.layout.render_error_page(err).encode("utf-8")
         return self._emit(files, staging, manifest, cache)
 
     def _redirects(self, pages: list[Page]) -> dict[str, str]:
@@ -1184,13 +1180,6 @@ class Builder:
             cache.save(folder)
             _unlink(marker)
         self.report.committed = True
-
-
-def _relpath_of(file: str | None) -> str | None:
-    if not file:
-        return None
-    parts = Path(file).parts
-    return "/".join(parts[1:]) if parts and parts[0] == "content" else None
 
 
 def _completed(futures: list, chunks: list):
