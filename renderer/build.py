@@ -73,6 +73,7 @@ BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
 # engine modules that do not shape the site (editing them keeps the cache)
 NOT_OUTPUT_CODE = {"cli.py", "server.py", "check.py", "parity.py", "export.py"}
+CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 
 _HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I)
@@ -849,7 +850,7 @@ class Builder:
                         bar.update(task_id, advance=len(items))
             else:
                 jobs = getattr(executor, "_max_workers", None) or self.options.jobs or os.cpu_count() or 2
-                chunks = _chunks(tasks_by_page, max(1, math.ceil(len(tasks_by_page) / (jobs * 12))))
+                chunks = _chunks(tasks_by_page, max(1, math.ceil(len(tasks_by_page) / (jobs * CHUNKS_PER_WORKER))))
                 futures = [executor.submit(run_task, config, chunk) for chunk in chunks]
                 while_rendering()
                 with progress as bar:
