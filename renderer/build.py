@@ -1086,7 +1086,7 @@ class Builder:
                 for href in record["hrefs"]:
                     reason = self._check_href(href, base, record, urls, stubs, records, id_sets)
                     if reason:
-                        file, line = self._locate(page, record, href, version)
+                        file, line = self._locate_once(page, record, href, version)
                         found.append((file, line, href, reason))
                 record["broken"] = found
                 record["links_checked"] = universe_key
@@ -1124,6 +1124,15 @@ class Builder:
             if anchor not in ids:
                 return f"no element with id '{anchor}' in {target[0]} ({target[1]})"
         return None
+
+    def _locate_once(self, page: Page, record: dict, href: str, version: str) -> tuple[str, int | None]:
+        """`_locate`, once per page and link (a link is usually broken in several versions)."""
+        memo = self.__dict__.setdefault("_locate_memo", {})
+        key = (page.relpath, _strip_version(href, version), tuple(sorted(record["deps"])))
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._locate(page, record, href, version)
+        return found
 
     def _locate(self, page: Page, record: dict, href: str, version: str) -> tuple[str, int | None]:
         """Best effort: the file and line where a link was written (page, then its reusables)."""
