@@ -67,7 +67,7 @@ from .pages import Page
 from .search import search_index, search_record
 from .tree import DocsTree, normalize_url_path
 
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
@@ -510,19 +510,20 @@ def _record(rendered, url: str, page: Page) -> dict:
         found += _NAME.findall(content)
     ids = sorted(set(html_lib.unescape(i) if "&" in i else i for i in found))
     search = search_record(rendered.title, url, rendered.intro, rendered.html)
+    body_digest = sha1(rendered.html)
     return {
         "deps": sorted(deps),
         "warnings": [dataclasses.asdict(w) for w in rendered.warnings],
         "title": rendered.title,
         "short_title": rendered.short_title,
         "intro": rendered.intro,
-        "body_digest": sha1(rendered.html),
-        "render_digest": sha1("\0".join((rendered.title, rendered.short_title, rendered.intro, rendered.html))),
+        "body_digest": body_digest,
+        "render_digest": sha1("\0".join((rendered.title, rendered.short_title, rendered.intro, body_digest))),
         "ids": ids,
         "ids_digest": sha1("\n".join(ids)),
         "hrefs": sorted(set(h for h in (html_lib.unescape(m) for m in _HREF.findall(content)) if _is_internal(h))),
         "search": search,
-        "search_digest": sha1(json.dumps(search, ensure_ascii=False)),
+        "search_digest": sha1("\x1f".join(search)),
         "site_data": "site.data" in page.text,
     }
 
