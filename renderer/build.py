@@ -44,7 +44,6 @@ import ctypes
 import dataclasses
 import hashlib
 import html as html_lib
-import json
 import marshal
 import math
 import multiprocessing
@@ -73,6 +72,7 @@ BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
 # engine modules that do not shape the site (editing them keeps the cache)
 NOT_OUTPUT_CODE = {"cli.py", "server.py", "check.py", "parity.py", "export.py"}
+PARSE_HELPER_ABOVE = 200  # pages to parse: more than this, and a helper process parses half
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 
@@ -454,6 +454,20 @@ def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Pag
     return result
 
 
+def _parse_frontmatter(root: str, versions: str | None, lenient: bool, relpaths: list[str]) -> list[tuple]:
+    """In a helper process: (frontmatter, body offset, versions) or an error, per page."""
+    tree = DocsTree(root, versions, lenient=lenient)
+    found: list[tuple] = []
+    for relpath in relpaths:
+        try:
+            page = tree.page(relpath)
+        except RenderError as err:
+            found.append((None, dataclasses.asdict(err)))
+            continue
+        found.append(((page.frontmatter, page.body_offset, page.versions), None) if page is not None else (None, None))
+    return found
+
+
 _SIGNATURES: dict[str, tuple | None] = {}  # file -> signature, within one build
 _DEP_STATS: dict[str, tuple] = {}  # dep -> stats, within one build
 _SIGNATURES_BUILD: list[str] = [""]
@@ -751,6 +765,7 @@ class Builder:
         # dict of DocsTree); without it, every page is parsed again.
         tree_pages = getattr(tree, "_pages", None)
         cached = cache.pages if cache and isinstance(tree_pages, dict) else {}
+        to_parse: list[tuple[str, str, bytes]] = []
         for relpath in tree.page_relpaths():
             file = tree.content_dir / relpath
             try:
@@ -777,18 +792,58 @@ class Builder:
                                 list(versions))
                     tree_pages[relpath] = page
                 else:
-                    try:
-                        page = tree.page(relpath)
-                    except RenderError as err:
-                        self.report.errors.append(err)
-                        continue
-                    if page is None:
-                        continue
-                    fm_digest = sha1(page.text[: page.body_offset])
+                    to_parse.append((relpath, digest, raw))
+                    continue
             digests[relpath] = digest
             frontmatter_digests[relpath] = fm_digest
             pages.append(page)
+        for relpath, digest, page in self._parse_pages(tree, to_parse, tree_pages):
+            digests[relpath] = digest
+            frontmatter_digests[relpath] = sha1(page.text[: page.body_offset])
+            pages.append(page)
+        pages.sort(key=lambda p: p.relpath)
         return self._unique_urls(pages), digests, frontmatter_digests
+
+    def _parse_pages(self, tree: DocsTree, to_parse: list[tuple[str, str, bytes]], tree_pages) -> list[tuple]:
+        """Parse new and changed pages: (relpath, digest, page). A full build of a big tree
+        parses half of them in a forked helper meanwhile (YAML is most of loading)."""
+        helper_share: list[tuple[str, str, bytes]] = []
+        jobs = self.options.jobs or os.cpu_count() or 1
+        if (len(to_parse) >= PARSE_HELPER_ABOVE and jobs > 1 and isinstance(tree_pages, dict) and not self.options.executor
+                and "fork" in multiprocessing.get_all_start_methods()):
+            half = len(to_parse) // 2
+            to_parse, helper_share = to_parse[:half], to_parse[half:]
+        parsed = []
+        helper = future = None
+        try:
+            if helper_share:
+                helper = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+                future = helper.submit(_parse_frontmatter, str(tree.root),
+                                       str(tree.versions_file) if tree.versions_file else None, tree.lenient,
+                                       [relpath for relpath, _, _ in helper_share])
+            for relpath, digest, _raw in to_parse:
+                try:
+                    page = tree.page(relpath)
+                except RenderError as err:
+                    self.report.errors.append(err)
+                    continue
+                if page is not None:
+                    parsed.append((relpath, digest, page))
+            if future is not None:
+                for (relpath, digest, raw), (fields, error) in zip(helper_share, future.result()):
+                    if error is not None:
+                        self.report.errors.append(RenderError(**error))
+                    elif fields is not None:
+                        frontmatter, body_offset, versions = fields
+                        text = raw.decode("utf-8")
+                        page = Page(relpath, tree.display(tree.content_dir / relpath), text, frontmatter,
+                                    text[body_offset:], body_offset, versions)
+                        tree_pages[relpath] = page
+                        parsed.append((relpath, digest, page))
+        finally:
+            if helper is not None:
+                helper.shutdown(wait=True, cancel_futures=True)
+        return parsed
 
     def _unique_urls(self, pages: list[Page]) -> list[Page]:
         """Two files for one URL ('a/b.md' and 'a/b/index.md'): the second is an error."""

@@ -164,6 +164,16 @@ def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
 
 
+def test_pages_parsed_by_a_helper_process(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs", {"content/beta/broken.md": "---\ntitle: [oops\n---\n"})
+    serial = run_build(root, tmp_path / "serial" / "_site", keep_going=True)
+    monkeypatch.setattr(build_module, "PARSE_HELPER_ABOVE", 0)
+    helped = run_build(root, tmp_path / "helped" / "_site", jobs=2, keep_going=True)
+    assert [str(e) for e in helped.errors] == [str(e) for e in serial.errors]
+    assert serial.errors[0].file == "content/beta/broken.md"
+    assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "helped" / "_site")
+
+
 def test_dask_executor_gives_the_same_site(tmp_path):
     distributed = pytest.importorskip("distributed", reason="distributed is not installed (pip install docs-renderer[dask])")
     root = make_docs(tmp_path / "docs")
