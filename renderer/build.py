@@ -919,12 +919,13 @@ class Builder:
                 close()
 
     def _progress(self, total: int):
+        console = self.console
+        if not self.options.progress or console is None or not console.is_terminal:
+            return _NoProgress()
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        console = self.console
-        disable = not self.options.progress or console is None or not console.is_terminal
         return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=console, transient=True, disable=disable)
+                        console=console, transient=True)
 
     def _collect(self, results, records, manifest, digests, cache) -> list[str]:
         written = []
@@ -1248,6 +1249,22 @@ class Builder:
         self.report.committed = True
 
 
+class _NoProgress:
+    """The progress bar's interface, showing nothing (no terminal, or --no-progress)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, *args, **kwargs) -> int:
+        return 0
+
+    def update(self, *args, **kwargs) -> None:
+        return None
+
+
 def _completed(futures: list, chunks: list):
     """(future, its chunk) as each finishes."""
     by_future = dict(zip(futures, chunks))
@@ -1364,9 +1381,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     args = parser.parse_args(argv)
 
-    from rich.console import Console
+    console = None
+    if args.progress and sys.stderr.isatty():  # rich only for the progress bar (it costs imports)
+        from rich.console import Console
 
-    console = Console(stderr=True)
+        console = Console(stderr=True)
     options = BuildOptions(
         root=Path(args.root), out=Path(args.out), versions=Path(args.versions) if args.versions else None,
         jobs=args.jobs, executor=args.executor, use_cache=args.use_cache, strict=args.strict,
