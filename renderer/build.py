@@ -628,6 +628,7 @@ class Builder:
         options = self.options
         tree = DocsTree(options.root, options.versions, lenient=options.lenient)
         self.tree = tree
+        self._check_out(tree)
         key = self.code_key = code_key(options, tree, self.site_dir)
         cache_folder = Path(options.cache_dir).resolve() if options.cache_dir else Cache.folder_for(self.out)
         cache = Cache.load(cache_folder, key, self.out) if options.use_cache else None
@@ -681,7 +682,6 @@ class Builder:
                 tasks_by_page.append((page.relpath, items))
         self.phase("plan")
 
-        self._check_out(tree)
         self.out.parent.mkdir(parents=True, exist_ok=True)
         _discard_stale(self.out)
         staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-{os.getpid()}-", dir=self.out.parent))
