@@ -265,8 +265,7 @@ class Checker:
             for key in ("title", "shortTitle", "intro", "product", "permissions"):
                 value = page.frontmatter.get(key)
                 if isinstance(value, str) and "{" in value:
-                    index = page.text.find(value)
-                    yield Source(page.file, page.text, max(index, 0), value, page.versions, "frontmatter")
+                    yield Source(page.file, page.text, page.value_offset(key), value, page.versions, "frontmatter")
         if not self.check_data:
             return
         everything = self.model.ids

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Callable
 from liquid import CachingFileSystemLoader, Environment, StrictUndefined
 
 from .errors import RenderError
-from .liquid_env import RenderState, SourceFile
+from .liquid_env import RenderState
 from .nav import NavTree, VersionNav, mark_current
 from .pages import Page
-from .render import render_liquid
+from .render import render_field
 
 if TYPE_CHECKING:
     from .render import RenderedPage
@@ -226,9 +226,8 @@ class SiteLayout:
         if not isinstance(value, str):
             return ""
         if "{" in value:
-            state = RenderState(self.tree, version, page, lenient=True)
             try:
-                value = render_liquid(self.tree, state, SourceFile(page.file, page.text, max(page.text.find(value), 0)), value)
+                value = render_field(self.tree, RenderState(self.tree, version, page, lenient=True), page, key)
             except RenderError:
                 pass
         return html_lib.unescape(value).strip()

@@ -89,12 +89,7 @@ def _page_text(state, context: RenderContext, page: Page, key: str) -> str:
     value = page.frontmatter.get(key) or ""
     if "{" not in value:
         return value
-    return _render_text(state, context, value, SourceFile(page.file, page.text, _field_offset(page, value)))
-
-
-def _field_offset(page: Page, value: str) -> int:
-    index = page.text.find(value)
-    return max(index, 0)
+    return _render_text(state, context, value, SourceFile(page.file, page.text, page.value_offset(key)))
 
 
 def _render_text(state, context: RenderContext, text: str, source: SourceFile) -> str:

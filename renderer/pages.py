@@ -62,6 +62,23 @@ class Page:
     def is_map_topic(self) -> bool:
         return bool(self.frontmatter.get("mapTopic"))
 
+    def value_offset(self, key: str) -> int:
+        """Index in the file text where frontmatter field `key`'s value starts (best effort).
+
+        Liquid in a field (`title: 'Using {% data ... %}'`) is located from here, so its
+        errors point into the frontmatter line that holds it.
+        """
+        head = self.text[: self.body_offset]
+        m = re.search(rf"^{re.escape(key)}[ \t]*:[ \t]*", head, re.M)
+        if not m:
+            return 0
+        value = self.frontmatter.get(key)
+        if isinstance(value, str) and value:
+            exact = head.find(value, m.end())
+            if 0 <= exact - m.end() <= 1:  # plain, or just after the opening quote
+                return exact
+        return m.end() + (1 if head[m.end() : m.end() + 1] in ("'", '"') else 0)
+
     @property
     def redirect_from(self) -> list[str]:
         value = self.frontmatter.get("redirect_from") or []

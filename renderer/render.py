@@ -50,12 +50,12 @@ def _page_context(page: Page, version: str) -> dict[str, object]:
     return {**page.frontmatter, "relativePath": page.relpath, "currentVersion": version}
 
 
-def _field(tree: DocsTree, state: RenderState, page: Page, key: str) -> str:
+def render_field(tree: DocsTree, state: RenderState, page: Page, key: str) -> str:
+    """A frontmatter field (title, intro, ...) rendered with Liquid for the state's version."""
     value = page.frontmatter.get(key) or ""
-    if not isinstance(value, str) or "{" not in value:
-        return value if isinstance(value, str) else ""
-    index = page.text.find(value)
-    return render_liquid(tree, state, SourceFile(page.file, page.text, max(index, 0)), value)
+    if not isinstance(value, str):
+        return ""
+    return render_liquid(tree, state, SourceFile(page.file, page.text, page.value_offset(key)), value)
 
 
 def _map_topic_list(tree: DocsTree, state: RenderState, page: Page) -> str:
@@ -77,9 +77,9 @@ def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
     body = render_liquid(tree, state, SourceFile(page.file, page.text, page.body_offset), page.body)
     if page.is_map_topic:
         body += _map_topic_list(tree, state, page)
-    title = _field(tree, state, page, "title")
-    short_title = _field(tree, state, page, "shortTitle") or title
-    intro = _field(tree, state, page, "intro")
+    title = render_field(tree, state, page, "title")
+    short_title = render_field(tree, state, page, "shortTitle") or title
+    intro = render_field(tree, state, page, "intro")
     return RenderedPage(
         version=version,
         path=page.relpath,

@@ -184,6 +184,7 @@ ERROR_CASES = [
     ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-server: '>=two'}\n---\nx"}, "invalid version range", "content/a/p.md", 3, 1),
     ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-cloud: '*'}\n---\nx"}, "unknown plan `enterprise-cloud`", "content/a/p.md", 3, 1),
     ({"content/a/p.md": page("P", "line\n\nsee {% data variables.product.nope %}\n")}, "unknown data reference 'variables.product.nope'", "content/a/p.md", 7, 13),
+    ({"content/a/p.md": "---\ntitle: 'Hi {% data variables.product.nope %}'\nversions: '*'\n---\nx"}, "unknown data reference", "content/a/p.md", 2, 20),
     ({"content/a/p.md": page("P", "{% data ../../etc/passwd %}")}, "invalid data path", "content/a/p.md", 5, 9),
     ({"content/a/p.md": page("P", "x\n{% if currentVersion == %}y{% endif %}")}, "expected", "content/a/p.md", 6, 7),
     ({"content/a/p.md": page("P", "x\n{% frobnicate %}")}, "frobnicate", "content/a/p.md", 6, 4),
