@@ -66,7 +66,7 @@ from .pages import Page
 from .search import search_index, search_record
 from .tree import DocsTree, normalize_url_path
 
-CACHE_FORMAT = 10
+CACHE_FORMAT = 11
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}

@@ -402,7 +402,7 @@ class SiteLayout:
         """A digest of everything `compose()` adds around a body for this chrome."""
         version = chrome["version"]
         product_rel, category_rel = chrome["sidebar"]
-        digest = hashlib.sha1(json.dumps(chrome, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest = hashlib.sha1(repr(chrome).encode("utf-8"))  # chrome() builds its dicts in a fixed order
         sidebar = self._memo(("sidebar-digest", version, product_rel, category_rel),
                              lambda: hashlib.sha1(self.nav(version).sidebar((product_rel, category_rel)).encode()).hexdigest())
         header_key = self._header_key(version, product_rel, chrome["picker"], chrome["url"])[0]
