@@ -288,7 +288,22 @@ def _pyrs_backend():
     from markdown_it_pyrs import MarkdownIt
 
     md = MarkdownIt("commonmark").enable_many([*GFM_RULES, "footnote"])
-    return md.render
+    fallback = None
+
+    def render(text: str) -> str:
+        nonlocal fallback
+        try:
+            return md.render(text)
+        except BaseException as exc:  # a Rust panic arrives as pyo3's PanicException (a BaseException)
+            if type(exc).__name__ != "PanicException":
+                raise
+            # markdown-it-pyrs 0.4 panics on '[' then an unclosed backtick ("[`"): use the
+            # Python port for this text rather than crash.
+            if fallback is None:
+                fallback = _py_backend()
+            return fallback(text)
+
+    return render
 
 
 def _py_backend():

@@ -331,3 +331,14 @@ def test_huge_code_blocks_do_not_stall_the_highlighter(tmp_path, lang):
     with time_limit(10):
         html = render_page(tree, tree.page("index.md"), "free-pro-team@latest").html
     assert html.count("<pre><code") == 2 and "% % %" in html
+
+
+@pytest.mark.parametrize("body", ["[`", "See [the `flag", "x [`\n\nmore text\n", "- [`item\n- two\n"])
+def test_markdown_backend_panics_do_not_escape(tmp_path, body):
+    # markdown-it-pyrs 0.4 panics (a PanicException, which is a BaseException) on '[' then an
+    # unclosed backtick; a writer's typo must not take down render, check, build or serve.
+    root = make_root(tmp_path, body)
+    tree = DocsTree(root)
+    rendered = render_page(tree, tree.page("index.md"), "free-pro-team@latest")
+    assert "`" in rendered.html or "<code>" in rendered.html
+    assert [p for p in run_check(DocsTree(root)).problems if p.severity == "error"] == []
