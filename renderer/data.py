@@ -19,6 +19,8 @@ import yaml
 from .errors import RenderError, read_source
 
 SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+DATA_REFERENCE = re.compile(r"\{%-?\s*data\s+([\w.-]+)\s*-?%\}")
+CONTEXT_MARKERS = re.compile(r"\{\{|\bpage\b|\{%-?\s*(?:for|assign|capture|include|link\w*|topic_link\w*|homepage_link\w*|indented_data_reference|increment|decrement|cycle)\b")
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,33 @@ class DataStore:
         own = root / "reusables"
         self.reusables_dir = own if own.is_dir() else self.data_dir / "reusables"
         self._items: dict[str, DataItem | None] = {}
+        # (dotted path, version) -> (rendered text, data paths it used), for context-free items
+        self.rendered: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
+        self._context_free: dict[str, bool] = {}
+        self._listings: dict[Path, tuple[set[str], set[str]]] = {}
         self._yaml: dict[Path, tuple[object, str]] = {}
 
     def invalidate(self) -> None:
         self._items.clear()
         self._yaml.clear()
+        self.rendered.clear()
+        self._context_free.clear()
+        self._listings.clear()
+
+    def is_context_free(self, dotted: str) -> bool:
+        """Does this item render the same for every page of a version?
+
+        True when its Liquid uses only version conditions and `{% data %}` references
+        that are context-free themselves: no output statements, page fields, loops,
+        assignments, includes or link tags (whose warnings name the linking page).
+        """
+        if dotted not in self._context_free:
+            self._context_free[dotted] = False  # a cycle is not context-free
+            item = self.lookup(dotted)
+            self._context_free[dotted] = item is not None and not CONTEXT_MARKERS.search(item.text) and all(
+                self.is_context_free(ref) for ref in DATA_REFERENCE.findall(item.text)
+            )
+        return self._context_free[dotted]
 
     def lookup(self, dotted: str) -> DataItem | None:
         """The item for a dotted path, or None when nothing is there."""
@@ -73,19 +97,36 @@ class DataStore:
             base, rest = self.data_dir, segments
         return self._walk(dotted, base, base, rest)
 
+    def _entries(self, base: Path) -> tuple[set[str], set[str]]:
+        """Folders and files under `base` (relative, '/'-separated), listed once."""
+        if base not in self._listings:
+            dirs: set[str] = set()
+            files: set[str] = set()
+            for dirpath, dirnames, filenames in os.walk(base):
+                rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+                prefix = "" if rel == "." else rel + "/"
+                dirs.update(prefix + name for name in dirnames)
+                files.update(prefix + name for name in filenames)
+            self._listings[base] = (dirs, files)
+        return self._listings[base]
+
     def _walk(self, dotted: str, base: Path, current: Path, rest: list[str]) -> DataItem | None:
+        dirs, files = self._entries(base)
+        rel = ""
         for i, segment in enumerate(rest):
-            candidate = current / segment
-            if candidate.is_dir():
-                current = candidate
+            candidate = f"{rel}/{segment}" if rel else segment
+            if candidate in dirs:
+                rel = candidate
                 continue
-            md = current / f"{segment}.md"
-            if md.is_file() and i == len(rest) - 1 and self._inside(md, base):
-                text = read_source(md, self._display(md))
-                return DataItem(dotted, "reusable", self._display(md), text.rstrip(), text, 0)
-            yml = current / f"{segment}.yml"
-            if yml.is_file() and self._inside(yml, base):
-                return self._yaml_item(dotted, yml, rest[i + 1 :])
+            if f"{candidate}.md" in files and i == len(rest) - 1:
+                md = base / f"{candidate}.md"
+                if self._inside(md, base):
+                    text = read_source(md, self._display(md))
+                    return DataItem(dotted, "reusable", self._display(md), text.rstrip(), text, 0)
+            if f"{candidate}.yml" in files:
+                yml = base / f"{candidate}.yml"
+                if self._inside(yml, base):
+                    return self._yaml_item(dotted, yml, rest[i + 1 :])
             return None
         return None
 

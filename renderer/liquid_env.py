@@ -144,7 +144,20 @@ class RenderState:
         if dotted in self.data_stack:
             cycle = " -> ".join([*self.data_stack[self.data_stack.index(dotted):], dotted])
             raise DocsLiquidError(f"reusable includes itself: {cycle}", token=token)
-        return self._render_item(item, token, context)
+        store = self.tree.data
+        if not store.is_context_free(dotted):
+            return self._render_item(item, token, context)
+        # The same for every page of this version: render once per version, reuse after.
+        cached = store.rendered.get((dotted, self.version))
+        if cached is None:
+            outer_deps, self.deps = self.deps, set()
+            try:
+                text = self._render_item(item, token, context)
+                cached = store.rendered[(dotted, self.version)] = (text, frozenset(self.deps))
+            finally:
+                self.deps = outer_deps | self.deps
+        self.deps.update(cached[1])
+        return cached[0]
 
     def _render_item(self, item: DataItem, token: Token, context: RenderContext) -> str:
         buffer = context.get_buffer()
