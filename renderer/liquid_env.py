@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, TextIO
 
 from liquid import Environment, Mode
 from liquid.ast import BlockNode, Node
 from liquid.exceptions import LiquidError, LiquidSyntaxError
+from liquid.lex import _tokenize_template, compile_liquid_rules
 from liquid.parser import get_parser
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
@@ -32,8 +34,29 @@ if TYPE_CHECKING:
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
+@lru_cache(maxsize=1)
+def _docs_lexer():
+    r"""python-liquid's lexer with a possessive tag name.
+
+    Its tag rule lets the name (`\w+`) give characters back to the expression after it,
+    which is quadratic on an unclosed `{%` before a long word: 30,000 letters took
+    minutes, inside one regex call that no timeout can interrupt. A name that gives
+    nothing back matches exactly the same tags and fails in linear time.
+    """
+    rules = compile_liquid_rules()
+    pattern = rules.pattern.replace(r"(?P<name>#|\w+)", r"(?P<name>#|\w++)")
+    try:
+        compiled = re.compile(pattern, re.DOTALL) if pattern != rules.pattern else rules
+    except re.error:  # Python < 3.11 has no possessive quantifiers
+        compiled = rules
+    return partial(_tokenize_template, rules=compiled)
+
+
 class DocsEnvironment(Environment):
     """Strict Liquid with resource limits; lax mode would silently drop whole blocks."""
+
+    def tokenizer(self):
+        return _docs_lexer()
 
     block_nesting_limit = 40
     context_depth_limit = 30

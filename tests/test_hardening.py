@@ -342,3 +342,17 @@ def test_markdown_backend_panics_do_not_escape(tmp_path, body):
     rendered = render_page(tree, tree.page("index.md"), "free-pro-team@latest")
     assert "`" in rendered.html or "<code>" in rendered.html
     assert [p for p in run_check(DocsTree(root)).problems if p.severity == "error"] == []
+
+
+@pytest.mark.parametrize("tail", ["{% a" + "b" * 30_000, "text {%" + "x" * 30_000, "{% if" + "y" * 30_000 + " more words"])
+def test_unclosed_tag_before_a_long_word_is_fast(tmp_path, tail):
+    # python-liquid's tag rule backtracks the tag name into the expression: an unclosed
+    # `{%` followed by a 30,000-letter word took minutes in its lexer (a C regex that no
+    # alarm can interrupt).
+    root = make_root(tmp_path, "Intro.\n\n" + tail + "\n")
+    with time_limit(10):
+        err = render_error(root)
+        problems = run_check(DocsTree(root)).problems
+    assert err.message == "missing tag name or closing delimiter"
+    assert (err.line, err.column) == (7, tail.index("{%") + 1)
+    assert [(p.kind, p.line) for p in problems] == [("liquid", 7)]
