@@ -7,6 +7,7 @@ nesting limits, and `render check` on the same inputs.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import signal
 import subprocess
@@ -46,9 +47,13 @@ def time_limit(seconds: float):
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The alarm only interrupts Python code; a runaway C call (a regex) is stopped by this
+    # watchdog, which prints every thread's stack and ends the run instead of hanging CI.
+    faulthandler.dump_traceback_later(seconds * 6 + 30, exit=True)
     try:
         yield
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
