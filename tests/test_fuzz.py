@@ -209,7 +209,7 @@ def test_fixture_page_is_clean_before_mutation(fixture_trees):
     assert [p for p in Checker(strict).run() if p.severity == "error"] == []
 
 
-@settings(FUZZ_SETTINGS, max_examples=SCALE * 500)
+@settings(FUZZ_SETTINGS, max_examples=SCALE * 300)
 @given(text=mutations(FIXTURE_PAGE), lenient=st.booleans())
 def test_mutated_fixture_page_gives_only_located_errors(fixture_trees, text, lenient):
     exercise(fixture_trees[lenient], "fuzz.md", text)
@@ -246,7 +246,7 @@ def test_corpus_pages_are_available(corpus_trees):
 
 
 @needs_corpus
-@settings(FUZZ_SETTINGS, max_examples=SCALE * 400)
+@settings(FUZZ_SETTINGS, max_examples=SCALE * 300)
 @given(data=st.data(), lenient=st.booleans())
 def test_mutated_corpus_pages_give_only_located_errors(corpus_trees, data, lenient):
     strict_tree, lenient_tree, texts = corpus_trees
