@@ -361,3 +361,10 @@ def test_unclosed_tag_before_a_long_word_is_fast(tmp_path, tail):
     assert err.message == "missing tag name or closing delimiter"
     assert (err.line, err.column) == (7, tail.index("{%") + 1)
     assert [(p.kind, p.line) for p in problems] == [("liquid", 7)]
+
+
+def test_many_unclosed_anchor_tags_do_not_stall_the_link_check(tmp_path):
+    root = make_root(tmp_path, "<p>" + "<a " * 30_000 + "</p>\n\n[ok](/)\n")
+    with time_limit(10):
+        report = run_check(DocsTree(root))
+    assert [p for p in report.problems if p.severity == "error"] == []
