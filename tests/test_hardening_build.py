@@ -107,3 +107,19 @@ def test_interrupted_build_leaves_the_previous_site_untouched(tmp_path, how, ext
     assert again.returncode == 0, again.stderr
     page = (out / "en" / "enterprise-server@2.21" / "sec" / "p7" / "index.html").read_text()
     assert "SECOND" in page and "FIRST" not in page
+
+
+@pytest.mark.xfail(strict=False, reason="renderer/build.py's _HREF regex is quadratic on many '<a ' without '>' "
+                                        "(20,000 took 47 s to build); reported to the build engineer")
+def test_build_link_scan_is_linear_on_unclosed_anchor_tags(tmp_path):
+    docs, out = tmp_path / "docs", tmp_path / "_site"
+    (docs / "content").mkdir(parents=True)
+    (docs / "data").mkdir()
+    (docs / "data" / "versions.yml").write_text(VERSIONS_YML)
+    (docs / "content" / "index.md").write_text("---\ntitle: Home\nversions: '*'\n---\n<p>" + "<a " * 6000 + "</p>\n")
+    started = time.monotonic()
+    result = subprocess.run(build_command(docs, out, "--jobs", "1"), capture_output=True, text=True, cwd=REPO_ROOT,
+                            timeout=300)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    assert elapsed < 2.5, f"render build took {elapsed:.1f}s on one page"
