@@ -55,7 +55,7 @@ from .render import render_page
 from .tree import DocsTree, normalize_url_path
 from .versions import range_matches, release_key, validate_range
 
-KINDS = ("frontmatter", "yaml", "liquid", "data", "version-reference", "version-range", "constant-condition",
+KINDS = ("config", "frontmatter", "yaml", "liquid", "data", "version-reference", "version-range", "constant-condition",
          "render", "link", "anchor")
 
 
@@ -628,8 +628,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-links", action="store_true", help="skip the link and anchor checks")
     args = parser.parse_args(argv)
 
-    tree = DocsTree(args.root, args.versions, lenient=args.lenient)
-    report = run_check(tree, links=not args.no_links)
+    try:
+        tree = DocsTree(args.root, args.versions, lenient=args.lenient)
+    except RenderError as err:  # no content/ folder, a broken versions file: still one located problem
+        problem = problem_from_error(err, "config")
+        if problem.file.startswith("/"):  # a versions file: shown relative to the root when inside it
+            try:
+                problem.file = str(Path(problem.file).resolve().relative_to(Path(args.root).resolve()))
+            except ValueError:
+                pass
+        report = Report([problem])
+    else:
+        report = run_check(tree, links=not args.no_links)
     if args.strict:
         for problem in report.problems:
             problem.severity = "error"

@@ -367,7 +367,17 @@ def test_cli_entry_point(tmp_path):
     assert "content/a.md:8:9: error:" in result.stdout
     missing = subprocess.run([sys.executable, "-m", "renderer.cli", "check", "--root", str(tmp_path / "none")],
                              capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
-    assert missing.returncode == 1 and "no content/ folder" in missing.stderr
+    assert missing.returncode == 1 and "no content/ folder" in missing.stdout
+    assert "Traceback" not in missing.stderr
+
+
+def test_broken_versions_file_is_one_located_problem(tmp_path, capsys):
+    root = make_tree(tmp_path, {})
+    (root / "data" / "versions.yml").write_text("plans:\n  - name: x\n    releases: [a, b\n")
+    assert main(["--root", str(root), "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("::error file=data/versions.yml,line=")
+    assert "title=render check%3A config::" in out
 
 
 # --- the 2020 corpus ----------------------------------------------------------------
