@@ -76,7 +76,7 @@ PARSE_HELPER_ABOVE = 200  # pages to parse: more than this, and a helper process
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 
-_HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"', re.I)
+_HREF = re.compile(r'<a\s[^<>]*?href="([^"]*)"', re.I)
 _ID = re.compile(r' id="([^"]+)"')
 _NAME = re.compile(r' name="([^"]+)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")

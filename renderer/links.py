@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LINK_TAG = re.compile(r"<a\s[^>]*>")
+LINK_TAG = re.compile(r"<a\s[^<>]*>")  # [^<>]: linear even on many unclosed "<a "
 HREF_ATTR = re.compile(r'(\shref=")(/[^"]*)(")')
 UNVERSIONED_PREFIXES = ("/assets/", "/public/")  # files served as they are
 MULTIPLE_SLASHES = re.compile(r"/{2,}")

@@ -25,8 +25,10 @@ GFM_RULES = ["table", "strikethrough", "linkify"]
 # github-slugger keeps letters, numbers, marks, spaces, '-' and '_'; drops the rest.
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 _TAG = re.compile(r"<[^>]+>")
-_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
-_FENCE = re.compile(r'<pre><code(?: class="language-([^"]+)")?>(.*?)</code></pre>', re.S)
+# Possessive runs that stop at the next heading / code tag keep these scans linear even
+# on raw HTML full of unclosed tags.
+_HEADING = re.compile(r"<h([1-6])>((?:[^<]|<(?!h[1-6][\s>]|/h\1>))*+)</h\1>")
+_FENCE = re.compile(r'<pre><code(?: class="language-([^"]+)")?>((?:[^<]|<(?!/code></pre>|pre><code))*+)</code></pre>')
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 _TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
 # Writers emphasise placeholders inside code blocks (`admin@<em>HOSTNAME</em>`);

@@ -353,3 +353,13 @@ def test_export_writes_one_record_per_render(tmp_path):
     assert (GHES21, "a/p.md") in pairs and (GHES19, "a/p.md") not in pairs
     assert {"version", "path", "title", "intro", "html"} == set(records[0])
     assert any(r["title"] == "P GitHub Enterprise Server" for r in records)
+
+
+@pytest.mark.parametrize("text", ["<h2>" * 20000, "<pre><code>" * 20000, "<a " * 20000, "<h2></h3>" * 20000])
+def test_markdown_decoration_stays_linear_on_unclosed_tags(text):
+    # quadratic scans took minutes here; linear ones take milliseconds
+    import time
+
+    started = time.monotonic()
+    MarkdownRenderer().render(text)
+    assert time.monotonic() - started < 3
