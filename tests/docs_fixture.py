@@ -19,6 +19,25 @@ BASE_FILES = {
 }
 
 
+def versions_yaml(*enterprise_releases: str, deprecated: tuple[str, ...] = ()) -> str:
+    """A data/versions.yml with free-pro-team and the given enterprise-server releases."""
+    releases = ", ".join(f"'{r}'" for r in enterprise_releases)
+    text = (
+        "default: free-pro-team@latest\n"
+        "plans:\n"
+        "  - name: free-pro-team\n"
+        "    title: Free, Pro, and Team\n"
+        "    releases: [latest]\n"
+        "  - name: enterprise-server\n"
+        "    title: Enterprise Server\n"
+        "    context_name: enterpriseServer\n"
+        f"    releases: [{releases}]\n"
+    )
+    if deprecated:
+        text += f"    deprecated: [{', '.join(repr(r) for r in deprecated)}]\n"
+    return text
+
+
 def page(title: str, body: str, versions: str = "{free-pro-team: '*', enterprise-server: '*'}", **fields: str) -> str:
     extra = "".join(f"{key}: {value}\n" for key, value in fields.items())
     return f"---\ntitle: {title}\nversions: {versions}\n{extra}---\n{textwrap.dedent(body)}"

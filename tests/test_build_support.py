@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from renderer.build import BuildOptions, build
+from docs_fixture import versions_yaml
 
 FPT = "free-pro-team@latest"
 V22 = "enterprise-server@2.22"
@@ -23,17 +24,7 @@ V21 = "enterprise-server@2.21"
 VERSIONS = [FPT, V22, V21]
 
 FILES = {
-    "data/versions.yml": """\
-default: free-pro-team@latest
-plans:
-  - name: free-pro-team
-    title: Free, Pro, and Team
-    releases: [latest]
-  - name: enterprise-server
-    title: Enterprise Server
-    context_name: enterpriseServer
-    releases: ['2.22', '2.21']
-""",
+    "data/versions.yml": versions_yaml("2.22", "2.21"),
     "data/variables/product.yml": "prodname: Alpha Tool\nprodname_beta: Beta Tool\n",
     "reusables/alpha/shared-note.md": "{% note %}Shared note about {% data variables.product.prodname %}.{% endnote %}\n",
     "reusables/alpha/unused.md": "Nobody uses this.\n",

@@ -13,23 +13,13 @@ import pytest
 
 from renderer.check import Problem, format_github, main, run_check
 from renderer.tree import DocsTree
+from docs_fixture import versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared/corpora/github-docs-2020-10"
 needs_corpus = pytest.mark.skipif(not (CORPUS / "content").is_dir(), reason=f"shared corpus not available at {CORPUS}")
 
-VERSIONS_YML = """\
-default: free-pro-team@latest
-plans:
-  - name: free-pro-team
-    title: Free, Pro, and Team
-    releases: [latest]
-  - name: enterprise-server
-    title: Enterprise Server
-    context_name: enterpriseServer
-    releases: ['2.22', '2.21']
-    deprecated: ['2.20', '2.19']
-"""
+VERSIONS_YML = versions_yaml("2.22", "2.21", deprecated=("2.20", "2.19"))
 
 ALL = "versions:\n  free-pro-team: '*'\n  enterprise-server: '*'\n"
 FPT = "versions:\n  free-pro-team: '*'\n"

@@ -22,19 +22,10 @@ from renderer.check import run_check
 from renderer.errors import RenderError
 from renderer.render import render_page
 from renderer.tree import DocsTree
+from docs_fixture import versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-VERSIONS_YML = """\
-default: free-pro-team@latest
-plans:
-  - name: free-pro-team
-    title: Free, Pro, and Team
-    releases: [latest]
-  - name: enterprise-server
-    title: Enterprise Server
-    context_name: enterpriseServer
-    releases: ['2.22']
-"""
+VERSIONS_YML = versions_yaml("2.22")
 SECRET = "TOP-SECRET-DO-NOT-RENDER"
 
 

@@ -16,20 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+from docs_fixture import versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PAGES = 80
-VERSIONS_YML = """\
-default: free-pro-team@latest
-plans:
-  - name: free-pro-team
-    title: Free, Pro, and Team
-    releases: [latest]
-  - name: enterprise-server
-    title: Enterprise Server
-    context_name: enterpriseServer
-    releases: ['2.22', '2.21', '2.20']
-"""
+VERSIONS_YML = versions_yaml("2.22", "2.21", "2.20")
 
 
 def make_docs(root: Path, note: str) -> None:
