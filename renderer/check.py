@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import yaml
 from liquid import RenderContext
 from liquid.ast import ConditionalBlockNode, Node
 from liquid.builtin.expressions import logical as lg
@@ -47,7 +46,7 @@ from liquid.exceptions import LiquidError
 from liquid.expression import Expression
 
 from .conditions import VersionComparison
-from .errors import RenderError, error_at, line_and_column
+from .errors import RenderError, line_and_column
 from .liquid_env import DataNode
 from .links import localize_href
 from .pages import Page

@@ -25,7 +25,7 @@ from .conditions import VersionedIfTag, VersionedUnlessTag
 from .errors import RenderError, error_at, line_and_column
 
 if TYPE_CHECKING:
-    from liquid import BoundTemplate, RenderContext
+    from liquid import RenderContext
 
     from .data import DataItem
     from .pages import Page

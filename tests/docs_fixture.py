@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 from renderer.tree import DocsTree
@@ -49,3 +52,23 @@ def make_tree(root: Path, files: dict[str, str], *, lenient: bool = False) -> Do
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return DocsTree(root, lenient=lenient)
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
+
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"took longer than {seconds}s (hang?)")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # The alarm only interrupts Python code; a runaway C call (a regex) is stopped by this
+    # watchdog, which prints every thread's stack and ends the run instead of hanging CI.
+    faulthandler.dump_traceback_later(seconds * 6 + 30, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 
 import pytest
 

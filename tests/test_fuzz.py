@@ -11,10 +11,7 @@ static analysis and link checks.
 
 from __future__ import annotations
 
-import faulthandler
 import os
-import signal
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ from renderer.errors import RenderError
 from renderer.pages import parse_page
 from renderer.render import render_page
 from renderer.tree import DocsTree
+from docs_fixture import time_limit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
@@ -108,22 +106,6 @@ TOKENS = ["{", "}", "%", "{%", "%}", "{{", "}}", "{% ", " %}", "---", "---\n", "
           "{% note %}", "ver_gt", "currentVersion", "\t", "\x00", "\ufeff", "]("]
 
 
-@contextmanager
-def time_limit(seconds: float):
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"example took longer than {seconds}s (hang?)")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    # The alarm only interrupts Python code; a runaway C call (a regex) is stopped by this
-    # watchdog, which prints every thread's stack and ends the run instead of hanging CI.
-    faulthandler.dump_traceback_later(seconds * 6 + 30, exit=True)
-    try:
-        yield
-    finally:
-        faulthandler.cancel_dump_traceback_later()
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @st.composite

@@ -7,13 +7,8 @@ nesting limits, and `render check` on the same inputs.
 
 from __future__ import annotations
 
-import faulthandler
-import os
-import signal
 import subprocess
 import sys
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,31 +17,13 @@ from renderer.check import run_check
 from renderer.errors import RenderError
 from renderer.render import render_page
 from renderer.tree import DocsTree
-from docs_fixture import versions_yaml
+from docs_fixture import time_limit, versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VERSIONS_YML = versions_yaml("2.22")
 SECRET = "TOP-SECRET-DO-NOT-RENDER"
 
 
-@contextmanager
-def time_limit(seconds: float):
-    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"took longer than {seconds}s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    # The alarm only interrupts Python code; a runaway C call (a regex) is stopped by this
-    # watchdog, which prints every thread's stack and ends the run instead of hanging CI.
-    faulthandler.dump_traceback_later(seconds * 6 + 30, exit=True)
-    try:
-        yield
-    finally:
-        faulthandler.cancel_dump_traceback_later()
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def make_root(tmp_path: Path, body: str, reusables: dict[str, str] | None = None,
