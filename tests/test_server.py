@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from renderer.server import PreviewServer, is_temp_file, request_segments
+from docs_fixture import versions_yaml
 
 FPT = "free-pro-team@latest"
 GHES = "enterprise-server@3.0"
@@ -31,17 +32,7 @@ SITE_TEMPLATES = Path(__file__).resolve().parents[1] / "site" / "templates"
 # --------------------------------------------------------------------------
 
 FILES = {
-    "data/versions.yml": """
-        default: free-pro-team@latest
-        plans:
-          - name: free-pro-team
-            title: Free, Pro, and Team
-            releases: [latest]
-          - name: enterprise-server
-            title: Enterprise Server
-            context_name: enterpriseServer
-            releases: ['3.0', '2.22']
-        """,
+    "data/versions.yml": versions_yaml("3.0", "2.22"),
     "data/variables/product.yml": """
         prodname: Octoproduct
         other: Elsewhere
