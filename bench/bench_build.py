@@ -106,7 +106,7 @@ def main() -> int:
 
         dotted, users = pick_reusable(Cache.folder_for(out.resolve()))
         file = reusable_file(root, dotted)
-        command = [sys.executable, "-m", "renderer.cli", "build", "--root", str(root), "--out", str(out),
+        command = [sys.executable, "-m", "renderer", "build", "--root", str(root), "--out", str(out),
                    "--lenient", "--keep-going", "--no-progress"]
         if args.jobs:
             command += ["--jobs", str(args.jobs)]

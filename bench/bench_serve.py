@@ -58,7 +58,7 @@ def fetch(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
 
 
 def spawn(root: Path, port: int, lenient: bool) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "renderer.cli", "serve", "--root", str(root), "--port", str(port)]
+    cmd = [sys.executable, "-m", "renderer", "serve", "--root", str(root), "--port", str(port)]
     if lenient:
         cmd.append("--lenient")
     return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -8,7 +8,7 @@ import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
-from renderer.tree import DocsTree
+from renderer.model.tree import DocsTree
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"

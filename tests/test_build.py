@@ -10,8 +10,8 @@ import pytest
 
 from renderer.build import main as build_main
 from renderer.errors import RenderError
-from renderer.layout import SiteLayout
-from renderer.tree import DocsTree
+from renderer.site.layout import SiteLayout
+from renderer.model.tree import DocsTree
 from test_build_support import FPT, V21, V22, VERSIONS, make_docs, read, run_build
 
 PICKER = re.compile(r'<details class="picker version-picker">(.*?)</details>', re.S)
@@ -252,7 +252,7 @@ def test_render_errors_fail_the_build_and_keep_going_publishes(tmp_path, capsys)
 
 
 def test_layout_api(tmp_path):
-    from renderer.render import render_page
+    from renderer.pipeline import render_page
 
     root = make_docs(tmp_path / "docs")
     tree = DocsTree(root)
@@ -275,7 +275,7 @@ def test_layout_api(tmp_path):
 
 def test_page_shells_render_like_the_template(tmp_path):
     """The layout fills cached per-shape shells; every page must equal a full render."""
-    from renderer.render import render_page
+    from renderer.pipeline import render_page
 
     root = make_docs(tmp_path / "docs", {"content/alpha/advanced/deep.md": """\
 ---
@@ -307,7 +307,7 @@ versions:
     # a template that transforms page values turns shells off, and still renders right
     site = tmp_path / "site"
     import shutil
-    from renderer.layout import SITE_DIR
+    from renderer.site.layout import SITE_DIR
     shutil.copytree(SITE_DIR, site)
     template = site / "templates" / "page.html"
     template.write_text(template.read_text().replace("<h1>{{ page.title | escape }}</h1>", "<h1>{{ page.title | upcase }}</h1>"))

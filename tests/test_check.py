@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from renderer.check import Problem, format_github, main, run_check
-from renderer.tree import DocsTree
+from renderer.model.tree import DocsTree
 from docs_fixture import versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -350,11 +350,11 @@ def test_versions_option_and_missing_root(tmp_path, capsys):
 
 def test_cli_entry_point(tmp_path):
     root = make_tree(tmp_path, {"a.md": page("{% data variables.product.missing %}\n")})
-    result = subprocess.run([sys.executable, "-m", "renderer.cli", "check", "--root", str(root)],
+    result = subprocess.run([sys.executable, "-m", "renderer", "check", "--root", str(root)],
                             capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert result.returncode == 1
     assert "content/a.md:8:9: error:" in result.stdout
-    missing = subprocess.run([sys.executable, "-m", "renderer.cli", "check", "--root", str(tmp_path / "none")],
+    missing = subprocess.run([sys.executable, "-m", "renderer", "check", "--root", str(tmp_path / "none")],
                              capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert missing.returncode == 1 and "no content/ folder" in missing.stdout
     assert "Traceback" not in missing.stderr

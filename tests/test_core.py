@@ -9,11 +9,11 @@ import sys
 import pytest
 
 from renderer.errors import RenderError
-from renderer.links import localize_href
-from renderer.markdown import MarkdownRenderer, slugify
-from renderer.render import render_page
-from renderer.tree import DocsTree
-from renderer.versions import compare_versions, load_version_model, range_matches
+from renderer.markdown.links import localize_href
+from renderer.markdown.renderer import MarkdownRenderer, slugify
+from renderer.pipeline import render_page
+from renderer.model.tree import DocsTree
+from renderer.model.versions import compare_versions, load_version_model, range_matches
 
 from docs_fixture import REPO_ROOT, make_tree, page
 
@@ -321,7 +321,7 @@ def test_every_project_page_renders_in_every_version():
 
 
 def run_cli(*args, cwd=REPO_ROOT):
-    return subprocess.run([sys.executable, "-m", "renderer.cli", *args], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "renderer", *args], cwd=cwd, capture_output=True, text=True)
 
 
 def test_cli_renders_one_page():

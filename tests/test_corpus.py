@@ -7,8 +7,8 @@ import pytest
 
 from renderer import parity
 from renderer.errors import RenderError
-from renderer.export import iter_renders
-from renderer.tree import DocsTree
+from renderer.commands.export import iter_renders
+from renderer.model.tree import DocsTree
 
 from docs_fixture import CORPUS
 

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from renderer.check import Checker
 from renderer.errors import RenderError
-from renderer.pages import parse_page
-from renderer.render import render_page
-from renderer.tree import DocsTree
+from renderer.model.pages import parse_page
+from renderer.pipeline import render_page
+from renderer.model.tree import DocsTree
 from docs_fixture import time_limit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

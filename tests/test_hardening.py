@@ -15,8 +15,8 @@ import pytest
 
 from renderer.check import run_check
 from renderer.errors import RenderError
-from renderer.render import render_page
-from renderer.tree import DocsTree
+from renderer.pipeline import render_page
+from renderer.model.tree import DocsTree
 from docs_fixture import time_limit, versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -241,7 +241,7 @@ def test_render_check_on_a_hostile_tree_reports_and_exits_1(tmp_path):
         "broken": "{% if %}",
     })
     (root / "content" / "bomb.md").write_text("---\ntitle: B\nversions: '*'\n" + ALIAS_BOMB + "---\nx\n")
-    result = subprocess.run([sys.executable, "-m", "renderer.cli", "check", "--root", str(root)],
+    result = subprocess.run([sys.executable, "-m", "renderer", "check", "--root", str(root)],
                             capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout

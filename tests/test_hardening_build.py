@@ -39,7 +39,7 @@ def make_docs(root: Path, note: str) -> None:
 
 
 def build_command(root: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "renderer.cli", "build", "--root", str(root), "--out", str(out), "--no-progress", *extra]
+    return [sys.executable, "-m", "renderer", "build", "--root", str(root), "--out", str(out), "--no-progress", *extra]
 
 
 def snapshot(folder: Path) -> dict[str, str]:

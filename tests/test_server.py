@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from renderer.server import PreviewServer, is_temp_file, request_segments
+from renderer.serve import PreviewServer, is_temp_file, request_segments
 from docs_fixture import versions_yaml
 
 FPT = "free-pro-team@latest"

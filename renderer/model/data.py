@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RenderError, read_source
+from renderer.errors import RenderError, read_source
 
 SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 DATA_REFERENCE = re.compile(r"\{%-?\s*data\s+([\w.-]+)\s*-?%\}")

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Iterator
 
-from .data import DataStore
-from .errors import RenderError, read_source
-from .links import LinkRules
-from .liquid_env import make_environment
-from .markdown import MarkdownRenderer
-from .pages import Page, parse_page
-from .versions import VersionModel, load_version_model
+from renderer.model.data import DataStore
+from renderer.errors import RenderError, read_source
+from renderer.markdown.links import LinkRules
+from renderer.liquid.environment import make_environment
+from renderer.markdown.renderer import MarkdownRenderer
+from renderer.model.pages import Page, parse_page
+from renderer.model.versions import VersionModel, load_version_model
 
 if TYPE_CHECKING:
     from liquid import BoundTemplate

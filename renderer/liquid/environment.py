@@ -21,15 +21,15 @@ from liquid.parser import get_parser
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
-from .conditions import VersionedIfTag, VersionedUnlessTag
-from .errors import RenderError, error_at, line_and_column
+from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
+from renderer.errors import RenderError, error_at, line_and_column
 
 if TYPE_CHECKING:
     from liquid import RenderContext
 
-    from .data import DataItem
-    from .pages import Page
-    from .tree import DocsTree
+    from renderer.model.data import DataItem
+    from renderer.model.pages import Page
+    from renderer.model.tree import DocsTree
 
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
@@ -420,7 +420,7 @@ class IncludeTag(Tag):
 
 
 def make_environment(lenient: bool = False) -> DocsEnvironment:
-    from .link_tags import LINK_TAGS  # late import: link tags use this module's helpers
+    from renderer.liquid.link_tags import LINK_TAGS  # late import: link tags use this module's helpers
 
     env = (LenientDocsEnvironment if lenient else DocsEnvironment)(tolerance=Mode.STRICT)
     for tag in (VersionedIfTag, VersionedUnlessTag, DataTag, IndentedDataReferenceTag, OcticonTag, IncludeTag, *LINK_TAGS):

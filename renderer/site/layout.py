@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Callable
 
 from liquid import CachingFileSystemLoader, Environment, StrictUndefined
 
-from .errors import RenderError
-from .liquid_env import RenderState
-from .nav import NavTree, VersionNav, mark_current
-from .pages import Page
-from .render import render_field
+from renderer.errors import RenderError
+from renderer.liquid.environment import RenderState
+from renderer.site.nav import NavTree, VersionNav, mark_current
+from renderer.model.pages import Page
+from renderer.pipeline import render_field
 
 if TYPE_CHECKING:
-    from .render import RenderedPage
-    from .tree import DocsTree
+    from renderer.pipeline import RenderedPage
+    from renderer.model.tree import DocsTree
 
-SITE_DIR = Path(__file__).resolve().parent.parent / "site"
+SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 PLATFORMS = (("mac", "Mac"), ("windows", "Windows"), ("linux", "Linux"))
 _HEADING = re.compile(r'<h([2-4]) id="([^"]*)"><a href="#\2">(.*?)</a></h\1>', re.S)
 _TAGS = re.compile(r"<[^>]+>")

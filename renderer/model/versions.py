@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RenderError
+from renderer.errors import RenderError
 
 DEFAULT_VERSIONS_YAML = """
 default: free-pro-team@latest

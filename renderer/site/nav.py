@@ -21,9 +21,9 @@ from typing import Callable, Iterable
 
 import yaml
 
-from .errors import RenderError
-from .pages import Page
-from .tree import DocsTree
+from renderer.errors import RenderError
+from renderer.model.pages import Page
+from renderer.model.tree import DocsTree
 
 # Every link tag that can list a child page in an index, in source order.
 CHILD_LINK = re.compile(

@@ -34,12 +34,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .errors import RenderError
-from .links import LEGACY_ENTERPRISE, localize_href
-from .pages import Page
-from .render import RenderedPage, render_page
-from .search import search_index, search_record
-from .tree import DocsTree
+from renderer.errors import RenderError
+from renderer.markdown.links import LEGACY_ENTERPRISE, localize_href
+from renderer.model.pages import Page
+from renderer.pipeline import RenderedPage, render_page
+from renderer.site.search import search_index, search_record
+from renderer.model.tree import DocsTree
 
 LANGUAGE = "en"
 RELOAD_PATH = "/__reload"
@@ -65,7 +65,7 @@ es.addEventListener("reload",function(){{es.close();location.reload();}});}})();
 def make_layout(tree: DocsTree, site_dir: Path):
     """The site build's SiteLayout, or a minimal stand-in while renderer/layout.py is missing."""
     try:
-        from .layout import SiteLayout
+        from renderer.site.layout import SiteLayout
     except ImportError as exc:
         if getattr(exc, "name", None) not in ("renderer.layout", __package__ + ".layout"):
             print(f"render serve: renderer/layout.py failed to import ({exc}); using the minimal layout", file=sys.stderr)

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from liquid.exceptions import LiquidError
 
-from .errors import RenderError
-from .liquid_env import RenderState, SourceFile
-from .links import rewrite_links
-from .pages import Page
-from .tree import DocsTree
+from renderer.errors import RenderError
+from renderer.liquid.environment import RenderState, SourceFile
+from renderer.markdown.links import rewrite_links
+from renderer.model.pages import Page
+from renderer.model.tree import DocsTree
 
 
 @dataclass

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .errors import RenderError, error_at
-from .versions import VersionModel, validate_range
+from renderer.errors import RenderError, error_at
+from renderer.model.versions import VersionModel, validate_range
 
 FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|\Z)", re.S)
 MAX_FRONTMATTER_BYTES = 64 * 1024

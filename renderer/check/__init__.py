@@ -45,14 +45,14 @@ from liquid.builtin.tags.unless_tag import UnlessNode
 from liquid.exceptions import LiquidError
 from liquid.expression import Expression
 
-from .conditions import VersionComparison
-from .errors import RenderError, line_and_column
-from .liquid_env import DataNode
-from .links import localize_href
-from .pages import Page
-from .render import render_page
-from .tree import DocsTree, normalize_url_path
-from .versions import range_matches, release_key, validate_range
+from renderer.liquid.conditions import VersionComparison
+from renderer.errors import RenderError, line_and_column
+from renderer.liquid.environment import DataNode
+from renderer.markdown.links import localize_href
+from renderer.model.pages import Page
+from renderer.pipeline import render_page
+from renderer.model.tree import DocsTree, normalize_url_path
+from renderer.model.versions import range_matches, release_key, validate_range
 
 KINDS = ("config", "frontmatter", "yaml", "liquid", "data", "version-reference", "version-range", "constant-condition",
          "render", "link", "anchor")

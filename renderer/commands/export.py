@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .errors import RenderError
-from .render import render_page
-from .tree import DocsTree
+from renderer.errors import RenderError
+from renderer.pipeline import render_page
+from renderer.model.tree import DocsTree
 
 
 def iter_renders(tree: DocsTree, errors: list[RenderError]) -> Iterator[dict[str, str]]:

@@ -25,7 +25,7 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD, Token
 
-from .versions import compare_versions
+from renderer.model.versions import compare_versions
 
 if TYPE_CHECKING:
     from liquid import Environment, RenderContext

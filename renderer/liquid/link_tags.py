@@ -16,12 +16,12 @@ from liquid.exceptions import LiquidSyntaxError
 from liquid.tag import Tag
 from liquid.token import TOKEN_TAG, Token
 
-from .liquid_env import DocsLiquidError, SourceFile, expression_text, render_state
+from renderer.liquid.environment import DocsLiquidError, SourceFile, expression_text, render_state
 
 if TYPE_CHECKING:
     from liquid import RenderContext
 
-    from .pages import Page
+    from renderer.model.pages import Page
 
 LINK_CLASSES = "link Bump-link--hover no-underline"
 

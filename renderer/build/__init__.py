@@ -60,18 +60,18 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import unquote, urljoin
 
-from .errors import RenderError
-from .layout import SITE_DIR, SiteLayout, directory_digest
-from .pages import Page
-from .search import search_index, search_record
-from .tree import DocsTree, normalize_url_path
+from renderer.errors import RenderError
+from renderer.site.layout import SITE_DIR, SiteLayout, directory_digest
+from renderer.model.pages import Page
+from renderer.site.search import search_index, search_record
+from renderer.model.tree import DocsTree, normalize_url_path
 
 CACHE_FORMAT = 11
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 RESERVED_TOP = {"en", "static", "search", "404.html", "index.html", "sitemap.xml", "assets"}
 # engine modules that do not shape the site (editing them keeps the cache)
-NOT_OUTPUT_CODE = {"cli.py", "server.py", "check.py", "parity.py", "export.py"}
+NOT_OUTPUT_CODE = {"commands", "serve", "check", "parity"}  # sub-packages
 PARSE_HELPER_ABOVE = 200  # pages to parse: more than this, and a helper process parses half
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
@@ -241,10 +241,11 @@ def _unlink(path: str | Path) -> None:
 def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
     """What every render depends on: engine code, site templates, version model, options."""
     digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{sys.version}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
-    package = Path(__file__).resolve().parent
-    for file in sorted(package.glob("*.py")):
-        if file.name not in NOT_OUTPUT_CODE:
-            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for file in sorted(package.rglob("*.py")):
+        relative = file.relative_to(package)
+        if relative.parts[0] not in NOT_OUTPUT_CODE:
+            digest.update(relative.as_posix().encode() + b"\0" + file.read_bytes())
     digest.update(directory_digest(site_dir).encode())
     versions_file = tree.versions_file
     digest.update(versions_file.read_bytes() if versions_file else b"<defaults>")
@@ -421,7 +422,7 @@ def run_task(config: WorkerConfig, task: list[tuple[str, list[tuple]]]) -> list[
 
 
 def _do_item(tree: DocsTree, layout: SiteLayout, config: WorkerConfig, page: Page, relpath: str, item: tuple) -> dict:
-    from .render import render_page
+    from renderer.pipeline import render_page
 
     version, action, out_path, old_digest, reuse = item
     result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import RenderError
+from renderer.errors import RenderError
 
 SUBCOMMANDS = ("export", "build", "serve", "check", "parity")
 
@@ -39,8 +39,8 @@ def _render_one(argv: list[str]) -> int:
     _common_options(parser)
     parser.add_argument("--field", choices=("html", "title", "intro", "json"), default="html", help="what to print")
     args = parser.parse_args(argv)
-    from .render import render_page
-    from .tree import DocsTree
+    from renderer.pipeline import render_page
+    from renderer.model.tree import DocsTree
 
     page_file = Path(args.page).resolve()
     root = Path(args.root).resolve() if args.root else _root_of(page_file)
@@ -82,7 +82,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
 
 def _subcommand(name: str, argv: list[str]) -> int:
     if name == "parity":
-        from .parity import main as parity_main
+        from renderer.parity import main as parity_main
 
         return parity_main(argv)
     handler = {"export": _export, "build": _build, "serve": _serve, "check": _check}[name]
@@ -94,8 +94,8 @@ def _export(argv: list[str]) -> int:
     _common_options(parser)
     parser.add_argument("--out", required=True, help="output file (.jsonl, or .jsonl.gz)")
     args = parser.parse_args(argv)
-    from .export import write_export
-    from .tree import DocsTree
+    from renderer.commands.export import write_export
+    from renderer.model.tree import DocsTree
 
     tree = DocsTree(args.root or ".", args.versions, lenient=args.lenient)
     count, errors = write_export(tree, Path(args.out))
@@ -106,19 +106,19 @@ def _export(argv: list[str]) -> int:
 
 
 def _build(argv: list[str]) -> int:
-    from .build import main as build_main
+    from renderer.build import main as build_main
 
     return build_main(argv)
 
 
 def _serve(argv: list[str]) -> int:
-    from .server import main as serve_main
+    from renderer.serve import main as serve_main
 
     return serve_main(argv)
 
 
 def _check(argv: list[str]) -> int:
-    from .check import main as check_main
+    from renderer.check import main as check_main
 
     return check_main(argv)
 

@@ -46,7 +46,7 @@ from typing import IO, Iterator, Optional, Sequence
 ASPECTS: tuple[str, ...] = ("title", "headings", "hrefs", "text")
 
 DEFAULT_REFERENCE: Path = (
-    Path(__file__).resolve().parents[2]
+    Path(__file__).resolve().parents[3]
     / "shared/corpora/github-docs-2020-10/reference-renders.jsonl.gz"
 )
 
