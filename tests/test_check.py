@@ -1,4 +1,4 @@
-"""Tests for `render check`, the CI docs build (renderer/check.py)."""
+"""Tests for `render check`, the CI docs build (renderer/check, renderer/commands/check.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from renderer.check import Problem, format_github, main, run_check
+from renderer.check import Problem, format_github, run_check
+from renderer.commands.check import main
 from renderer.model.tree import DocsTree
 from docs_fixture import versions_yaml
 
