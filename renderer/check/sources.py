@@ -10,7 +10,7 @@ from typing import Iterator
 import yaml
 
 from renderer.check.problem import Findings, Problem
-from renderer.errors import RenderError, read_source
+from renderer.errors import RenderError, line_and_column, read_source
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 
@@ -29,6 +29,8 @@ class Source:
     text: str
     versions: tuple[str, ...]
     what: str  # "page", "frontmatter", "reusable", "variable"
+    # A YAML literal block (`key: |`): each line of `text` is a line of the file, indented by this much.
+    block_indent: int | None = None
 
     @property
     def on_page(self) -> bool:
@@ -84,7 +86,9 @@ def variable_sources(tree: DocsTree, findings: Findings) -> Iterator[Source]:
             continue
         for node in _string_values(root):
             if "{" in node.value:
-                yield Source(display, text, _value_offset(text, node), node.value, everything, "variable")
+                offset = _value_offset(text, node)
+                indent = offset - (text.rfind("\n", 0, offset) + 1) if node.style == "|" else None
+                yield Source(display, text, offset, node.value, everything, "variable", indent)
 
 
 def _compose(text: str, display: str) -> yaml.Node | None:
@@ -133,5 +137,12 @@ def report_at(findings: Findings, source: Source, index: int, message: str, kind
     """A problem at `index` of a source's template text (a page's show its versions)."""
     if versions is None:
         versions = source.versions if source.on_page else ()
-    findings.add_at(source.file, source.file_text, source.offset + max(index, 0), message, kind,
-                    severity=severity, versions=versions)
+    index = max(index, 0)
+    if source.block_indent is None or "\n" not in source.text[:index]:
+        findings.add_at(source.file, source.file_text, source.offset + index, message, kind,
+                        severity=severity, versions=versions)
+        return
+    first_line, _ = line_and_column(source.file_text, source.offset)
+    line, column = line_and_column(source.text, index)
+    findings.add(Problem(kind, severity, message, source.file, first_line + line - 1, source.block_indent + column,
+                         list(versions)))

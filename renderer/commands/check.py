@@ -42,11 +42,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def config_problem(err: RenderError, root: str) -> Problem:
-    """A docs tree that cannot be opened, as a problem located in the versions file (or the root)."""
+    """A docs tree that cannot be opened, as a problem in the versions file (or the root itself)."""
     problem = problem_from_error(err, "config", default_file=root)
-    if Path(problem.file).is_absolute():  # a versions file: shown relative to the root when inside it
+    if err.file and Path(err.file).is_absolute():  # a versions file: shown relative to the root when inside it
         try:
-            problem.file = str(Path(problem.file).resolve().relative_to(Path(root).resolve()))
+            problem.file = str(Path(err.file).resolve().relative_to(Path(root).resolve()))
         except ValueError:
             pass
     return problem

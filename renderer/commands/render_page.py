@@ -46,10 +46,13 @@ def main(argv: list[str], commands: list[str] | None = None) -> int:
 
 
 def page_path(given: str, root: str | None) -> Path:
-    """The page file: as given (from the current folder, else from --root); a folder means its index.md."""
+    """The page file as given, from the current folder, or from --root when it is there and
+    not from here (`--root docs content/x.md`); a folder means its index.md."""
     path = Path(given)
-    if not path.is_absolute() and root is not None and not path.exists() and (Path(root) / path).exists():
-        path = Path(root) / path
+    if not path.is_absolute() and root is not None and (Path(root) / path).exists():
+        here = path.resolve()
+        if not path.exists() or not here.is_relative_to(Path(root).resolve()):
+            path = Path(root) / path
     if path.is_dir():
         path = path / "index.md"
         if not path.is_file():
