@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from docs_fixture import versions_yaml
 
 from renderer.commands import COMMANDS
-from docs_fixture import versions_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FORGED = "a\n::error file=x::forged\x1b[31m.md"  # a file name that tries to forge output lines
@@ -58,7 +58,8 @@ ROWS = [
     (["check", "--root", "{bad}", "--format", "json"], r'"file": "content/a\\n::error file=x::forged\\u001b\[31m\.md"', 1),
     # whole option names only: --version is not --versions, --ou is not --out
     (["check", "--root", "{good}", "--version", "x"], r"render check: error: unrecognized arguments: --version x", 2),
-    (["export", "--root", "{good}", "--ou", "{out}/x.jsonl"], r"render export: error: the following arguments are required: --out", 2),
+    (["export", "--root", "{good}", "--ou", "{out}/x.jsonl"],
+     r"render export: error: the following arguments are required: --out", 2),
     (["--versio", "free-pro-team@latest", "{good}/content/index.md"], r"render: error: unrecognized arguments: --versio", 2),
     (["check", "--root", "{good}"], r"^render check: 0 error\(s\), 0 warning\(s\) in 2 pages, 4 renders", 0),
     (["check", "--root", "{good}/nowhere"], r"^/.*/nowhere:1:1: error: no content/ folder in docs root .*\(config\)$", 1),

@@ -15,17 +15,19 @@ One pass over a docs tree that reports every problem it can find, located as
    page exists in (all supported versions for reusables and variables)
    (`constant-condition`, warning) — conditions.py;
 4. every page renders in every version it exists in (`render`) — renders.py;
-5. internal links and `#anchors` in the rendered HTML (`link`, `anchor`) — links.py.
+5. internal links and `#anchors` in the rendered HTML (`link`, `anchor`), by the site's
+   link checker (renderer.site.linkcheck) — links.py.
 
+Pages and their (page, version) renders come from the site model (renderer.site.model).
 The same mistake seen in several versions is reported once, with the versions listed
-(problem.py); report.py formats the result. The command line is renderer/commands/check.py.
+(findings.py, renderer.problems); report.py writes the result. The command line is renderer/commands/check.py.
 """
 
 from renderer.check.checker import Checker, run_check
-from renderer.check.problem import Problem
-from renderer.check.report import Report, format_github, format_text, summary, write_report
+from renderer.check.report import Report, summary, write_report
+from renderer.problems import Problem, format_github, format_text
 
-KINDS = ("config", "frontmatter", "yaml", "liquid", "data", "version-reference", "version-range", "constant-condition",
+KINDS = ("config", "frontmatter", "page", "yaml", "liquid", "data", "version-reference", "version-range", "constant-condition",
          "render", "link", "anchor")
 
 __all__ = ["KINDS", "Checker", "Problem", "Report", "format_github", "format_text", "run_check", "summary",

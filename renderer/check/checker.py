@@ -7,8 +7,8 @@ import time
 from liquid.exceptions import LiquidError
 
 from renderer.check.conditions import ConditionCheck
-from renderer.check.links import LinkCheck
-from renderer.check.problem import Findings, Problem
+from renderer.check.findings import Findings
+from renderer.check.links import check_links
 from renderer.check.ranges import check_ranges
 from renderer.check.references import check_data_reference
 from renderer.check.renders import render_all
@@ -19,6 +19,8 @@ from renderer.errors import RenderError
 from renderer.liquid.environment import DataNode
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
+from renderer.problems import Problem
+from renderer.site.model import SiteModel
 
 
 class Checker:
@@ -39,7 +41,10 @@ class Checker:
         self.pages = self.tree.all_pages(errors) if pages is None else pages
         for err in errors:
             self.findings.add_error(err, "frontmatter")
-        for page in self.pages:
+        site = SiteModel(self.tree, self.pages)
+        for err in site.errors:  # two files for one URL
+            self.findings.add_error(err, "page")
+        for page in site.pages:
             check_ranges(page, self.tree.model, self.findings)
             for source in page_sources(page):
                 self.check_source(source)
@@ -48,12 +53,11 @@ class Checker:
                 self.check_source(source)
             for source in variable_sources(self.tree, self.findings):
                 self.check_source(source)
-        renders = [(page, version) for page in self.pages for version in page.versions]
-        self.renders = len(renders)
-        rendered = render_all(self.tree, renders, self.findings)
+        self.renders = site.render_count()
+        rendered = render_all(self.tree, site.renders(), self.findings)
         if self.links:
-            LinkCheck(self.tree, rendered, self.findings).run()
-        return self.findings.sorted()
+            check_links(site, rendered, self.findings)
+        return self.findings.merged()
 
     def check_source(self, source: Source) -> None:
         """Parse a Liquid source, then check its data references and conditions."""

@@ -8,7 +8,7 @@ from liquid import RenderContext
 from liquid.builtin.expressions.path import Path as LiquidPath
 from liquid.expression import Expression
 
-from renderer.check.problem import Findings
+from renderer.check.findings import Findings
 from renderer.check.references import check_version_literals
 from renderer.check.sources import Source, report_at
 from renderer.check.templates import first_index, path_head, walk_expression

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from renderer.check.problem import Findings
+from renderer.check.findings import Findings
 from renderer.model.pages import Page
 from renderer.model.versions import VersionModel, range_matches, validate_range
 

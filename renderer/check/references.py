@@ -8,7 +8,7 @@ from liquid.builtin.expressions import logical as lg
 from liquid.builtin.expressions.primitive import StringLiteral
 from liquid.expression import Expression
 
-from renderer.check.problem import Findings
+from renderer.check.findings import Findings
 from renderer.check.sources import Source, report_at
 from renderer.check.templates import path_head
 from renderer.errors import RenderError

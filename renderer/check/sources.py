@@ -4,15 +4,16 @@ frontmatter fields, every reusable (used or not), every variable value holding L
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import yaml
 
-from renderer.check.problem import Findings, Problem
+from renderer.check.findings import Findings
 from renderer.errors import RenderError, line_and_column, read_source
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
+from renderer.problems import Problem
 
 LIQUID_FIELDS = ("title", "shortTitle", "intro", "product", "permissions")
 YAML_STR = "tag:yaml.org,2002:str"
@@ -145,4 +146,4 @@ def report_at(findings: Findings, source: Source, index: int, message: str, kind
     first_line, _ = line_and_column(source.file_text, source.offset)
     line, column = line_and_column(source.text, index)
     findings.add(Problem(kind, severity, message, source.file, first_line + line - 1, source.block_indent + column,
-                         list(versions)))
+                         tuple(versions)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from liquid.ast import ConditionalBlockNode, Node
 from liquid.builtin.expressions.path import Path as LiquidPath

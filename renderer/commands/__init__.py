@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from renderer.commands.common import print_error
-from renderer.check.report import escape_controls
 from renderer.errors import RenderError
+from renderer.problems import printable
 
 COMMANDS = {
     "export": "renderer.commands.export",
@@ -49,7 +49,7 @@ def dispatch(argv: list[str]) -> int:
     if argv and argv[0] in COMMANDS:
         return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
     if argv and is_command_like(argv[0]):
-        print(escape_controls(f"error: {unknown_command(argv[0])}"), file=sys.stderr)
+        print(printable(f"error: {unknown_command(argv[0])}"), file=sys.stderr)
         return USAGE_ERROR
     from renderer.commands import render_page
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from renderer.check import Report, run_check, write_report
-from renderer.check.problem import Problem, problem_from_error
 from renderer.commands.common import add_common_options, new_parser, open_tree
 from renderer.errors import RenderError
+from renderer.problems import Problem
 
 LENIENT_HELP = ("tolerate what GitHub's 2020 engine tolerated (missing includes, `{%% else if %%}`, stray `%%`): "
                 "those are then not reported")
@@ -35,18 +36,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         report = run_check(tree, links=not args.no_links)
     if args.strict:
-        for problem in report.problems:
-            problem.severity = "error"
+        report.problems = [replace(problem, severity="error") for problem in report.problems]
     write_report(report, args.format, sys.stdout, sys.stderr)
     return 1 if report.errors else 0
 
 
 def config_problem(err: RenderError, root: str) -> Problem:
     """A docs tree that cannot be opened, as a problem in the versions file (or the root itself)."""
-    problem = problem_from_error(err, "config", default_file=root)
-    if err.file and Path(err.file).is_absolute():  # a versions file: shown relative to the root when inside it
+    file = err.file or root
+    if err.file and Path(file).is_absolute():  # a versions file: shown relative to the root when inside it
         try:
-            problem.file = str(Path(err.file).resolve().relative_to(Path(root).resolve()))
+            file = str(Path(file).resolve().relative_to(Path(root).resolve()))
         except ValueError:
             pass
-    return problem
+    return replace(Problem.from_error(err, "config"), file=file)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from renderer.check.report import escape_controls
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
+from renderer.problems import printable
 
 LENIENT_HELP = ("tolerate what GitHub's 2020 engine tolerated: `{%% else if %%}`, a second else, junk after a "
                 "condition, missing includes, stray `%%`")
@@ -44,7 +44,7 @@ def error_lines(err: RenderError | OSError) -> list[str]:
         lines = [f"{err.filename}: {err.strerror or err}"]
     else:
         lines = [str(err.strerror or err)]
-    return [escape_controls(line) for line in lines]
+    return [printable(line) for line in lines]
 
 
 def print_error(err: RenderError | OSError, prefix: str = "error: ") -> None:

@@ -7,13 +7,14 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from renderer.commands.common import add_common_options, new_parser, open_tree, print_error
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
 from renderer.pipeline import render_page
+from renderer.site.model import SiteModel
 
 
 def main(argv: list[str]) -> int:
@@ -33,13 +34,14 @@ def main(argv: list[str]) -> int:
 
 
 def iter_renders(tree: DocsTree, errors: list[RenderError]) -> Iterator[dict[str, str]]:
-    """Export records for every page in every version it exists in; mistakes go to `errors`."""
-    for page in tree.all_pages(errors):
-        for version in page.versions:
-            try:
-                yield render_page(tree, page, version).export_record()
-            except RenderError as err:
-                errors.append(err)
+    """Export records for every render of the site (SiteModel.renders); mistakes go to `errors`."""
+    site = SiteModel(tree)
+    errors.extend(site.errors)
+    for page, version in site.renders():
+        try:
+            yield render_page(tree, page, version).export_record()
+        except RenderError as err:
+            errors.append(err)
 
 
 def write_export(tree: DocsTree, out: Path) -> tuple[int, list[RenderError]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from renderer.commands.common import add_common_options, new_parser, open_tree, print_error
