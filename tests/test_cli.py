@@ -19,7 +19,8 @@ FORGED = "a\n::error file=x::forged\x1b[31m.md"  # a file name that tries to for
 GOOD_TREE = {
     "data/versions.yml": versions_yaml("2.22"),
     "data/variables/product.yml": "name: Octo\n",
-    "content/index.md": "---\ntitle: Home\nversions: '*'\n---\nWelcome.\n",
+    "content/index.md": "---\ntitle: Home\nversions: '*'\n---\nWelcome. [Spaced](/with%20space#part)\n",
+    "content/with space.md": "---\ntitle: Spaced\nversions: '*'\n---\n## Part\n",
     "content/actions/index.md": "---\ntitle: Actions\nversions: '*'\n---\nActions home for {% data variables.product.name %}.\n",
     "content/empty-folder/README.md": "Notes for writers, not a page.\n",
 }
@@ -37,7 +38,7 @@ ROWS = [
     (["--help"], r"^usage: render .*PAGE\n\s+render COMMAND", 0),
     (["export", "--help"], r"^usage: render export .*\n(.*\n)*  --out OUT +output file", 0),
     (["export", "--root", "{good}", "--out", "{good}"], r"^error: --out .* is a folder; give a file name", 1),
-    (["export", "--root", "{good}", "--out", "{out}/r.jsonl"], r"^wrote 4 renders to .*r\.jsonl; 0 errors$", 0),
+    (["export", "--root", "{good}", "--out", "{out}/r.jsonl"], r"^wrote 6 renders to .*r\.jsonl; 0 errors$", 0),
     (["export", "--root", "{good}"], r"render export: error: the following arguments are required: --out", 2),
     # 15. a mistyped command; messages without `<unknown>:`; a folder page; unclosed frontmatter
     (["chek"], r"^error: unknown command 'chek' \(did you mean 'check'\?\)$", 2),
@@ -61,7 +62,8 @@ ROWS = [
     (["export", "--root", "{good}", "--ou", "{out}/x.jsonl"],
      r"render export: error: the following arguments are required: --out", 2),
     (["--versio", "free-pro-team@latest", "{good}/content/index.md"], r"render: error: unrecognized arguments: --versio", 2),
-    (["check", "--root", "{good}"], r"^render check: 0 error\(s\), 0 warning\(s\) in 2 pages, 4 renders", 0),
+    # 16. a percent-encoded link resolves as in the build
+    (["check", "--root", "{good}"], r"^render check: 0 error\(s\), 0 warning\(s\) in 3 pages, 6 renders", 0),
     (["check", "--root", "{good}/nowhere"], r"^/.*/nowhere:1:1: error: no content/ folder in docs root .*\(config\)$", 1),
 ]
 
