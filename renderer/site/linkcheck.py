@@ -13,9 +13,9 @@ from __future__ import annotations
 import html as html_lib
 import os
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterable
 from urllib.parse import unquote, urljoin
 
 from renderer.errors import RenderError, line_and_column
