@@ -22,6 +22,7 @@ from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
+from renderer.liquid.octicons import is_known, octicon_svg
 from renderer.errors import RenderError, error_at, line_and_column
 
 if TYPE_CHECKING:
@@ -352,12 +353,7 @@ class OcticonNode(Node):
         self.attrs = attrs
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
-        label = self.attrs.get("aria-label")
-        extra = f' aria-label="{escape_attr(label)}" role="img"' if label else ' aria-hidden="true"'
-        return buffer.write(
-            f'<svg version="1.1" width="16" height="16" viewBox="0 0 16 16" class="octicon octicon-{self.icon}"{extra}>'
-            '<circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.5"></circle></svg>'
-        )
+        return buffer.write(octicon_svg(self.icon, self.attrs))
 
 
 class OcticonTag(Tag):
@@ -373,6 +369,8 @@ class OcticonTag(Tag):
         if not m:
             raise LiquidSyntaxError('expected \'octicon "name" [attr="value" ...]\'', token=token)
         attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', m.group("attrs")))
+        if not is_known(m.group("name")):
+            raise LiquidSyntaxError(f"unknown octicon {m.group('name')!r} (not in @primer/octicons)", token=token)
         return OcticonNode(token, m.group("name"), attrs)
 
 
