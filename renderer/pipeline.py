@@ -9,6 +9,7 @@ from liquid.exceptions import LiquidError
 
 from renderer.errors import RenderError
 from renderer.liquid.environment import RenderState, SourceFile
+from renderer.liquid.featured_links import featured_lists
 from renderer.markdown.links import rewrite_links
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
@@ -37,7 +38,7 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
     try:
         template = tree.parse_template(text)
         return template.render(_render=state, currentVersion=state.version, page=_page_context(state.page, state.version),
-                               **tree.liquid_globals())
+                               **tree.liquid_globals(), **featured_lists(state.page))
     except LiquidError as err:
         raise state.error_for(err) from None
     except RecursionError:

@@ -391,6 +391,9 @@ class IncludeNode(Node):
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         state = render_state(context)
         found = state.tree.find_include(self.name)
+        builtin = getattr(context.env, "builtin_includes", {}).get(self.name)
+        if found is None and builtin is not None:  # e.g. featured-link (renderer.liquid.featured_links)
+            return builtin(state, context, buffer, self.token)
         if found is None:
             if state.lenient:
                 state.warnings.append(state.error_for(DocsLiquidError(f"include {self.name!r} not found in includes/", token=self.token)))
@@ -418,9 +421,11 @@ class IncludeTag(Tag):
 
 
 def make_environment(lenient: bool = False) -> DocsEnvironment:
+    from renderer.liquid.featured_links import BUILTIN_INCLUDES
     from renderer.liquid.link_tags import LINK_TAGS  # late import: link tags use this module's helpers
 
     env = (LenientDocsEnvironment if lenient else DocsEnvironment)(tolerance=Mode.STRICT)
+    env.builtin_includes = BUILTIN_INCLUDES
     for tag in (VersionedIfTag, VersionedUnlessTag, DataTag, IndentedDataReferenceTag, OcticonTag, IncludeTag, *LINK_TAGS):
         env.add_tag(tag)
     for kind in CALLOUT_CLASSES:

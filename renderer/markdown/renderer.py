@@ -280,9 +280,53 @@ def rule_not_heading(text: str) -> str:
     return "\n".join(out)
 
 
+_HTML_BLOCK_START = re.compile(
+    r"^ {0,3}</?(?:address|article|aside|blockquote|details|dialog|dd|div|dl|dt|fieldset|figcaption|figure|footer"
+    r"|form|h[1-6]|header|hr|li|main|nav|ol|p|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?:[\s/>]|$)",
+    re.I,
+)
+
+
+def join_html_blocks(text: str) -> str:
+    """Keep an HTML block going over a line of spaces when HTML follows it.
+
+    Liquid tags on lines of their own (`{% for link in guideLinks %}` in indented HTML)
+    leave lines of spaces inside the block; CommonMark would end the block there and show
+    the indented HTML after it as a code block, where GitHub's 2020 engine kept it HTML.
+    Such lines are dropped (HTML renders the same). A line of spaces followed by Markdown
+    (a callout's text) still ends the block.
+    """
+    if "<" not in text or "\n " not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    in_html = in_fence = False
+    for i, line in enumerate(lines):
+        if _FENCE_LINE.match(line) and not in_html:
+            in_fence = not in_fence
+        elif not in_fence:
+            if not line.strip():
+                if in_html and line and _next_is_html(lines, i + 1):
+                    continue
+                in_html = False
+            elif not in_html and _HTML_BLOCK_START.match(line):
+                in_html = True
+        out.append(line)
+    return "\n".join(out)
+
+
+def _next_is_html(lines: list[str], start: int) -> bool:
+    for line in lines[start:]:
+        if line.strip():
+            return line.lstrip().startswith("<")
+        if not line:
+            return False
+    return False
+
+
 def prepare_2020_markdown(text: str) -> str:
     """Source fix-ups so CommonMark reads the text as GitHub's 2020 engine (remark) did."""
-    text = rule_not_heading(indent_two_space_continuations(text))
+    text = join_html_blocks(rule_not_heading(indent_two_space_continuations(text)))
     return separate_numbered_steps(align_comment_lines(dedent_orphaned_link_items(text)))
 
 
