@@ -5,7 +5,7 @@ Output, ready for any static host:
 - `/en/<version>/<path>/index.html` for every page and version (home: `/en/<version>/`);
 - redirect stubs (meta refresh + canonical) for every `redirect_from` and for
   version-less URLs (`/en/<path>/`, `/<path>/`), a root `/index.html`, `/404.html`;
-- `/sitemap.xml`, `/search/<version>.json` (offline search), `/static/` (CSS, JS).
+- `/sitemap.xml`, `/search/<version>/` (offline search: results page and Pagefind bundle), `/static/` (CSS, JS).
 
 How a build runs:
 
@@ -63,7 +63,7 @@ from urllib.parse import unquote, urljoin
 from renderer.errors import RenderError
 from renderer.site.layout import SITE_DIR, SiteLayout, directory_digest
 from renderer.model.pages import Page
-from renderer.site.search import search_index, search_record
+from renderer.site.search import index_files, search_record, searchable
 from renderer.model.tree import DocsTree, normalize_url_path
 
 CACHE_FORMAT = 11
@@ -1086,16 +1086,18 @@ class Builder:
         files: dict[str, bytes] = {}
         self.search_keys: dict[str, str] = {}
         for version in self.tree.model.ids:
-            keys = [(p.relpath, version) for p in pages if (p.relpath, version) in records]
+            keys = [(p.relpath, version) for p in pages if (p.relpath, version) in records and searchable(p)]
             digest = hashlib.sha1(self.code_key.encode())
             for key in keys:
                 digest.update(f"{key}\0{records[key]['search_digest']}\n".encode())
-            path = f"search/{version}.json"
+            folder = f"search/{version}/"
             self.search_keys[version] = digest.hexdigest()
-            if cache is not None and cache.search_keys.get(version) == self.search_keys[version] and path in cache.manifest:
-                manifest[path] = cache.manifest[path]  # the same entries as last time
+            previous = [path for path in cache.manifest if path.startswith(folder)] if cache is not None else []
+            if cache is not None and cache.search_keys.get(version) == self.search_keys[version] and previous:
+                manifest.update({path: cache.manifest[path] for path in previous})  # the same entries as last time
             else:
-                files[path] = search_index(version, [records[key]["search"] for key in keys])
+                files.update(index_files(version, [records[key]["search"] for key in keys]))
+                files[folder + "index.html"] = self.layout.render_search_page(version).encode("utf-8")
         files["sitemap.xml"] = self._sitemap(pages, records)
         return self._emit(files, staging, manifest, cache)
 

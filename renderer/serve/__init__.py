@@ -38,7 +38,7 @@ from renderer.errors import RenderError
 from renderer.markdown.links import LEGACY_ENTERPRISE, localize_href
 from renderer.model.pages import Page
 from renderer.pipeline import RenderedPage, render_page
-from renderer.site.search import search_index, search_record
+from renderer.site.search import index_files, search_record, searchable
 from renderer.model.tree import DocsTree
 
 LANGUAGE = "en"
@@ -250,7 +250,7 @@ class PreviewApp:
         self.deps: dict[tuple[str, str], frozenset[str]] = {}  # kept for evicted entries too
         self.link_warnings: set[tuple[str, str]] = set()  # renders with unresolved link targets
         self.tree_error: RenderError | None = None
-        self._search: dict[str, bytes] = {}  # version -> search index
+        self._search: dict[str, dict[str, bytes]] = {}  # version -> search bundle
         self.tree = DocsTree(self.root, self.versions_file, lenient=lenient)
         self._set_layout(make_layout(self.tree, self.root / "site"))
 
@@ -293,8 +293,8 @@ class PreviewApp:
             return self._static_route(self.root / "assets", parts[1:])
         if self.tree_error is not None:
             raise self.tree_error
-        if len(parts) == 2 and parts[0] == "search" and parts[1].removesuffix(".json") in self.tree.model.by_id:
-            return Route("search", version=parts[1].removesuffix(".json"))
+        if len(parts) >= 2 and parts[0] == "search" and parts[1] in self.tree.model.by_id:
+            return Route("search", version=parts[1], location="/".join(parts))
         if not parts or parts == [LANGUAGE]:
             return Route("redirect", location=self.home_url(), status=302)
         has_language = parts[0] == LANGUAGE
@@ -360,8 +360,7 @@ class PreviewApp:
             if route.kind == "redirect":
                 return self._redirect_response(route.location, route.status)
             if route.kind == "search":
-                return Response(200, self.search_json(route.version), "application/json; charset=utf-8",
-                                {"Cache-Control": "no-store"})
+                return self._search_response(route.version, route.location)
             if route.kind != "static":
                 return self._not_found(route.version)
         return self._static_response(route.file)
@@ -402,24 +401,32 @@ class PreviewApp:
                 self.cache.popitem(last=False)
             return entry
 
-    def search_json(self, version: str) -> bytes:
-        """The search index of a version, as the build writes it, from titles and intros only.
-
-        (The build indexes body text too; the preview does not render every page for it.)
-        """
-        data = self._search.get(version)
-        if data is None:
+    def search_files(self, version: str) -> dict[str, bytes]:
+        """The search bundle of a version, as the build writes it: every searchable page rendered
+        and indexed (on the first search of the version after a change)."""
+        files = self._search.get(version)
+        if files is None:
             records = []
             for page in self.tree.all_pages(errors=[]):
-                if version not in page.versions or page.frontmatter.get("hidden"):
+                if version not in page.versions or not searchable(page):
                     continue
-                titles = getattr(self.layout, "titles", None)
-                title = titles(page, version)[0] if titles else page.title
-                intro = LIQUID_TAG.sub("", str(page.frontmatter.get("intro") or ""))
-                records.append(search_record(title, self.url_for(page, version), html.escape(intro), ""))
-            data = search_index(version, records)
-            self._search[version] = data
-        return data
+                try:
+                    rendered = render_page(self.tree, page, version)
+                except RenderError:  # shown on the page itself; the build leaves it out too
+                    continue
+                records.append(search_record(rendered.title, self.url_for(page, version), rendered.intro, rendered.html))
+            files = self._search[version] = index_files(version, records)
+        return files
+
+    def _search_response(self, version: str, path: str) -> Response:
+        if path in (f"search/{version}", f"search/{version}/index.html"):
+            return self._html_response(200, self.layout.render_search_page(version))
+        data = self.search_files(version).get(path)
+        if data is None:
+            return self._not_found(version)
+        ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return Response(200, data, ctype + ("; charset=utf-8" if ctype.startswith(("text/", "application/j")) else ""),
+                        {"Cache-Control": "no-store"})
 
     def _html_response(self, status: int, text: str, headers: dict[str, str] | None = None) -> Response:
         digest = digest_of(text)

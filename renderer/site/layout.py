@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -23,141 +22,31 @@ from liquid import CachingFileSystemLoader, Environment, StrictUndefined
 
 from renderer.errors import RenderError
 from renderer.liquid.environment import RenderState
-from renderer.site.model import SiteModel
-from renderer.site.nav import NavTree, VersionNav, mark_current
-from renderer.site.urls import page_url
+from renderer.liquid.octicons import octicon_svg
 from renderer.model.pages import Page
 from renderer.pipeline import render_field
+from renderer.site.fragments import PLATFORMS, directory_digest, headings, platforms_in, text_of, toc_max_level
+from renderer.site.history import GitHistory, readable_date
+from renderer.site.landing import intro_links, is_landing
+from renderer.site.model import SiteModel
+from renderer.site.nav import NavTree, VersionNav, mark_current
+from renderer.site.shells import fill_shell, parse_shell, shell_context
+from renderer.site.siteconfig import load_site_config
+from renderer.site.urls import page_url
 
 if TYPE_CHECKING:
-    from renderer.pipeline import RenderedPage
     from renderer.model.tree import DocsTree
+    from renderer.pipeline import RenderedPage
+
+__all__ = ["PLATFORMS", "SITE_DIR", "SiteLayout", "directory_digest", "headings", "platforms_in", "text_of",
+           "toc_max_level"]
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
-PLATFORMS = (("mac", "Mac"), ("windows", "Windows"), ("linux", "Linux"))
-_HEADING = re.compile(r'<h([2-4]) id="([^"]*)"><a href="#\2">(.*?)</a></h\1>', re.S)
-_TAGS = re.compile(r"<[^>]+>")
-_PLATFORM_DIV = re.compile(r'<div class="extended-markdown (mac|windows|linux)[ "]')
-_SPACE = re.compile(r"\s+")
 PATH_SLOT = "\x00path\x00"  # placeholder for a page's path in cached header fragments
-
-
-def text_of(fragment: str) -> str:
-    """Visible text of an HTML fragment, whitespace collapsed."""
-    return _SPACE.sub(" ", html_lib.unescape(_TAGS.sub(" ", fragment))).strip()
-
-
-def headings(body: str, max_level: int = 3) -> list[dict[str, object]]:
-    """h2..h<max_level> of rendered html: [{level, id, html}] (html without links)."""
-    found = []
-    for m in _HEADING.finditer(body):
-        level = int(m.group(1))
-        if level <= max_level:
-            found.append({"level": level, "id": m.group(2), "html": _strip_links(m.group(3))})
-    return found
-
-
-_LINK_TAG = re.compile(r"</?a\b[^>]*>")
-
-
-def _strip_links(fragment: str) -> str:
-    """Heading html for the TOC: no nested links (the TOC entry is itself a link)."""
-    return _LINK_TAG.sub("", fragment) if "<a" in fragment else fragment
-
-
-def platforms_in(body: str) -> list[str]:
-    """Platform blocks (mac/windows/linux) present in rendered html, in switcher order."""
-    if "extended-markdown" not in body:
-        return []
-    present = set(_PLATFORM_DIV.findall(body))
-    return [p for p, _ in PLATFORMS if p in present]
-
-
-def toc_max_level(page: Page) -> int:
-    """The deepest heading level in the page's mini TOC; 0 when it shows none."""
-    fm = page.frontmatter
-    default_show = not (page.is_map_topic or page.relpath == "index.md" or page.relpath.endswith("/index.md"))
-    if not fm.get("showMiniToc", default_show):
-        return 0
-    level = fm.get("miniTocMaxHeadingLevel", 3)
-    return min(max(int(level), 2), 4) if isinstance(level, int) else 3
-
-
-def directory_digest(folder: Path) -> str:
-    """Digest of every file under a folder (names and bytes), for cache busting and keys."""
-    digest = hashlib.sha256()
-    if folder.is_dir():
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(file.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-# --- page shells ------------------------------------------------------------------------
-#
-# page.html costs about as much per page as rendering the article itself, and most of it
-# is the same from page to page. So it is rendered once per page *shape* (version, number
-# of breadcrumbs and TOC entries, which optional parts are there) with numbered
-# placeholders for the texts, and each page fills its texts in: escaped where the
-# template escapes them (a placeholder holds an "&", which `escape` turns into "&amp;").
-# The first page of each shape is also rendered in full and compared; any difference
-# (a template doing more with page values than escaping them and comparing with "")
-# turns shells off.
-
-_SLOT = re.compile("\x00(\\d+)(&|&amp;)\x00")
-
-
-def _shell_context(context: dict, values: list[str]) -> tuple[dict, tuple]:
-    def slot(value: str) -> str:
-        values.append(value)
-        return f"\x00{len(values) - 1}&\x00"
-
-    page = context["page"]
-    site = context["site"]
-    same_title = page["title"] == site["title"]
-    shell = dict(context)
-    shell["header"] = slot(context["header"])
-    shell["footer"] = slot(context["footer"])
-    shell["sidebar"] = slot(context["sidebar"])
-    shell["breadcrumbs"] = [{"title": slot(c["title"]), "url": slot(c["url"]), "current": c["current"]}
-                            for c in context["breadcrumbs"]]
-    shell["page"] = {
-        "title": page["title"] if same_title else slot(page["title"]),
-        "intro": slot(page["intro"]) if page["intro"] else "",
-        "description": slot(page["description"]) if page["description"] else "",
-        "url": slot(page["url"]),
-        "canonical": slot(page["canonical"]) if page["canonical"] else "",
-    }
-    shell["toc"] = [{"level": t["level"], "id": slot(t["id"]), "html": slot(t["html"])} for t in context["toc"]]
-    shell["body"] = slot(context["body"])
-    shape = (
-        context["version"]["id"], repr(site),
-        tuple(c["current"] for c in context["breadcrumbs"]),
-        page["title"] if same_title else None,
-        bool(page["intro"]), bool(page["description"]), bool(page["canonical"]),
-        tuple(t["level"] for t in context["toc"]),
-        tuple(p["id"] for p in context["platforms"]),
-        tuple((p["title"], p["url"]) for p in context["products"]),
-    )
-    return shell, shape
-
-
-def _parse_shell(text: str) -> list:
-    """[literal, (slot, escaped), literal, ...] of a rendered shell."""
-    parts: list = []
-    last = 0
-    for m in _SLOT.finditer(text):
-        parts.append(text[last:m.start()])
-        parts.append((int(m.group(1)), m.group(2) != "&"))
-        last = m.end()
-    parts.append(text[last:])
-    return parts
-
-
-def _fill(shell: list, values: list[str]) -> str:
-    escape = html_lib.escape
-    return "".join(part if part.__class__ is str else (escape(values[part[0]]) if part[1] else values[part[0]])
-                   for part in shell)
+# octicons the templates and scripts use (rendered once per layout)
+ICONS = {"menu": "three-bars", "close": "x", "search": "search", "sun": "sun", "moon": "moon", "copy": "copy",
+         "check": "check", "edit": "pencil", "clock": "clock", "prev": "arrow-left", "next": "arrow-right",
+         "info": "info", "alert": "alert"}
 
 
 class SiteLayout:
@@ -189,6 +78,9 @@ class SiteLayout:
         self._shells_ok: bool | None = None
         self.use_shells = True
         self.new_shells: list[tuple] = []  # shapes first seen since the caller last looked
+        self.config = load_site_config(tree.root)
+        self.history = GitHistory(tree.root)
+        self.icons = {key: octicon_svg(name, {}) for key, name in ICONS.items()}
 
     # --- templates ----------------------------------------------------------------------
 
@@ -276,6 +168,8 @@ class SiteLayout:
         self._shells_ok = None
         self._redirect_shell = None
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
+        self.config = load_site_config(self.tree.root)
+        self.history = GitHistory(self.tree.root)
 
     def _find(self, url_path: str) -> Page | None:
         """The page at a URL path; None for none or a page that does not parse."""
@@ -318,6 +212,20 @@ class SiteLayout:
             "sidebar": [product_rel, category_rel],
             "toc_max": toc_max_level(page),
             "site": self.site_context(version),
+            "extras": self._extras(page, version, nav),
+        }
+
+    def _extras(self, page: Page, version: str, nav: VersionNav) -> dict[str, object]:
+        """The optional parts around an article: landing buttons, pager, edit link, date, platform."""
+        platform = page.frontmatter.get("defaultPlatform")
+        return {
+            "layout": "product-landing" if is_landing(page) else "article",
+            "intro_links": intro_links(self.tree, page, version, exists=self.exists, url_of=self.url_for,
+                                       title_of=lambda target, v: self.titles(target, v)[1]),
+            "pager": nav.pager(page.relpath),
+            "edit_url": self.config.edit_url(page.relpath),
+            "updated": self.history.last_updated(page.relpath),
+            "default_platform": platform if platform in dict(PLATFORMS) else "",
         }
 
     def _section_by_path(self, page: Page, nav: VersionNav) -> tuple[str, str]:
@@ -351,9 +259,11 @@ class SiteLayout:
         return {
             "lang": "en",
             "site": self.site_context(version),
-            "version": {"id": version, "title": v.title, "home": home, "search_index": f"/search/{version}.json"},
+            "version": {"id": version, "title": v.title, "home": home, "search_page": f"/search/{version}/",
+                        "search_bundle": f"/search/{version}/pagefind/"},
             "products": products,
             "product": product,
+            "icons": self.icons,
         }
 
     def _memo(self, key: tuple, make: Callable[[], str]) -> str:
@@ -370,14 +280,15 @@ class SiteLayout:
         shape = []
         for item in picker:
             same = path is not None and item["url"] == f"/en/{item['id']}/{path}"
-            shape.append((item["id"], item["title"], PATH_SLOT if same else item["url"], item["current"]))
+            shape.append((item["id"], item["title"], PATH_SLOT if same else item["url"], item["current"],
+                          item.get("exists", True)))
         return ("header", version, product_rel, tuple(shape)), path
 
     def _header_fragment(self, version: str, product_rel: str, key: tuple) -> str:
         def make() -> str:
             context = self._header_context(version, product_rel)
             context["picker"] = [{"id": i, "title": t, "url": f"/en/{i}/{PATH_SLOT}" if u == PATH_SLOT else u,
-                                  "current": c} for i, t, u, c in key[3]]
+                                  "current": c, "exists": e} for i, t, u, c, e in key[3]]
             return self.template("header.html").render(**context)
 
         return self._memo(key, make)
@@ -414,17 +325,17 @@ class SiteLayout:
         if not self.use_shells or not self._shells_allowed():
             return template.render(**context)
         values: list[str] = []
-        shell_context, shape = _shell_context(context, values)
+        placeholders, shape = shell_context(context, values)
         shell = self._shells.get(shape)
         if shell is None:
-            shell = self._shells[shape] = _parse_shell(template.render(**shell_context))
+            shell = self._shells[shape] = parse_shell(template.render(**placeholders))
             self.new_shells.append(shape)
-            document = _fill(shell, values)
+            document = fill_shell(shell, values)
             if document != template.render(**context):  # the template does more than shells allow
                 self._shells_ok = False
                 return template.render(**context)
             return document
-        return _fill(shell, values)
+        return fill_shell(shell, values)
 
     def _shells_allowed(self) -> bool:
         """Shells need templates that only escape page values and compare them with "" or
@@ -442,6 +353,8 @@ class SiteLayout:
         sidebar = mark_current(nav.sidebar((product_rel, category_rel)), chrome["url"])
         toc_max = chrome["toc_max"]
         present = platforms_in(body)
+        extras = chrome.get("extras") or self._extras(self.tree.page(chrome["relpath"]), version, nav)
+        landing = extras["layout"] == "product-landing"
         v = self.tree.model.get(version)
         return dict(
             lang="en",
@@ -457,10 +370,18 @@ class SiteLayout:
                 "description": text_of(intro)[:300],
                 "url": chrome["url"],
                 "canonical": self.base_url + chrome["url"] if self.base_url else "",
+                "edit_url": extras["edit_url"],
+                "updated": extras["updated"],
+                "updated_text": readable_date(extras["updated"]),
             },
-            toc=headings(body, toc_max) if toc_max else [],
+            toc=headings(body, toc_max) if toc_max and not landing else [],
             products=self._products_for_home(version, chrome, body),
             platforms=[{"id": p, "title": t} for p, t in PLATFORMS if p in present],
+            default_platform=extras["default_platform"],
+            layout_name=extras["layout"],
+            intro_links=extras["intro_links"],
+            pager=extras["pager"],
+            icons=self.icons,
             body=body,
         )
 
@@ -475,19 +396,33 @@ class SiteLayout:
         """The full HTML document for a rendered page."""
         return self.compose(self.chrome(page, version), rendered.title, rendered.intro, rendered.html)
 
-    def render_404(self, version: str | None = None) -> str:
-        version = version if version in self.tree.model.by_id else self.tree.model.default
+    def _plain_context(self, version: str, title: str) -> dict[str, object]:
+        """The context of a page that is only chrome (404, search results)."""
         v = self.tree.model.get(version)
-        context = dict(
+        return dict(
             lang="en",
             site=self.site_context(version),
-            version={"id": version, "title": v.title, "home": self.nav(version).url("")},
+            version={"id": version, "title": v.title, "home": self.nav(version).url(""),
+                     "search_bundle": f"/search/{version}/pagefind/"},
             header=self.header(version, "", self.picker(None, version), ""),
             footer=self.footer(version),
             sidebar=self.nav(version).sidebar(("", "")),
-            page={"title": "Page not found", "intro": "", "description": "", "url": "", "canonical": ""},
+            page={"title": title, "intro": "", "description": "", "url": "", "canonical": ""},
+            icons=self.icons,
         )
+
+    def render_404(self, version: str | None = None) -> str:
+        """The not-found page; its script tells a reader on a deprecated release's URL where the page went."""
+        version = version if version in self.tree.model.by_id else self.tree.model.default
+        context = self._plain_context(version, "Page not found")
+        context["releases_json"] = json.dumps(release_data(self.tree.model), sort_keys=True).replace("</", "<\\/")
         return self.template("404.html").render(**context)
+
+    def render_search_page(self, version: str) -> str:
+        """The search results page of a version (`/search/<version>/?q=...`), filled in by search.js."""
+        context = self._plain_context(version, "Search")
+        context["page"]["url"] = f"/search/{version}/"
+        return self.template("search.html").render(**context)
 
     def render_redirect(self, target_url: str) -> str:
         """A static redirect stub: meta refresh, canonical link and a script keeping #anchors."""
@@ -513,3 +448,14 @@ class SiteLayout:
             },
             version={"id": version},
         )
+
+
+def release_data(model) -> dict[str, object]:
+    """Per plan: its title, newest release and deprecated releases (for the 404 page's script)."""
+    plans = {}
+    for plan in model.plans:
+        if plan.releases:
+            newest = model.get(f"{plan.name}@{plan.releases[0]}")
+            plans[plan.name] = {"title": plan.title, "latest": newest.id, "latest_title": newest.title,
+                                "deprecated": list(plan.deprecated)}
+    return {"plans": plans}

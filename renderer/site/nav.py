@@ -284,6 +284,25 @@ class VersionNav:
             out.append("</li>")
         out.append("</ul>")
 
+    def pager(self, relpath: str) -> list[dict[str, str]]:
+        """Previous/next links inside a map topic: the topic, then its articles in order."""
+        node = self.by_relpath.get(relpath)
+        if node is None:
+            return []
+        topic = node if node.is_map_topic and node.children else node.parent
+        if topic is None or not topic.is_map_topic:
+            return []
+        sequence = [topic, *topic.children]
+        at = next(i for i, n in enumerate(sequence) if n.relpath == relpath)
+        links = []
+        if at > 0:
+            links.append({"rel": "prev", "label": "Previous", "title": sequence[at - 1].title,
+                          "url": self.url(sequence[at - 1].path)})
+        if at + 1 < len(sequence):
+            links.append({"rel": "next", "label": "Next", "title": sequence[at + 1].title,
+                          "url": self.url(sequence[at + 1].path)})
+        return links
+
     def breadcrumbs(self, relpath: str) -> list[tuple[str, str]]:
         """[(title, url)] from the product down to the page itself (the home page is left out)."""
         node = self.by_relpath.get(relpath)

@@ -1,123 +1,191 @@
-/* Offline search over /search/<version>.json: only pages of the version being read.
-   Each record is [title, url, intro, headings, text]. */
+/* Offline full-text search with the version's Pagefind bundle (/search/<version>/pagefind/).
+   The header box shows the best matches as you type; Enter opens the results page
+   (/search/<version>/?q=...), which lists them all. Only the version being read is searched. */
 (function () {
   "use strict";
-  var input = document.getElementById("search-input");
-  var list = document.getElementById("search-results");
-  if (!input || !list) return;
-  var records = null, loading = null, active = -1, timer = null;
+  var engines = {};
+  var PAGE_SIZE = 10;
 
-  function load() {
-    if (records) return Promise.resolve(records);
-    if (!loading) {
-      loading = fetch(input.getAttribute("data-index"))
-        .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
-        .then(function (data) {
-          records = data.pages.map(function (r) {
-            return { title: r[0], url: r[1], intro: r[2], headings: r[3], text: r[4],
-                     hay: [r[0], r[3], r[2], r[4]].map(function (s) { return s.toLowerCase(); }) };
-          });
-          return records;
-        })
-        .catch(function (error) { loading = null; throw error; });
+  function engine(bundle) {
+    if (!engines[bundle]) {
+      engines[bundle] = import(bundle + "pagefind.js").then(function (pagefind) {
+        return pagefind.options({ excerptLength: 24, basePath: bundle }).then(function () { return pagefind; });
+      });
+      engines[bundle].catch(function () { delete engines[bundle]; });
     }
-    return loading;
+    return engines[bundle];
   }
 
-  // A light stemmer, so "cache" finds "caching" and "dependencies" finds "dependency".
-  var SUFFIXES = ["ies", "ing", "es", "ed", "s", "e", "y"];
-  function stem(word) {
-    for (var i = 0; i < SUFFIXES.length; i++) {
-      var suffix = SUFFIXES[i];
-      if (word.length - suffix.length >= 4 && word.slice(-suffix.length) === suffix) {
-        return word.slice(0, -suffix.length);
+  // Pagefind's excerpts are text with <mark> around the matches: keep exactly that.
+  function safeExcerpt(excerpt) {
+    var doc = new DOMParser().parseFromString("<body>" + (excerpt || ""), "text/html");
+    var out = document.createDocumentFragment();
+    doc.body.childNodes.forEach(function (node) {
+      if (node.nodeType === 3) out.appendChild(document.createTextNode(node.textContent));
+      else if (node.nodeName === "MARK") {
+        var mark = document.createElement("mark");
+        mark.textContent = node.textContent;
+        out.appendChild(mark);
+      } else out.appendChild(document.createTextNode(node.textContent || ""));
+    });
+    return out;
+  }
+
+  function markWords(text, words) {
+    var out = document.createDocumentFragment();
+    var pattern = words.filter(Boolean).map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
+    if (!pattern) { out.appendChild(document.createTextNode(text)); return out; }
+    var re = new RegExp("(" + pattern + ")", "ig"), last = 0, m;
+    while ((m = re.exec(text)) !== null) {
+      if (m[0] === "") { re.lastIndex++; continue; }
+      out.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var mark = document.createElement("mark");
+      mark.textContent = m[0];
+      out.appendChild(mark);
+      last = m.index + m[0].length;
+    }
+    out.appendChild(document.createTextNode(text.slice(last)));
+    return out;
+  }
+
+  function element(tag, className, child) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (typeof child === "string") el.textContent = child;
+    else if (child) el.appendChild(child);
+    return el;
+  }
+
+  // One result: title (matches marked), excerpt, and the sections that matched best.
+  function resultItem(data, words, sections) {
+    var item = document.createElement("li");
+    var link = element("a", "result-link");
+    link.href = data.url;
+    link.appendChild(element("span", "result-title", markWords((data.meta && data.meta.title) || data.url, words)));
+    link.appendChild(element("span", "result-text", safeExcerpt(data.excerpt)));
+    item.appendChild(link);
+    var subs = (data.sub_results || []).filter(function (sub) { return sub.url !== data.url && sub.url.indexOf("#") > 0; });
+    if (sections && subs.length) {
+      var list = element("ul", "result-sections");
+      subs.slice(0, sections).forEach(function (sub) {
+        var subItem = document.createElement("li");
+        var subLink = element("a", "result-link");
+        subLink.href = sub.url;
+        subLink.appendChild(element("span", "result-title", markWords(sub.title, words)));
+        subLink.appendChild(element("span", "result-text", safeExcerpt(sub.excerpt)));
+        subItem.appendChild(subLink);
+        list.appendChild(subItem);
+      });
+      item.appendChild(list);
+    }
+    return item;
+  }
+
+  function queryWords(query) {
+    return query.split(/[\s"'`()\[\]{},;]+/).filter(function (w) { return w.length > 1; });
+  }
+
+  // --- the header box ---------------------------------------------------------------------
+  function setupBox(input, box) {
+    var active = -1, generation = 0;
+    var bundle = input.getAttribute("data-bundle");
+    var resultsPage = input.getAttribute("data-results-page");
+
+    function close() { box.hidden = true; active = -1; }
+    function status(text) {
+      box.innerHTML = "";
+      box.appendChild(element("p", "search-status", text));
+      box.hidden = false;
+    }
+
+    function run() {
+      var query = input.value.trim();
+      var mine = ++generation;
+      if (!query) { close(); box.innerHTML = ""; return; }
+      engine(bundle).then(function (pagefind) {
+        return pagefind.debouncedSearch(query, {}, 120);
+      }).then(function (search) {
+        if (search === null || mine !== generation) return null;
+        return Promise.all(search.results.slice(0, 6).map(function (r) { return r.data(); })).then(function (data) {
+          return { data: data, total: search.results.length };
+        });
+      }).then(function (found) {
+        if (!found || mine !== generation) return;
+        active = -1;
+        box.innerHTML = "";
+        if (!found.data.length) { status("No results for \u201c" + query + "\u201d"); return; }
+        var words = queryWords(query);
+        var list = element("ul", "");
+        found.data.forEach(function (data) { list.appendChild(resultItem(data, words, 2)); });
+        box.appendChild(list);
+        var more = element("p", "search-more");
+        var all = element("a", "", found.total + (found.total === 1 ? " result" : " results") + ": see all");
+        all.href = resultsPage + "?q=" + encodeURIComponent(query);
+        more.appendChild(all);
+        box.appendChild(more);
+        box.hidden = false;
+      }).catch(function () { if (mine === generation) status("Search is unavailable"); });
+    }
+
+    function move(delta) {
+      var links = box.querySelectorAll("a");
+      if (!links.length) return;
+      if (active >= 0 && links[active]) links[active].classList.remove("is-active");
+      active = (active + delta + links.length) % links.length;
+      links[active].classList.add("is-active");
+      links[active].scrollIntoView({ block: "nearest" });
+    }
+
+    input.addEventListener("focus", function () { engine(bundle).catch(function () {}); });
+    input.addEventListener("input", run);
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") { move(1); event.preventDefault(); }
+      else if (event.key === "ArrowUp") { move(-1); event.preventDefault(); }
+      else if (event.key === "Escape") { close(); }
+      else if (event.key === "Enter") {
+        var links = box.querySelectorAll("a");
+        if (active >= 0 && links[active]) { event.preventDefault(); location.href = links[active].href; }
+        // otherwise the form goes to the results page
       }
-    }
-    return word;
-  }
-
-  function terms(query) {
-    return query.toLowerCase().split(/\s+/).filter(function (t) { return t.length > 0; }).map(stem);
-  }
-
-  function score(record, words) {
-    var total = 0, weights = [10, 4, 2, 1];
-    for (var i = 0; i < words.length; i++) {
-      var best = 0;
-      for (var f = 0; f < 4; f++) {
-        if (record.hay[f].indexOf(words[i]) >= 0) { best = Math.max(best, weights[f]); }
-      }
-      if (!best) return 0;
-      total += best;
-    }
-    if (record.hay[0] === words.join(" ")) total += 20;
-    else if (record.hay[0].indexOf(words.join(" ")) === 0) total += 5;
-    return total;
-  }
-
-  function escapeHtml(s) {
-    return s.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
-  }
-
-  function excerpt(record, words) {
-    var text = record.intro || record.text;
-    var lower = record.text.toLowerCase(), at = lower.indexOf(words[0]);
-    if (!record.intro && at > 40) text = "\u2026" + record.text.slice(at - 40);
-    return text.length > 160 ? text.slice(0, 160) + "\u2026" : text;
-  }
-
-  function render(results, words) {
-    active = -1;
-    if (!words.length) { list.hidden = true; list.innerHTML = ""; return; }
-    if (!results.length) {
-      list.innerHTML = '<li class="no-results">No results</li>';
-    } else {
-      list.innerHTML = results.map(function (r) {
-        return '<li><a href="' + escapeHtml(r.url) + '"><span class="result-title">' + escapeHtml(r.title) +
-               '</span><span class="result-text">' + escapeHtml(excerpt(r, words)) + "</span></a></li>";
-      }).join("");
-    }
-    list.hidden = false;
-  }
-
-  function search() {
-    var words = terms(input.value);
-    if (!words.length) { render([], words); return; }
-    load().then(function (all) {
-      var found = [];
-      for (var i = 0; i < all.length; i++) {
-        var s = score(all[i], words);
-        if (s) found.push([s, i]);
-      }
-      found.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-      render(found.slice(0, 10).map(function (f) { return all[f[1]]; }), words);
-    }, function () {
-      list.innerHTML = '<li class="no-results">Search is unavailable</li>';
-      list.hidden = false;
+    });
+    document.addEventListener("click", function (event) {
+      if (!box.contains(event.target) && event.target !== input) close();
     });
   }
 
-  function move(delta) {
-    var links = list.querySelectorAll("a");
-    if (!links.length) return;
-    if (active >= 0) links[active].classList.remove("is-active");
-    active = (active + delta + links.length) % links.length;
-    links[active].classList.add("is-active");
-    links[active].scrollIntoView({ block: "nearest" });
+  // --- the results page -------------------------------------------------------------------
+  function setupPage(input) {
+    var bundle = input.getAttribute("data-bundle");
+    var statusLine = document.getElementById("search-page-status");
+    var list = document.getElementById("search-page-results");
+    var more = document.getElementById("search-page-more");
+    var query = (new URLSearchParams(location.search).get("q") || "").trim();
+    input.value = query;
+    if (!query) { statusLine.textContent = "Type words to look for."; input.focus(); return; }
+    document.title = query + " - " + document.title;
+    statusLine.textContent = "Searching\u2026";
+    var words = queryWords(query), shown = 0, results = [];
+
+    function showMore() {
+      var batch = results.slice(shown, shown + PAGE_SIZE);
+      shown += batch.length;
+      more.hidden = shown >= results.length;
+      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (data) {
+        data.forEach(function (d) { list.appendChild(resultItem(d, words, 3)); });
+      });
+    }
+    more.addEventListener("click", function () { showMore(); });
+    engine(bundle).then(function (pagefind) { return pagefind.search(query); }).then(function (search) {
+      results = search.results;
+      statusLine.textContent = results.length ? results.length + (results.length === 1 ? " result" : " results") +
+        " for \u201c" + query + "\u201d" : "No results for \u201c" + query + "\u201d";
+      return showMore();
+    }).catch(function () { statusLine.textContent = "Search is unavailable."; });
   }
 
-  input.addEventListener("focus", function () { load().catch(function () {}); });
-  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(search, 80); });
-  input.addEventListener("keydown", function (event) {
-    if (event.key === "ArrowDown") { move(1); event.preventDefault(); }
-    else if (event.key === "ArrowUp") { move(-1); event.preventDefault(); }
-    else if (event.key === "Enter") {
-      var links = list.querySelectorAll("a");
-      if (links.length) { location.href = links[Math.max(active, 0)].href; }
-      event.preventDefault();
-    } else if (event.key === "Escape") { list.hidden = true; }
-  });
-  document.addEventListener("click", function (event) {
-    if (!list.contains(event.target) && event.target !== input) list.hidden = true;
-  });
+  var input = document.getElementById("search-input");
+  var box = document.getElementById("search-results");
+  if (input && box) setupBox(input, box);
+  var pageInput = document.getElementById("search-page-input");
+  if (pageInput) setupPage(pageInput);
 })();
