@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from renderer.site.search import bundle_pages, read_bundle
 from test_build_support import read, run_build
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "github-docs-2020-10"
@@ -71,12 +72,12 @@ def test_corpus_redirects_and_search(corpus_site):
     assert 'url=/en/free-pro-team@latest/actions/"' in stub
     assert 'url=/en/free-pro-team@latest/actions/"' in read(out, "/actions/")
     assert 'url=/en/free-pro-team@latest/actions/"' in read(out, "/en/actions/")
-    old = json.loads((out / "search" / "enterprise-server@2.19.json").read_text())
-    assert [r[1] for r in old["pages"]] == ["/en/enterprise-server@2.19/"]
-    latest = json.loads((out / "search" / "enterprise-server@2.22.json").read_text())
-    urls = [r[1] for r in latest["pages"]]
+    old = bundle_pages(read_bundle(out, "enterprise-server@2.19"))
+    assert [p["url"] for p in old] == ["/en/enterprise-server@2.19/"]
+    latest = bundle_pages(read_bundle(out, "enterprise-server@2.22"))
+    urls = [p["url"] for p in latest]
     assert len(urls) > 50 and all(u.startswith("/en/enterprise-server@2.22/") for u in urls)
-    assert any("container" in r[4].lower() for r in latest["pages"])
+    assert any("container" in p["content"].lower() for p in latest)
 
 
 def test_corpus_broken_links_are_located(corpus_site):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from renderer.serve import PreviewServer, is_temp_file, request_segments
+from renderer.site.search import bundle_pages
 from docs_fixture import versions_yaml
 
 FPT = "free-pro-team@latest"
@@ -270,15 +271,17 @@ def test_foreign_host_header_is_refused(served, host):
 
 
 def test_search_index_per_version(served):
-    status, headers, body = get(served, f"/search/{FPT}.json")
-    assert status == 200 and headers["content-type"].startswith("application/json")
-    index = json.loads(body)
-    urls = {record[index["fields"].index("url")] for record in index["pages"]}
+    status, headers, body = get(served, f"/search/{FPT}/pagefind/pagefind.js")
+    assert status == 200 and "javascript" in headers["content-type"]
+    status, headers, body = get(served, f"/search/{FPT}/")
+    assert status == 200 and 'id="search-page-input"' in body
+    app = served.app
+    urls = {p["url"] for p in bundle_pages(app.search_files(FPT))}
     assert f"/en/{FPT}/guide/beta/" in urls and f"/en/{FPT}/guide/server-only/" not in urls
-    index = json.loads(get(served, f"/search/{GHES}.json")[2])
-    urls = {record[index["fields"].index("url")] for record in index["pages"]}
+    urls = {p["url"] for p in bundle_pages(app.search_files(GHES))}
     assert f"/en/{GHES}/guide/server-only/" in urls and f"/en/{GHES}/guide/beta/" not in urls
-    assert get(served, "/search/nope.json")[0] == 404
+    assert get(served, "/search/nope/pagefind/pagefind.js")[0] == 404
+    assert get(served, f"/search/{FPT}/pagefind/nope.js")[0] == 404
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])

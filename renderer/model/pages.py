@@ -34,7 +34,9 @@ SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
     "introLinks": ((dict,), False),
     "layout": ((str, bool), False),
     "featuredLinks": ((dict,), False),
+    "defaultPlatform": ((str,), False),  # mac, windows or linux: the platform switcher's first choice
 }
+PLATFORM_NAMES = ("mac", "windows", "linux")
 
 
 @dataclass
@@ -165,6 +167,8 @@ def _validate(page: Page, model: VersionModel, lenient: bool = False) -> None:
     for key in data:
         if key not in SCHEMA:
             fail(key, f"unknown frontmatter field `{key}`")
+    if "defaultPlatform" in data and data["defaultPlatform"] not in PLATFORM_NAMES:
+        fail("defaultPlatform", f"`defaultPlatform` must be one of {', '.join(PLATFORM_NAMES)}")
     versions = data["versions"]
     if isinstance(versions, str):
         if versions != "*":

@@ -18,7 +18,9 @@ the bundle back through a 2 MiB pipe buffer; the binary indexes a version in sec
 
 from __future__ import annotations
 
+import gzip
 import html as html_lib
+import json
 import os
 import re
 import subprocess
@@ -30,13 +32,18 @@ from renderer.model.pages import Page
 
 BUNDLE_DIR = "pagefind"
 PAGEFIND_TIMEOUT_SECONDS = 600
+PAGEFIND_MAGIC = b"pagefind_dcd"  # the start of every decompressed Pagefind file
 TITLE_WEIGHT = "10"  # Pagefind weights h1..h6 from 7 down to 2 by default; the title is above them all
 # the bundle files search.js uses (Pagefind's own UI scripts and styles are left out)
 _BUNDLE_FILE = re.compile(r"(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\w-]+\.pagefind"
                           r"|pagefind\.[\w-]+\.pf_meta|(index|fragment|filter)/[\w.-]+)")
 
-_DROP_BLOCKS = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.S)
+_DROP_BLOCKS = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->|<span class=\"Bump-link-symbol\">[^<]*</span>", re.S)
+_DROP_MARKERS = ("<script", "<style", "<template", "<!--", "Bump-link-symbol")
 _SEGMENT = re.compile(r'<h([1-6])\b(?:[^>]*?\bid="([^"]*)")?[^>]*>(.*?)</h\1>|<pre\b[^>]*>(.*?)</pre>', re.S)
+_INLINE_CODE = re.compile(r"<code\b[^>]*>(.*?)</code>", re.S)
+_GLUED_NAME = re.compile(r"(?<=[^\w\s])(?=[^\W_]*_\w)|(?<=[=(\[{,:|])(?=[A-Za-z])")
+HAIR_SPACE = "\u200a"
 _BLOCK_END = re.compile(r"</(?:p|li|tr|td|th|dd|dt|div|blockquote|table|ul|ol)>|<br\s*/?>", re.I)
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -56,8 +63,7 @@ def searchable(page: Page) -> bool:
 
 def search_document(body_html: str) -> str:
     """The body as Pagefind reads it: headings (with ids) and code blocks kept, the rest plain paragraphs."""
-    body = _DROP_BLOCKS.sub(" ", body_html) if ("<script" in body_html or "<!--" in body_html
-                                                or "<style" in body_html or "<template" in body_html) else body_html
+    body = _DROP_BLOCKS.sub(" ", body_html) if any(m in body_html for m in _DROP_MARKERS) else body_html
     out: list[str] = []
     last = 0
     for m in _SEGMENT.finditer(body):
@@ -67,14 +73,28 @@ def search_document(body_html: str) -> str:
             id_attr = f' id="{html_lib.escape(html_lib.unescape(anchor))}"' if anchor else ""
             out.append(f"<h{level}{id_attr}>{html_lib.escape(text, quote=False)}</h{level}>")
         else:
-            code = html_lib.unescape(_TAGS.sub("", m.group(4)))
+            code = split_code_words(html_lib.unescape(_TAGS.sub("", m.group(4))))
             out.append(f"<pre>{html_lib.escape(code, quote=False)}</pre>")
         last = m.end()
     _paragraphs(body[last:], out)
     return "\n".join(out)
 
 
+def split_code_words(code: str) -> str:
+    """Code with a hair space before a name glued to punctuation: a snake_case name after
+    any mark, any name after `=`, `(`, `[`, `{`, `,`, `:` or `|`.
+
+    Pagefind indexes a token like `runner.tool_cache` whole and in parts split at
+    punctuation, underscores too (`runner`, `tool`, `cache`), while a query keeps
+    `tool_cache` whole; and it leaves `x=hashFiles(y)` whole. The space makes the name
+    start a token of its own; excerpts show the code all but unchanged.
+    """
+    return _GLUED_NAME.sub(HAIR_SPACE, code)
+
+
 def _paragraphs(fragment: str, out: list[str]) -> None:
+    if "<code" in fragment:
+        fragment = _INLINE_CODE.sub(lambda m: split_code_words(m.group(1)), fragment)
     for part in _BLOCK_END.split(fragment):
         text = plain_text(part)
         if text:
@@ -147,3 +167,26 @@ def pagefind_executable() -> Path:
     except ImportError:
         raise RenderError("search index: the pagefind-bin package is not installed (pip install pagefind-bin)") from None
     return Path(get_executable())
+
+
+def bundle_pages(files: dict[str, bytes]) -> list[dict[str, object]]:
+    """What a bundle holds, page by page: [{url, title, content, anchors}] sorted by URL.
+
+    Pagefind keeps each page's text in a gzipped JSON fragment; this reads them back, for
+    tests and for looking into a built site.
+    """
+    pages = []
+    for path, data in files.items():
+        if "/fragment/" in path:
+            raw = gzip.decompress(data)
+            fragment = json.loads(raw[len(PAGEFIND_MAGIC):] if raw.startswith(PAGEFIND_MAGIC) else raw)
+            pages.append({"url": fragment["url"], "title": fragment.get("meta", {}).get("title", ""),
+                          "content": fragment.get("content", ""), "anchors": fragment.get("anchors", [])})
+    return sorted(pages, key=lambda p: str(p["url"]))
+
+
+def read_bundle(site: Path, version: str) -> dict[str, bytes]:
+    """The search bundle of a version in a built site folder."""
+    folder = Path(site) / "search" / version / BUNDLE_DIR
+    return {f"search/{version}/{BUNDLE_DIR}/{p.relative_to(folder).as_posix()}": p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

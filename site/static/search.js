@@ -9,7 +9,7 @@
   function engine(bundle) {
     if (!engines[bundle]) {
       engines[bundle] = import(bundle + "pagefind.js").then(function (pagefind) {
-        return pagefind.options({ excerptLength: 24, basePath: bundle }).then(function () { return pagefind; });
+        return pagefind.options({ excerptLength: 24, basePath: bundle, baseUrl: "/" }).then(function () { return pagefind; });
       });
       engines[bundle].catch(function () { delete engines[bundle]; });
     }
