@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 from renderer.errors import RenderError
 
-SUBCOMMANDS = ("export", "build", "serve", "check", "parity")
+SUBCOMMANDS = ("export", "build", "serve", "check", "parity", "migrate", "deprecate", "diff")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +86,8 @@ def _subcommand(name: str, argv: list[str]) -> int:
         from renderer.parity import main as parity_main
 
         return parity_main(argv)
+    if name in ("migrate", "deprecate", "diff"):  # the version lifecycle commands: renderer/commands/<name>.py
+        return importlib.import_module(f"renderer.commands.{name}").main(argv)
     handler = {"export": _export, "build": _build, "serve": _serve, "check": _check}[name]
     return handler(argv)
 
