@@ -269,6 +269,13 @@ def _in_plan_2020(plan: Plan) -> _Term2020:
     return _Term2020(f'currentVersion contains "{plan.name}@"')
 
 
+def open_plan_test_2020(plan: Plan) -> str:
+    """A 2020 test for "a release of this plan", true for releases added later too."""
+    if plan.context_name:
+        return f"{plan.context_name}Versions contains currentVersion"
+    return f'currentVersion contains "{plan.name}@"'
+
+
 def _versions_as_terms(version_ids, model: VersionModel) -> VCond | None:
     """A set of version ids as whole plans where it holds all of a plan, else single releases."""
     chosen = set(version_ids)
