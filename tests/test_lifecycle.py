@@ -191,3 +191,178 @@ def test_corpus_renders_are_byte_identical_after_migrating_both_ways(tmp_path):
     assert report.blocks > 1200 and not report.skipped
     again, again_errors = lenient_renders(root)
     assert again == before and again_errors == before_errors
+
+
+# --- deprecate ----------------------------------------------------------------------
+
+GHES19, GHES20 = '"enterprise-server@2.19"', '"enterprise-server@2.20"'
+
+DEPRECATIONS = [  # (body, versions, body after retiring 2.19)
+    (f"{{% if currentVersion == {FPT} or currentVersion ver_gt {GHES19} %}}A{{% endif %}}", "'*'", "A"),
+    (f"{{% if currentVersion == {GHES19} %}}A{{% endif %}}", "'*'", ""),
+    (f"{{% if currentVersion ver_lt {GHES20} %}}A{{% else %}}B{{% endif %}}", "'*'", "B"),
+    (f"{{% unless currentVersion == {GHES19} %}}A{{% endunless %}}", "'*'", "A"),
+    (f"{{% if currentVersion == {FPT} %}}A{{% elsif currentVersion == {GHES19} %}}B{{% else %}}C{{% endif %}}", "'*'",
+     f"{{% if currentVersion == {FPT} %}}A{{% else %}}C{{% endif %}}"),
+    (f"{{% if currentVersion == {GHES19} %}}A{{% elsif currentVersion == {FPT} %}}B{{% else %}}C{{% endif %}}", "'*'",
+     f"{{% if currentVersion == {FPT} %}}B{{% else %}}C{{% endif %}}"),
+    (f"{{% unless currentVersion != {GHES19} %}}A{{% elsif currentVersion == {FPT} %}}B{{% endunless %}}", "'*'",
+     f"{{% if currentVersion == {FPT} %}}B{{% endif %}}"),
+    (f"{{% if currentVersion == {FPT} %}}A{{% elsif currentVersion ver_gt {GHES19} %}}B{{% endif %}}", "'*'",
+     f"{{% if currentVersion == {FPT} %}}A{{% elsif enterpriseServerVersions contains currentVersion %}}B{{% endif %}}"),
+    (f"{{% if currentVersion ver_gt {GHES19} %}}A{{% endif %}}", "{enterprise-server: '*'}", "A"),  # the page's versions count
+    (f"{{% if currentVersion != {FPT} and currentVersion ver_gt {GHES19} %}}A{{% endif %}}", "'*'",
+     f"{{% if currentVersion != {FPT} %}}A{{% endif %}}"),
+    (f"{{% if currentVersion == {FPT} or currentVersion == {GHES19} or currentVersion == {GHES20} %}}A{{% endif %}}",
+     "'*'", f"{{% if currentVersion == {FPT} or currentVersion == {GHES20} %}}A{{% endif %}}"),
+    ("{% ifversion fpt or ghes = 2.19 %}A{% endif %} {% ifversion ghes > 2.19 %}B{% endif %} {% ifversion ghes >= 2.19 %}C{% endif %}",
+     "'*'", "{% ifversion fpt %}A{% endif %} {% ifversion ghes %}B{% endif %} {% ifversion ghes %}C{% endif %}"),
+    ("{% ifversion not ghes = 2.19 and ghes %}A{% endif %}{% ifversion ghes < 2.20 %}B{% elsif ghes %}C{% endif %}", "'*'",
+     "{% ifversion ghes %}A{% endif %}{% ifversion ghes %}C{% endif %}"),
+    (f"{{% if currentVersion == {FPT} %}}{{% if currentVersion == {GHES19} %}}A{{% endif %}}F{{% else %}}"
+     f"{{% if currentVersion ver_gt {GHES19} %}}B{{% endif %}}{{% endif %}}", "'*'",
+     f"{{% if currentVersion == {FPT} %}}{{% if currentVersion == {GHES19} %}}A{{% endif %}}F{{% else %}}B{{% endif %}}"),
+    (f"{{% if currentVersion == {FPT} %}}A{{% elsif page.title == 'T' and currentVersion == {GHES19} %}}B{{% endif %}}",
+     "'*'", f"{{% if currentVersion == {FPT} %}}A{{% endif %}}"),
+    (f"{{% if currentVersion == {FPT} %}}A{{% elsif page.title %}}B{{% endif %}}", "'*'",
+     f"{{% if currentVersion == {FPT} %}}A{{% elsif page.title %}}B{{% endif %}}"),  # nothing to do with 2.19
+    (f"x {{% if currentVersion == {FPT} %}}A{{% endif %}} {{% if currentVersion ver_lt '2.19' %}}old{{% endif %}}", "'*'",
+     f"x {{% if currentVersion == {FPT} %}}A{{% endif %}} {{% if currentVersion ver_lt '2.19' %}}old{{% endif %}}"),
+]
+
+
+def retire(root: Path, version: str = "enterprise-server@2.19"):
+    from renderer.lifecycle.deprecate import deprecate_release
+
+    changes, report = deprecate_release(DocsTree(root), version)
+    changes.write()
+    return report
+
+
+def remaining(found: dict, gone: str = "enterprise-server@2.19") -> dict:
+    return {key: value for key, value in found.items() if key[0] != gone}
+
+
+@pytest.mark.parametrize(("body", "versions", "after"), DEPRECATIONS, ids=[b for b, _, _ in DEPRECATIONS])
+def test_deprecate_rewrites_what_stops_varying(tmp_path, body, versions, after):
+    text = page(f"Before.\n\n{body}\n\nAfter.\n", versions)
+    root = write_tree(tmp_path, {"content/p.md": text})
+    old = renders(root)
+    retire(root)
+    assert (root / "content/p.md").read_text() == text.replace(body, after)
+    new = renders(root)
+    assert new == remaining(old) and not any(v == "enterprise-server@2.19" for v, _ in new)
+
+
+def test_deprecate_moves_the_release_in_the_versions_file(tmp_path):
+    flow = VERSIONS
+    block = VERSIONS.replace("    releases: ['2.22', '2.21', '2.20', '2.19']\n    deprecated: ['2.18']\n",
+                             "    releases:\n      - '2.22'\n      - '2.21'\n      - '2.20'\n      - '2.19'\n")
+    expected = {
+        flow: VERSIONS.replace("['2.22', '2.21', '2.20', '2.19']", "['2.22', '2.21', '2.20']").replace("['2.18']", "['2.19', '2.18']"),
+        block: block.replace("      - '2.19'\n", "    deprecated: ['2.19']\n"),
+    }
+    for index, (versions, after) in enumerate(expected.items()):
+        root = write_tree(tmp_path / str(index), {}, versions=versions)
+        retire(root)
+        assert (root / "data/versions.yml").read_text() == after
+        assert DocsTree(root).model.ids == ["free-pro-team@latest", *(f"enterprise-server@{r}" for r in ("2.22", "2.21", "2.20"))]
+
+
+@pytest.mark.parametrize(("versions", "after"), [
+    ("\n  free-pro-team: '*'\n  enterprise-server: '>=2.19'\n", "\n  free-pro-team: '*'\n  enterprise-server: '*'\n"),
+    ("\n  free-pro-team: '*'\n  enterprise-server: '>2.19'\n", "\n  free-pro-team: '*'\n  enterprise-server: '*'\n"),
+    ("\n  enterprise-server: \">=2.20\"\n", "\n  enterprise-server: \"*\"\n"),
+    ("\n  fpt: '*'\n  ghes: '<2.20'\n", "\n  fpt: '*'\n"),
+    ("{free-pro-team: '*', enterprise-server: '2.19'}", "{free-pro-team: '*'}"),
+    ("{enterprise-server: '<2.21'}", "{enterprise-server: '<2.21'}"),  # still the range it was
+    ("{enterprise-server: '>=2.21'}", "{enterprise-server: '>=2.21'}"),
+])
+def test_deprecate_simplifies_frontmatter_ranges(tmp_path, versions, after):
+    root = write_tree(tmp_path, {"content/p.md": page("Text.\n", versions)})
+    old = renders(root)
+    retire(root)
+    assert (root / "content/p.md").read_text() == page("Text.\n", after)
+    assert renders(root) == remaining(old)
+
+
+def test_deprecate_removes_pages_only_that_release_had_with_redirects(tmp_path):
+    root = write_tree(tmp_path, {
+        "content/cat/index.md": "---\ntitle: Cat\nversions: '*'\n---\n{% link_in_list /cat/old %}\n{% link_in_list /cat/a %}\n",
+        "content/cat/old.md": page("Old.\n", "{enterprise-server: '<2.20'}", extra="redirect_from:\n  - /older\n"),
+        "content/cat/a.md": page("See {% link /cat/old %}.\n"),
+        "data/features/new-ui.yml": "versions:\n  fpt: '*'\n  ghes: '>=2.20'\n",
+    })
+    old = renders(root)
+    report = retire(root)
+    assert not (root / "content/cat/old.md").exists()
+    assert report.pages_removed == ["content/cat/old.md"] and report.links_removed == 2
+    index = (root / "content/cat/index.md").read_text()
+    assert index == "---\ntitle: Cat\nversions: '*'\nredirect_from:\n  - /cat/old\n  - /older\n---\n\n{% link_in_list /cat/a %}\n"
+    assert (root / "content/cat/a.md").read_text() == page("See .\n")
+    assert (root / "data/features/new-ui.yml").read_text() == "versions:\n  fpt: '*'\n  ghes: '*'\n"
+    tree = DocsTree(root)
+    assert tree.find_redirect("/older").relpath == "cat/index.md"
+    assert renders(root) == {k: v for k, v in remaining(old).items() if k[1] != "cat/old.md"}
+
+
+def test_deprecate_leaves_blocks_with_whitespace_control_and_says_where(tmp_path):
+    text = page(f"Line\n  {{%- if currentVersion == {GHES19} %}}A{{% endif %}}\n")
+    root = write_tree(tmp_path, {"content/p.md": text})
+    report = retire(root)
+    assert (root / "content/p.md").read_text() == text
+    [skipped] = report.skipped
+    assert (skipped.file, skipped.line, skipped.column) == ("content/p.md", 6, 3)
+    assert "whitespace control" in skipped.reason
+
+
+@pytest.mark.parametrize(("version", "message"), [
+    ("enterprise-server@2.18", "is already deprecated"),
+    ("enterprise-server@2.99", "is not a release of it"),
+    ("free-pro-team@latest", "is the default version"),
+    ("nope@1.0", "expected <plan>@<release>"),
+])
+def test_deprecate_refuses_what_it_cannot_retire(tmp_path, capsys, version, message):
+    root = write_tree(tmp_path, {})
+    assert cli(["deprecate", version, "--root", str(root)]) == 1
+    assert message in capsys.readouterr().err
+    assert (root / "data/versions.yml").read_text() == VERSIONS
+
+
+def test_deprecate_needs_a_versions_file(tmp_path, capsys):
+    root = write_tree(tmp_path, {})
+    (root / "data/versions.yml").unlink()
+    assert cli(["deprecate", "enterprise-server@2.19", "--root", str(root)]) == 1
+    assert "has none: write data/versions.yml" in capsys.readouterr().err
+
+
+def test_deprecate_dry_run_prints_the_diff_and_a_summary(tmp_path, capsys):
+    text = page(f"{{% if currentVersion == {GHES19} %}}A{{% endif %}}B\n")
+    root = write_tree(tmp_path, {"content/p.md": text})
+    assert cli(["deprecate", "ghes@2.19", "--root", str(root), "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert f"-{{% if currentVersion == {GHES19} %}}A{{% endif %}}B\n+B\n" in out
+    assert "+    deprecated: ['2.19', '2.18']\n" in out
+    assert "render deprecate enterprise-server@2.19: data/versions.yml: moved to deprecated" in err
+    assert "0 unwrapped, 1 removed" in err and "files changed: 2" in err
+    assert (root / "content/p.md").read_text() == text and (root / "data/versions.yml").read_text() == VERSIONS
+
+
+@needs_corpus
+def test_corpus_renders_of_remaining_versions_are_byte_identical_after_deprecating(tmp_path):
+    from renderer.lifecycle.deprecate import deprecate_release
+
+    root = corpus_copy(tmp_path)
+    original_versions = (root / "data/versions.yml").read_text()
+    before, before_errors = lenient_renders(root)
+    changes, report = deprecate_release(DocsTree(root, lenient=True), "enterprise-server@2.19")
+    changes.write()
+    assert report.stats.unwrapped + report.stats.dropped > 70 and not report.skipped
+    after, after_errors = lenient_renders(root)
+    assert after == remaining(before)
+    assert after_errors == [e for e in before_errors if "enterprise-server@2.19" not in e]
+    # Nothing that varied only because of 2.19 is left: retiring it again from the old
+    # versions file finds nothing more to edit than the versions file itself.
+    (root / "data/versions.yml").write_text(original_versions)
+    again, _ = deprecate_release(DocsTree(root, lenient=True), "enterprise-server@2.19")
+    assert [c.file for c in again.changed()] == ["data/versions.yml"]

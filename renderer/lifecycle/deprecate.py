@@ -121,7 +121,7 @@ class Retirement:
         for page in pages:
             if page.versions == [self.gone]:
                 self.removed[page.relpath] = page
-            elif self.gone in page.versions:
+            else:
                 self.narrow_page_versions(page)
         for source in liquid_sources(self.tree, []):
             if source.page is None or source.page.relpath not in self.removed:

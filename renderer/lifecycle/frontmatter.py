@@ -53,7 +53,10 @@ def _star_like(written: str) -> str:
 
 def versions_block_edits(text: str, offset: int, mapping: yaml.Node, model: VersionModel, plan: Plan,
                          release: str) -> tuple[list[Edit], int, int]:
-    """Edits of one `versions` mapping (a page's or a feature's): (edits, ranges opened, ranges removed)."""
+    """Edits of one `versions` mapping (a page's or a feature's): (edits, ranges opened, ranges removed).
+
+    `text` is the YAML document the nodes were composed from; `offset` where it starts in its file.
+    """
     edits: list[Edit] = []
     opened = removed = 0
     for key_node, value_node in mapping.value if isinstance(mapping, yaml.MappingNode) else []:
@@ -84,7 +87,7 @@ def page_versions_edit(page: Page, after: VersionModel, plan: Plan, release: str
     entry = mapping_entry(root, "versions")
     if entry is None or not isinstance(entry[1], yaml.MappingNode):
         return FrontmatterEdit([])
-    edits, opened, removed = versions_block_edits(page.text, match.start(1), entry[1], after, plan, release)
+    edits, opened, removed = versions_block_edits(match.group(1), match.start(1), entry[1], after, plan, release)
     if not edits:
         return FrontmatterEdit([])
     new = FRONTMATTER.match(apply_edits(page.text, edits))
