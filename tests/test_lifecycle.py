@@ -366,3 +366,148 @@ def test_corpus_renders_of_remaining_versions_are_byte_identical_after_deprecati
     (root / "data/versions.yml").write_text(original_versions)
     again, _ = deprecate_release(DocsTree(root, lenient=True), "enterprise-server@2.19")
     assert [c.file for c in again.changed()] == ["data/versions.yml"]
+
+
+# --- diff ---------------------------------------------------------------------------
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def test_diff_between_versions_lists_pages_and_section_changes(tmp_path, capsys):
+    root = write_tree(tmp_path, {
+        "content/a.md": page("Intro text.\n\n## Setup\n\nStep one.\n\n{% if currentVersion ver_gt \"enterprise-server@2.21\" %}"
+                             "Step two.\n{% endif %}\n## Usage\n\nSame everywhere.\n"
+                             "{% if currentVersion == \"enterprise-server@2.22\" %}\n## New in 2.22\n\nShiny.\n{% endif %}\n"),
+        "content/new.md": page("New.\n", "{enterprise-server: '>=2.22'}"),
+        "content/old.md": page("Old.\n", "{enterprise-server: '<2.22'}"),
+        "content/same.md": page("See [a](/a).\n"),
+    })
+    from renderer.lifecycle.diff import diff_versions
+
+    result = diff_versions(DocsTree(root), "enterprise-server@2.21", "enterprise-server@2.22")
+    assert [(c.path, c.status) for c in result.changes] == [("a.md", "changed"), ("new.md", "added"), ("old.md", "removed")]
+    sections = [(s.heading, s.status) for s in result.changes[0].sections]
+    assert sections == [("Setup", "changed"), ("New in 2.22", "added")]
+    assert result.changes[0].sections[0].lines == ["@@ -2 +2,2 @@", " Step one.", "+Step two."]
+    assert cli(["diff", "--root", str(root), "--from", "enterprise-server@2.21", "--to", "enterprise-server@2.22"]) == 0
+    out = capsys.readouterr().out
+    assert "added (1):\n+ new.md T\nremoved (1):\n- old.md T\nchanged (1):\n~ a.md T\n    ## Setup (changed)\n" in out
+    assert "    ## New in 2.22 (added)\n      +## New in 2.22\n      +Shiny.\n" in out
+    assert "1 added, 1 removed, 1 changed, 0 error pages" in out
+
+
+def git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-C", str(root), "-c", "user.email=t@example.com", "-c", "user.name=T", *args],
+                   check=True, capture_output=True)
+
+
+def changed_renders(before: dict, after: dict) -> set[tuple[str, str]]:
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
+def diff_json(root: Path, *args: str) -> dict:
+    import contextlib
+    import io
+    import json
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli(["diff", "--root", str(root), "--format", "json", *args]) == 0
+    return json.loads(out.getvalue())
+
+
+EDITS = {  # what changes since the commit -> files it writes
+    "reusable in one branch": {"reusables/steps/open.md": "Open it{% if currentVersion == \"free-pro-team@latest\" %} on GitHub.com{% endif %}."},
+    "variable": {"data/variables/product.yml": "name: Octocat\nother: same\n"},
+    "linked page's title": {"content/target.md": page("Target.\n", extra="").replace("title: T", "title: Target page")},
+    "new page a link was waiting for": {"content/later.md": page("Later.\n").replace("title: T", "title: Later")},
+    "category index of a map topic": {"content/topic/index.md": "---\ntitle: Topic\nversions: '*'\n---\n"
+                                      "{% topic_link_in_list /topic/map %}\n  {% link_in_list /topic/one %}\n"},
+    "versions file": {"data/versions.yml": VERSIONS.replace("'2.19'", "'2.19', '2.18'").replace("deprecated: ['2.18']", "deprecated: []")},
+    "removed page": {"content/alone.md": None},
+}
+
+
+@needs_git
+@pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
+def test_diff_base_lists_exactly_the_renders_that_change(tmp_path, edit):
+    root = write_tree(tmp_path / "repo" / "docs", {
+        "reusables/steps/open.md": "Open it.",
+        "data/variables/product.yml": "name: Octo\nother: same\n",
+        "content/a.md": page("{% data reusables.steps.open %} {% data variables.product.name %}\n"),
+        "content/b.md": page("{% if currentVersion == \"enterprise-server@2.22\" %}{% data reusables.steps.open %}{% endif %}\n"),
+        "content/c.md": page("{% link /target %} {% link /later %}\n"),
+        "content/target.md": page("Target.\n"),
+        "content/alone.md": page("Alone.\n"),
+        "content/topic/index.md": "---\ntitle: Topic\nversions: '*'\n---\n{% topic_link_in_list /topic/map %}\n",
+        "content/topic/map.md": page("Map.\n", extra="mapTopic: true\n"),
+        "content/topic/one.md": page("One.\n", extra="intro: 'The first'\n"),
+        "content/other.md": page("{% data variables.product.other %}\n"),
+    })
+    git(tmp_path / "repo", "init", "-q")
+    git(tmp_path / "repo", "add", "-A")
+    git(tmp_path / "repo", "commit", "-qm", "base")
+    before = renders(root)
+    for rel, text in EDITS[edit].items():
+        if text is None:
+            (root / rel).unlink()
+        else:
+            (root / rel).write_text(text)
+    after = renders(root)
+    expected = changed_renders(before, after)
+    assert expected, "the edit must change something"
+    report = diff_json(root, "--base", "HEAD")
+    assert {(c["version"], c["path"]) for c in report["changes"]} == expected
+    assert report["summary"]["renders"] < 2 * len(before) or edit == "versions file"
+    if edit == "versions file":
+        assert "data/versions.yml changed: every render of both trees was compared" in report["notes"]
+
+
+@needs_git
+def test_diff_base_reports_in_text_and_html_and_fails_on_change_when_asked(tmp_path, capsys):
+    root = write_tree(tmp_path, {"content/a.md": page("## Part\n\nOld words.\n"), "content/b.md": page("Same.\n")})
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    assert cli(["diff", "--root", str(root), "--base", "HEAD", "--fail-on-change"]) == 0  # nothing changed yet
+    (root / "content/a.md").write_text(page("## Part\n\nNew <words> & more.\n"))
+    report = tmp_path / "report.html"
+    assert cli(["diff", "--root", str(root), "--base", "HEAD", "--html", str(report), "--fail-on-change"]) == 1
+    out = capsys.readouterr().out
+    assert "changed (5):\n~ a.md [free-pro-team@latest, enterprise-server@2.22, enterprise-server@2.21, " in out
+    assert "    ## Part (changed)\n      @@ -1,2 +1,2 @@\n       ## Part\n      -Old words.\n      +New & more.\n" in out
+    page_html = report.read_text()
+    assert page_html.startswith("<!DOCTYPE html>") and "<script" not in page_html and "<link" not in page_html
+    assert '<span class="plus">+New &amp; more.</span>' in page_html and "<code>a.md</code>" in page_html
+    assert cli(["diff", "--root", str(root), "--base", "no-such-ref"]) == 1
+    assert "git rev-parse" in capsys.readouterr().err
+
+
+def test_diff_needs_a_mode(tmp_path, capsys):
+    root = write_tree(tmp_path, {})
+    with pytest.raises(SystemExit) as caught:
+        cli(["diff", "--root", str(root), "--from", "free-pro-team@latest"])
+    assert caught.value.code == 2
+    assert cli(["diff", "--root", str(root), "--from", "free-pro-team@latest", "--to", "nope@1"]) == 1
+    assert "unknown version 'nope@1'" in capsys.readouterr().err
+
+
+@needs_git
+@needs_corpus
+def test_corpus_diff_base_after_editing_a_widely_used_reusable(tmp_path):
+    root = corpus_copy(tmp_path)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "corpus")
+    before, _ = lenient_renders(root)
+    reusable = root / "data/reusables/repositories/navigate-to-repo.md"
+    reusable.write_text(reusable.read_text().rstrip("\n").rstrip(".") +
+                        '{% if currentVersion == "free-pro-team@latest" %} on GitHub.com{% endif %}.\n')
+    after, _ = lenient_renders(root)
+    expected = changed_renders(before, after)
+    assert len(expected) > 100
+    report = diff_json(root, "--lenient", "--base", "HEAD")
+    assert {(c["version"], c["path"]) for c in report["changes"]} == expected
+    assert report["summary"]["renders"] < len(before) / 2  # far from rendering both trees fully
