@@ -207,3 +207,12 @@ def test_name_problems_for_check(tmp_path):
         ("fpt", "plan `fpt` has no numbered releases to compare with (its releases: latest)"),
     ]
     assert "unknown plan or feature `nope`" in problems[0][1]
+
+
+def test_render_check_renders_ifversion_blocks_without_problems(tmp_path):
+    from renderer.check import run_check
+
+    body = "{% ifversion fpt or ghes > 2.22 %}A{% elsif ghae %}B{% endif %} {% ifversion cool %}C{% endif %}\n"
+    tree = make_tree(tmp_path, {"p.md": page(body)})
+    report = run_check(tree)
+    assert report.problems == [] and report.renders == 2 * len(EVERY)

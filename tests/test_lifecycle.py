@@ -118,7 +118,7 @@ def test_migrate_leaves_other_blocks_and_says_where(tmp_path, block, reason):
 
 def test_migrate_edits_yaml_values_exactly_or_not_at_all(tmp_path):
     single = f"intro: 'It''s {{% if currentVersion == {FPT} %}}on GitHub{{% endif %}}.'\n"
-    double = f'intro: "x {{% if currentVersion == \\"free-pro-team@latest\\" %}}y{{% endif %}}"\n'
+    double = 'intro: "x {% if currentVersion == \\"free-pro-team@latest\\" %}y{% endif %}"\n'
     variable = f"name: '{{% if currentVersion == {FPT} %}}GitHub{{% else %}}GHES{{% endif %}}'\n"
     root = write_tree(tmp_path, {"content/a.md": page("{% data variables.product.name %}\n", extra=single),
                                  "content/b.md": page("x\n", extra=double),
@@ -327,6 +327,13 @@ def test_deprecate_refuses_what_it_cannot_retire(tmp_path, capsys, version, mess
     assert cli(["deprecate", version, "--root", str(root)]) == 1
     assert message in capsys.readouterr().err
     assert (root / "data/versions.yml").read_text() == VERSIONS
+
+
+def test_deprecate_refuses_a_plans_only_release(tmp_path, capsys):
+    versions = VERSIONS + "  - name: github-ae\n    short: ghae\n    title: GitHub AE\n    releases: ['1.0']\n"
+    root = write_tree(tmp_path, {}, versions=versions)
+    assert cli(["deprecate", "ghae@1.0", "--root", str(root)]) == 1
+    assert "is the only release of `github-ae`: remove the plan instead" in capsys.readouterr().err
 
 
 def test_deprecate_needs_a_versions_file(tmp_path, capsys):

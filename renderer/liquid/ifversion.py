@@ -137,17 +137,21 @@ class _Parser:
         return item
 
     def condition(self) -> Expression:
-        left = self.operand()
-        item = self.peek()
-        if item is None:
-            return left
-        kind, value, token = item
-        if kind == "word" and value in ("and", "or"):
+        """Operands joined by `and`/`or`, grouped to the right (read in a loop: no recursion per term)."""
+        operands = [self.operand()]
+        joins: list[str] = []
+        while (item := self.peek()) is not None:
+            kind, value, token = item
+            if kind != "word" or value not in ("and", "or"):
+                raise LiquidSyntaxError(f"expected 'and', 'or' or the end of the condition, found {value!r}", token=token)
             self.position += 1
-            right = self.condition()
-            cls = lg.LogicalAndExpression if value == "and" else lg.LogicalOrExpression
-            return cls(left.token, left, right)
-        raise LiquidSyntaxError(f"expected 'and', 'or' or the end of the condition, found {value!r}", token=token)
+            joins.append(value)
+            operands.append(self.operand())
+        result = operands[-1]
+        for left, join in zip(reversed(operands[:-1]), reversed(joins)):
+            cls = lg.LogicalAndExpression if join == "and" else lg.LogicalOrExpression
+            result = cls(left.token, left, result)
+        return result
 
     def operand(self) -> Expression:
         kind, value, token = self.take()
