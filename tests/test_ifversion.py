@@ -112,7 +112,8 @@ def test_ifversion_and_the_2020_syntax_mix_in_one_tree(tmp_path):
             '{% elsif currentVersion ver_gt "enterprise-server@3.9" %}YES{% endif %}\n')
     tree = make_tree(tmp_path, {"p.md": page(body)}, reusables={"r": "{% ifversion ghae %}YES{% endif %}"})
     assert shown_in(tree) == [FPT, GHES["3.10"]]
-    tree2 = make_tree(tmp_path / "two", {"p.md": page("{% data reusables.r %}\n")}, reusables={"r": "{% ifversion ghae %}YES{% endif %}"})
+    tree2 = make_tree(tmp_path / "two", {"p.md": page("{% data reusables.r %}\n")},
+                      reusables={"r": "{% ifversion ghae %}YES{% endif %}"})
     assert shown_in(tree2) == [GHAE]
 
 
@@ -198,7 +199,8 @@ def test_short_names_must_be_unique(tmp_path):
 
 
 def test_name_problems_for_check(tmp_path):
-    tree = make_tree(tmp_path, {"p.md": page("{% ifversion fpt or nope or ghes > 2.5 or ghes < 2.20 or fpt > 1.0 %}x{% endif %}\n")})
+    condition = "fpt or nope or ghes > 2.5 or ghes < 2.20 or fpt > 1.0"
+    tree = make_tree(tmp_path, {"p.md": page(f"{{% ifversion {condition} %}}x{{% endif %}}\n")})
     node = next(n for n in tree.parse_template(tree.page("p.md").body).nodes if isinstance(n, IfversionNode))
     problems = [(token.value, message) for token, message in name_problems(node.condition, tree.model)]
     assert problems == [

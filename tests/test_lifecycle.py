@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from docs_fixture import CORPUS
 
 from renderer.commands import main as cli
 from renderer.commands.export import iter_renders
@@ -13,8 +14,6 @@ from renderer.errors import RenderError
 from renderer.lifecycle.migrate import migrate_tree
 from renderer.model.tree import DocsTree
 from renderer.model.versions import DEFAULT_VERSIONS_YAML
-
-from docs_fixture import CORPUS
 
 needs_corpus = pytest.mark.skipif(not (CORPUS / "content").is_dir(), reason=f"shared corpus not available at {CORPUS}")
 
@@ -215,7 +214,8 @@ DEPRECATIONS = [  # (body, versions, body after retiring 2.19)
      f"{{% if currentVersion != {FPT} %}}A{{% endif %}}"),
     (f"{{% if currentVersion == {FPT} or currentVersion == {GHES19} or currentVersion == {GHES20} %}}A{{% endif %}}",
      "'*'", f"{{% if currentVersion == {FPT} or currentVersion == {GHES20} %}}A{{% endif %}}"),
-    ("{% ifversion fpt or ghes = 2.19 %}A{% endif %} {% ifversion ghes > 2.19 %}B{% endif %} {% ifversion ghes >= 2.19 %}C{% endif %}",
+    ("{% ifversion fpt or ghes = 2.19 %}A{% endif %} {% ifversion ghes > 2.19 %}B{% endif %} "
+     "{% ifversion ghes >= 2.19 %}C{% endif %}",
      "'*'", "{% ifversion fpt %}A{% endif %} {% ifversion ghes %}B{% endif %} {% ifversion ghes %}C{% endif %}"),
     ("{% ifversion not ghes = 2.19 and ghes %}A{% endif %}{% ifversion ghes < 2.20 %}B{% elsif ghes %}C{% endif %}", "'*'",
      "{% ifversion ghes %}A{% endif %}{% ifversion ghes %}C{% endif %}"),
@@ -259,7 +259,8 @@ def test_deprecate_moves_the_release_in_the_versions_file(tmp_path):
     block = VERSIONS.replace("    releases: ['2.22', '2.21', '2.20', '2.19']\n    deprecated: ['2.18']\n",
                              "    releases:\n      - '2.22'\n      - '2.21'\n      - '2.20'\n      - '2.19'\n")
     expected = {
-        flow: VERSIONS.replace("['2.22', '2.21', '2.20', '2.19']", "['2.22', '2.21', '2.20']").replace("['2.18']", "['2.19', '2.18']"),
+        flow: VERSIONS.replace("['2.22', '2.21', '2.20', '2.19']", "['2.22', '2.21', '2.20']")
+                      .replace("['2.18']", "['2.19', '2.18']"),
         block: block.replace("      - '2.19'\n", "    deprecated: ['2.19']\n"),
     }
     for index, (versions, after) in enumerate(expected.items()):
@@ -426,13 +427,15 @@ def diff_json(root: Path, *args: str) -> dict:
 
 
 EDITS = {  # what changes since the commit -> files it writes
-    "reusable in one branch": {"reusables/steps/open.md": "Open it{% if currentVersion == \"free-pro-team@latest\" %} on GitHub.com{% endif %}."},
+    "reusable in one branch": {
+        "reusables/steps/open.md": "Open it{% if currentVersion == \"free-pro-team@latest\" %} on GitHub.com{% endif %}."},
     "variable": {"data/variables/product.yml": "name: Octocat\nother: same\n"},
     "linked page's title": {"content/target.md": page("Target.\n", extra="").replace("title: T", "title: Target page")},
     "new page a link was waiting for": {"content/later.md": page("Later.\n").replace("title: T", "title: Later")},
     "category index of a map topic": {"content/topic/index.md": "---\ntitle: Topic\nversions: '*'\n---\n"
                                       "{% topic_link_in_list /topic/map %}\n  {% link_in_list /topic/one %}\n"},
-    "versions file": {"data/versions.yml": VERSIONS.replace("'2.19'", "'2.19', '2.18'").replace("deprecated: ['2.18']", "deprecated: []")},
+    "versions file": {
+        "data/versions.yml": VERSIONS.replace("'2.19'", "'2.19', '2.18'").replace("deprecated: ['2.18']", "deprecated: []")},
     "removed page": {"content/alone.md": None},
 }
 

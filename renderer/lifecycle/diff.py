@@ -70,7 +70,7 @@ def compare_sections(old: list[Section], new: list[Section]) -> list[SectionChan
     found: list[SectionChange] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=keys_old, b=keys_new, autojunk=False).get_opcodes():
         if tag == "equal":
-            for before, after in zip(old[i1:i2], new[j1:j2]):
+            for before, after in zip(old[i1:i2], new[j1:j2], strict=False):
                 if before.lines != after.lines:
                     found.append(SectionChange(after.heading, "changed", line_diff(before.lines, after.lines)))
             continue

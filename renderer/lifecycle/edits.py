@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # The tag rule of python-liquid's lexer, so spans match what the parser saw.
 TAG = re.compile(r"\{%(?P<ltrim>-?)\s*(?P<name>#|\w+)\s*(?P<expr>(?:(?!-?%\})[\s\S])*(?<!\s))\s*(?P<rtrim>-?)%\}")

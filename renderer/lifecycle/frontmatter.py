@@ -12,8 +12,16 @@ from dataclasses import dataclass
 import yaml
 
 from renderer.lifecycle.edits import Edit, apply_edits
-from renderer.lifecycle.yaml_spans import (append_items, compose, mapping_entry, prepend_items, quote_like,
-                                           remove_entry, remove_item, replace_value)
+from renderer.lifecycle.yaml_spans import (
+    append_items,
+    compose,
+    mapping_entry,
+    prepend_items,
+    quote_like,
+    remove_entry,
+    remove_item,
+    replace_value,
+)
 from renderer.model.pages import FRONTMATTER, Page
 from renderer.model.versions import Plan, VersionModel, range_matches, release_key, validate_range
 

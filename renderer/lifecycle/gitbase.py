@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 
 from renderer.errors import RenderError
 
-
 SOURCE_FOLDERS = ("content", "data", "reusables", "includes")
 
 

@@ -109,7 +109,7 @@ class Migrator:
         edits = [Edit(first.name_start, first.name_end, "ifversion" if to_ifversion_grammar else "if"),
                  Edit(first.expr_start, first.expr_end, texts[0])]
         elsifs = [c for c in clauses if c.name == "elsif"]
-        for clause, text in zip(elsifs, texts[1:]):
+        for clause, text in zip(elsifs, texts[1:], strict=False):
             span = tag_span(source.text, clause.token.start_index)
             edits.append(Edit(span.expr_start, span.expr_end, text))
         end = node.clauses[-1]
@@ -135,7 +135,7 @@ class Migrator:
             return "a condition is not only a test of the version (or names an unknown plan)"
         if any(t is None for t in written):
             return f"a condition cannot be written in the {self.target} grammar"
-        for index, (old, text) in enumerate(zip(conditions, written)):
+        for index, (old, text) in enumerate(zip(conditions, written, strict=False)):
             negate = index == 0 and isinstance(node, UnlessNode)
             if not self.same_versions(old, text, negate):
                 return f"the {self.target} condition `{text}` would not hold in the same versions"

@@ -9,7 +9,8 @@ from renderer.model.tree import DocsTree
 
 def add_tree_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="docs root holding content/ and data/ (default: current folder)")
-    parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml, else the 2020 defaults)")
+    parser.add_argument("--versions", default=None,
+                        help="versions file (default: <root>/data/versions.yml, else the 2020 defaults)")
     parser.add_argument("--lenient", action="store_true", help="parse what GitHub's 2020 engine tolerated (`{% else if %}`, "
                         "a second else, junk after a condition)")
 

@@ -117,7 +117,7 @@ class Pruner:
                 edits.extend(self.node_edits(text, child, inner_before, inner_after, stats))
         return edits
 
-    def branch_edits(self, text: str, node, layout: "Layout", taken_after: set[int], lost: set[int],
+    def branch_edits(self, text: str, node, layout: Layout, taken_after: set[int], lost: set[int],
                      scope, after_scope, stats: PruneStats) -> list[Edit] | None:
         """Unwrap, drop, or remove the lost branches; None when whitespace control forbids it."""
         spans, end = layout.spans, layout.end
@@ -158,7 +158,8 @@ class Pruner:
             span = spans[head]
             expr = self.shorter_condition(text, node, head, span, scope, after_scope) or text[span.expr_start : span.expr_end]
             name = "ifversion" if isinstance(node, IfversionNode) else "if"
-            tag = text[span.start : span.name_start] + name + text[span.name_end : span.expr_start] + expr + text[span.expr_end : span.end]
+            tag = (text[span.start : span.name_start] + name + text[span.name_end : span.expr_start] + expr
+                   + text[span.expr_end : span.end])
             edits.append(Edit(spans[0].start, span.end, tag))
             if isinstance(node, UnlessNode):
                 edits.append(Edit(end.name_start, end.name_end, "endif"))
@@ -174,14 +175,14 @@ class Pruner:
             return None
         atoms, ops = terms
         constants = self.term_constants(atoms, ops, scope, after_scope)
-        texts = [self.term_text(text, atom, piece) for atom, piece in zip(atoms, pieces[0])]
-        if all(c is None for c in constants) and all(t == text[s:e] for t, (s, e) in zip(texts, pieces[0])):
+        texts = [self.term_text(text, atom, piece) for atom, piece in zip(atoms, pieces[0], strict=False)]
+        if all(c is None for c in constants) and all(t == text[s:e] for t, (s, e) in zip(texts, pieces[0], strict=False)):
             return None
         value, kept = fold(constants, ops)
         if value is not None or not kept:
             return None  # the whole condition is constant: a branch-level change, or nothing to do
         parts = [texts[kept[0]]]
-        for previous, current in zip(kept, kept[1:]):
+        for previous, current in zip(kept, kept[1:], strict=False):
             parts.append(text[pieces[0][previous][1] : pieces[0][previous + 1][0]] if current == previous + 1
                          else f" {ops[previous]} ")
             parts.append(texts[current])
@@ -257,7 +258,7 @@ class Layout:
     end: TagSpan
 
     @classmethod
-    def of(cls, text: str, node) -> "Layout":
+    def of(cls, text: str, node) -> Layout:
         clauses = list(node.clauses)
         spans, body_ends = [], []
         for position, clause in enumerate(clauses[:-1]):

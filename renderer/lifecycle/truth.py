@@ -9,7 +9,7 @@ with the same globals a render has) and `ifversion` (from the version model).
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from liquid import RenderContext
 from liquid.ast import Node

@@ -16,7 +16,6 @@ swapping operands, which is safe for version tests) and gives up (None) when it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
@@ -48,22 +47,22 @@ class Feature:
 
 @dataclass(frozen=True)
 class Not:
-    inner: "VCond"
+    inner: VCond
 
 
 @dataclass(frozen=True)
 class And:
-    left: "VCond"
-    right: "VCond"
+    left: VCond
+    right: VCond
 
 
 @dataclass(frozen=True)
 class Or:
-    left: "VCond"
-    right: "VCond"
+    left: VCond
+    right: VCond
 
 
-VCond = Union[InPlan, Cmp, Feature, Not, And, Or]
+VCond = InPlan | Cmp | Feature | Not | And | Or
 NEGATED_OP = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
 

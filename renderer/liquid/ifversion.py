@@ -18,7 +18,8 @@ check` and the lifecycle tools use it and `name_problems(condition, model)`.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterator, TextIO
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, TextIO
 
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
@@ -148,7 +149,7 @@ class _Parser:
             joins.append(value)
             operands.append(self.operand())
         result = operands[-1]
-        for left, join in zip(reversed(operands[:-1]), reversed(joins)):
+        for left, join in zip(reversed(operands[:-1]), reversed(joins), strict=False):
             cls = lg.LogicalAndExpression if join == "and" else lg.LogicalOrExpression
             result = cls(left.token, left, result)
         return result
@@ -284,7 +285,7 @@ class IfversionNode(IfNode):
         # Every branch's names are resolved, so a typo in a branch not taken is still an error.
         chosen = [version in versions_where(condition, model) for condition in self.conditions()]
         blocks = [self.consequence, *(alternative.block for alternative in self.alternatives)]
-        for holds, block in zip(chosen, blocks):
+        for holds, block in zip(chosen, blocks, strict=False):
             if holds:
                 return block.render(context, buffer)
         return self.default.render(context, buffer) if self.default else 0
