@@ -29,7 +29,7 @@ class GitHistory:
 
     def _read(self) -> dict[str, str]:
         command = ["git", "-C", str(self.root), "log", "--format=%x00%cI", "--name-only", "--no-renames",
-                   "--relative=content", "--", "content"]
+                   "--relative", "--", "content"]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=GIT_TIMEOUT_SECONDS, check=False)
         except (OSError, subprocess.SubprocessError):
@@ -41,8 +41,8 @@ class GitHistory:
         for line in done.stdout.splitlines():
             if line.startswith("\x00"):
                 current = line[1:11]
-            elif line and current:
-                dates.setdefault(line, current)  # git log lists the newest commits first
+            elif line.startswith("content/") and current:
+                dates.setdefault(line[len("content/"):], current)  # git log lists the newest commits first
         return dates
 
 
