@@ -63,7 +63,7 @@ from urllib.parse import unquote, urljoin
 from renderer.errors import RenderError
 from renderer.site.layout import SITE_DIR, SiteLayout, directory_digest
 from renderer.model.pages import Page
-from renderer.site.search import index_files, search_record, searchable
+from renderer.site.search import index_all, search_record, searchable
 from renderer.model.tree import DocsTree, normalize_url_path
 
 CACHE_FORMAT = 11
@@ -1084,6 +1084,7 @@ class Builder:
     def _write_extras(self, pages, records, staging, manifest, cache) -> list[str]:
         """Files made from the renders: search indexes and the sitemap."""
         files: dict[str, bytes] = {}
+        to_index: dict[str, list] = {}  # versions whose search bundle changed -> their records
         self.search_keys: dict[str, str] = {}
         for version in self.tree.model.ids:
             keys = [(p.relpath, version) for p in pages if (p.relpath, version) in records and searchable(p)]
@@ -1096,8 +1097,9 @@ class Builder:
             if cache is not None and cache.search_keys.get(version) == self.search_keys[version] and previous:
                 manifest.update({path: cache.manifest[path] for path in previous})  # the same entries as last time
             else:
-                files.update(index_files(version, [records[key]["search"] for key in keys]))
+                to_index[version] = [records[key]["search"] for key in keys]
                 files[folder + "index.html"] = self.layout.render_search_page(version).encode("utf-8")
+        files.update(index_all(to_index))
         files["sitemap.xml"] = self._sitemap(pages, records)
         return self._emit(files, staging, manifest, cache)
 

@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from renderer.errors import RenderError
@@ -117,25 +118,48 @@ def record_html(record: list[str]) -> str:
 
 
 def index_files(version: str, records: list[list[str]]) -> dict[str, bytes]:
-    """The search bundle of one version: site path (`search/<version>/pagefind/...`) -> bytes.
+    """The search bundle of one version: site path (`search/<version>/pagefind/...`) -> bytes."""
+    return index_all({version: records})
 
-    The records are written as HTML files to a scratch folder (one per URL, in URL order)
-    and indexed by the Pagefind binary; its bundle is read back and the folder removed.
-    """
-    with tempfile.TemporaryDirectory(prefix="render-search-") as scratch:
-        site, bundle = Path(scratch, "site"), Path(scratch, "bundle")
-        site.mkdir()
-        for record in sorted(records, key=lambda r: r[1]):
-            file = site / record_file(record[1])
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(record_html(record), encoding="utf-8")
-        run_pagefind(site, bundle)
-        files: dict[str, bytes] = {}
-        for file in sorted(p for p in bundle.rglob("*") if p.is_file()):
-            rel = file.relative_to(bundle).as_posix()
-            if _BUNDLE_FILE.fullmatch(rel):
-                files[f"search/{version}/{BUNDLE_DIR}/{rel}"] = file.read_bytes()
+
+def index_all(records_by_version: dict[str, list[list[str]]]) -> dict[str, bytes]:
+    """The bundles of several versions, one Pagefind process per version, as many at once as
+    there are CPUs. Each version's records are written as HTML files to a scratch folder
+    (one per URL, in URL order), indexed, and its bundle read back; the folder is removed."""
+    files: dict[str, bytes] = {}
+    if not records_by_version:
         return files
+    with tempfile.TemporaryDirectory(prefix="render-search-", dir=scratch_dir()) as scratch:
+        jobs = []
+        for number, version in enumerate(sorted(records_by_version)):
+            site, bundle = Path(scratch, f"{number}/site"), Path(scratch, f"{number}/bundle")
+            _write_records(site, records_by_version[version])
+            jobs.append((version, site, bundle))
+        width = max(1, min(len(jobs), os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=width) as pool:  # each thread waits on its own pagefind process
+            list(pool.map(lambda job: run_pagefind(job[1], job[2]), jobs))
+        for version, _site, bundle in jobs:
+            for file in sorted(p for p in bundle.rglob("*") if p.is_file()):
+                rel = file.relative_to(bundle).as_posix()
+                if _BUNDLE_FILE.fullmatch(rel):
+                    files[f"search/{version}/{BUNDLE_DIR}/{rel}"] = file.read_bytes()
+    return files
+
+
+def _write_records(site: Path, records: list[list[str]]) -> None:
+    site.mkdir(parents=True)
+    for record in sorted(records, key=lambda r: r[1]):
+        file = site / record_file(record[1])
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(record_html(record), encoding="utf-8")
+
+
+def scratch_dir() -> str | None:
+    """Where the scratch folders go: TMPDIR if set, else /dev/shm (memory) where there is one."""
+    if os.environ.get("TMPDIR"):
+        return None
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
 def record_file(url: str) -> str:
