@@ -72,11 +72,28 @@ def visible_text(fragment: str) -> str:
     return html.unescape(_TAG.sub("", fragment)).strip()
 
 
+_LINK_EDGE = re.compile(r"<a\s[^<>]*?\bhref=|</a>")  # a link's start (not a bare <a id=...> anchor) or end
+
+
 def add_heading_ids(body: str) -> str:
-    """`<h2>Text</h2>` -> `<h2 id="text"><a href="#text">Text</a></h2>`."""
+    """`<h2>Text</h2>` -> `<h2 id="text"><a href="#text">Text</a></h2>`.
+
+    A heading inside a link (raw HTML cards: `<a class="Box"><h4>Title</h4>...</a>`) is
+    left as written: a self-link there would nest one link in another, which browsers
+    answer by closing the card's link early. GitHub's engine left such headings alone too.
+    """
     slugger = Slugger()
+    edges = _LINK_EDGE.finditer(body) if "<a" in body else iter(())
+    edge = next(edges, None)
+    inside_link = False
 
     def decorate(m: re.Match) -> str:
+        nonlocal edge, inside_link
+        while edge is not None and edge.start() < m.start():  # one pass over the link tags, in step
+            inside_link = edge.group(0) != "</a>"
+            edge = next(edges, None)
+        if inside_link:
+            return m.group(0)
         level, inner = m.group(1), m.group(2)
         slug = slugger.slug(visible_text(inner))
         return f'<h{level} id="{slug}"><a href="#{slug}">{inner}</a></h{level}>'
