@@ -112,7 +112,7 @@ def _build(argv: list[str]) -> int:
 
 
 def _serve(argv: list[str]) -> int:
-    from renderer.serve import main as serve_main
+    from renderer.commands.serve import main as serve_main
 
     return serve_main(argv)
 
