@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from docs_fixture import versions_yaml
 
 from renderer.serve import PreviewServer, is_temp_file, request_segments
-from docs_fixture import versions_yaml
 
 FPT = "free-pro-team@latest"
 GHES = "enterprise-server@3.0"
@@ -141,8 +141,10 @@ def live(tmp_path):
     server.stop()
 
 
-def get(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+def get(server: PreviewServer | int, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+    """One request to a server (or a port on 127.0.0.1): status, headers (lower-case names), body."""
+    port = server if isinstance(server, int) else server.port
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request(method, path)
         response = conn.getresponse()
