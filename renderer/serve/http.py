@@ -61,11 +61,17 @@ def is_loopback(host: str) -> bool:
 
 
 class Connection:
-    def __init__(self, writer: asyncio.StreamWriter):
-        self.writer = writer
+    """An accepted socket; counted against the cap from accept() on."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.writer: asyncio.StreamWriter | None = None
 
     def abort(self) -> None:
-        self.writer.transport.abort()
+        if self.writer is not None:
+            self.writer.transport.abort()
+        else:
+            self.sock.close()
 
 
 class HTTPServer:
@@ -147,7 +153,9 @@ class HTTPServer:
                 if not self._evict(0.0):
                     await asyncio.sleep(ACCEPT_RETRY_SECONDS)
                 continue
-            task = asyncio.create_task(self._connection(sock))
+            conn = Connection(sock)
+            self.connections.add(conn)
+            task = asyncio.create_task(self._connection(conn))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
@@ -189,14 +197,14 @@ class HTTPServer:
 
     # --- one connection ---------------------------------------------------------------
 
-    async def _connection(self, sock: socket.socket) -> None:
+    async def _connection(self, conn: Connection) -> None:
         try:
-            reader, writer = await asyncio.open_connection(sock=sock, limit=64 * 1024)
+            reader, writer = await asyncio.open_connection(sock=conn.sock, limit=64 * 1024)
         except OSError:
-            sock.close()
+            self._forget(conn)
+            conn.sock.close()
             return
-        conn = Connection(writer)
-        self.connections.add(conn)
+        conn.writer = writer
         try:
             await self._requests(conn, reader, writer)
         except GONE:  # the client went away (or was evicted): nothing to tell anyone
