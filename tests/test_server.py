@@ -224,7 +224,7 @@ def test_page_not_in_version_is_404(served):
         ("/en/", 302, f"/en/{FPT}/"),
         ("/guide/alpha", 302, f"/en/{FPT}/guide/alpha"),
         ("/en/guide/alpha/", 302, f"/en/{FPT}/guide/alpha"),
-        (f"/{GHES}/guide/alpha", 302, f"/en/{GHES}/guide/alpha"),
+        (f"/{GHES}/guide/alpha", 404, None),  # version without language: the build has no stub for it either
         ("/en/guide/server-only", 302, f"/en/{GHES}/guide/server-only"),  # not in the default version
         ("/old/beta-path", 301, f"/en/{FPT}/guide/beta"),
         ("/en/old/beta-path/", 301, f"/en/{FPT}/guide/beta"),
@@ -281,6 +281,29 @@ def test_search_index_per_version(served):
     urls = {record[index["fields"].index("url")] for record in index["pages"]}
     assert f"/en/{GHES}/guide/server-only/" in urls and f"/en/{GHES}/guide/beta/" not in urls
     assert get(served, "/search/nope.json")[0] == 404
+
+
+def test_every_redirect_of_the_site_model_is_served(served):
+    """One redirect table for build and serve: each entry is answered with its status and target."""
+    redirects = served.app.site.redirects
+    assert len(redirects) > 5
+    for key, redirect in redirects.items():
+        status, headers, _ = get(served, "/" + key)
+        assert (status, headers.get("location")) == (redirect.status, redirect.target), key
+
+
+def test_search_index_is_the_built_one(served, tmp_path):
+    from renderer.build import BuildOptions, build
+
+    build(BuildOptions(root=served.app.root, out=tmp_path / "site", jobs=1, progress=False, use_cache=False,
+                       keep_going=True))
+    for version in (FPT, GHES, GHES_OLD):
+        built = (tmp_path / "site" / "search" / f"{version}.json").read_text(encoding="utf-8")
+        status, _, body = get(served, f"/search/{version}.json")
+        assert status == 200 and body == built, version
+    index = json.loads(get(served, f"/search/{FPT}.json")[2])
+    texts = [record[index["fields"].index("text")] for record in index["pages"]]
+    assert any("Alpha body in the cloud" in text for text in texts)  # from the rendered body
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -597,3 +620,32 @@ def test_broken_versions_file_shows_error_then_recovers(live):
     versions.write_text(original.replace("releases: ['3.0', '2.22']", "releases: ['3.1', '3.0', '2.22']"))
     assert wait_for(lambda: _status(live, path) == 200)
     assert _status(live, "/en/enterprise-server@3.1/guide/alpha/") == 200  # the new release is served
+
+
+def test_broken_links_are_shown_on_the_page_and_logged(tmp_path):
+    root = make_tree(tmp_path)
+    write(root, "content/guide/linker.md", "---\ntitle: Linker\nversions:\n  free-pro-team: '*'\n---\n\n"
+          "See [gamma](/guide/gamma) and [beta](/guide/beta#nowhere).\n")
+    logs: list[str] = []
+    path = f"/en/{FPT}/guide/linker/"
+    with PreviewServer(root, port=0, watch=True, log=logs.append) as server:
+        assert server.wait_watching(5)
+        problems = server.app.problems("guide/linker.md", FPT)
+        assert sorted((p.kind, p.severity, p.file, p.line) for p in problems) == [
+            ("anchor", "error", "content/guide/linker.md", 7), ("link", "error", "content/guide/linker.md", 7)]
+        status, _, body = get(server, path)
+        assert status == 200 and "render serve: 2 broken links on this page" in body
+        assert "content/guide/linker.md:7:" in body
+        assert any(line.startswith("content/guide/linker.md:7:") and "(link)" in line for line in logs), logs
+        stream = EventStream(server, path)
+        try:
+            write(root, "content/guide/gamma.md", "---\ntitle: Gamma\nversions:\n  free-pro-team: '*'\n---\nNew.\n")
+            assert (stream.wait(5) or (0, ""))[1] == "reload"
+            assert "1 broken link on this page" in get(server, path)[2]
+            beta = root / "content/guide/beta.md"
+            beta.write_text(beta.read_text() + "\n## Nowhere\n\nNow it is somewhere.\n")
+            assert (stream.wait(5) or (0, ""))[1] == "reload"  # the anchor it links to exists now
+            assert "render-serve-problems" not in get(server, path)[2]
+            assert server.app.problems("guide/linker.md", FPT) == []
+        finally:
+            stream.close()

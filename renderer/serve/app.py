@@ -11,7 +11,6 @@ import dataclasses
 import html
 import mimetypes
 import os
-import re
 import threading
 import time
 import traceback
@@ -20,27 +19,39 @@ from pathlib import Path
 
 from renderer.errors import RenderError
 from renderer.model.lru import LRUCache
+from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
-from renderer.pipeline import render_page
+from renderer.pipeline import RenderedPage, render_page
+from renderer.problems import Problem, format_text
+from renderer.serve.facts import FactStore
 from renderer.serve.invalidation import Plan, plan_changes
 from renderer.serve.paths import SourcePaths, request_segments
 from renderer.serve.reload import ReloadHub, Subscriber
-from renderer.serve.responses import Entry, Response, digest_of, html_response, inject_reload, internal_error_response
-from renderer.serve.routing import Route, Router
+from renderer.serve.responses import (
+    Entry,
+    Response,
+    before_body_end,
+    digest_of,
+    html_response,
+    inject_reload,
+    internal_error_response,
+    problem_notice,
+)
+from renderer.serve.routing import Route, Router, requested_version
 from renderer.site.layout import SiteLayout
-from renderer.site.search import search_index, search_record
+from renderer.site.model import SiteModel
+from renderer.site.search import search_index, searchable
 
 # Rendered pages kept (their dependency sets are kept for every page seen): at most this
 # many, and at most this many bytes of HTML together (a corpus page is 30-200 KB).
 RENDER_CACHE_ENTRIES = 2000
 RENDER_CACHE_BYTES = 64 * 1024 * 1024
-LIQUID_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 
 Log = Callable[[str], None]
 
 
-def make_layout(tree: DocsTree, site_dir: Path) -> SiteLayout:
-    return SiteLayout(tree, site_dir=site_dir if (site_dir / "templates").is_dir() else None)
+def make_layout(tree: DocsTree, site_dir: Path, site: SiteModel) -> SiteLayout:
+    return SiteLayout(tree, site_dir=site_dir if (site_dir / "templates").is_dir() else None, site=site)
 
 
 def folder_identity(folder: Path) -> tuple[int, int] | None:
@@ -55,35 +66,48 @@ def folder_identity(folder: Path) -> tuple[int, int] | None:
 class PreviewApp:
     """Routing, rendering with a dependency-tracked cache, and change handling."""
 
+    layout: SiteLayout  # set by _use_site, with site, router and sources
+
     def __init__(self, root: Path | str, versions_file: Path | str | None = None, *, lenient: bool = False,
                  log: Log | None = None):
         self.root = Path(root).resolve()
         self.versions_file = Path(versions_file).resolve() if versions_file else None
         self.lenient = lenient
         self.log = log or (lambda message: None)
-        self.lock = threading.RLock()  # guards the tree, the layout and the caches
+        self.lock = threading.RLock()  # guards the tree, the site, the layout and the caches
         self.hub = ReloadHub()
         self.cache: LRUCache[tuple[str, str], Entry] = LRUCache(
             RENDER_CACHE_ENTRIES, RENDER_CACHE_BYTES, lambda key, entry: len(entry.body))
         self.deps: dict[tuple[str, str], frozenset[str]] = {}  # only ever keys of real pages
-        self.link_warnings: set[tuple[str, str]] = set()  # renders with unresolved link targets
+        self.facts = FactStore(self._render_facts)  # search records and links of renders
         self.tree_error: RenderError | None = None
         self.generation = 0  # bumped when the tree is replaced: the watcher re-reads its folders
+        self.changes = 0  # bumped by every invalidation
         self._search: dict[str, bytes] = {}  # version -> search index
         self.tree = DocsTree(self.root, self.versions_file, lenient=lenient)
         self._content_identity = folder_identity(self.tree.content_dir)
-        self._set_layout(make_layout(self.tree, self.root / "site"))
+        self._use_site()
 
-    def _set_layout(self, layout: SiteLayout) -> None:
-        self.layout = layout
+    def _use_site(self) -> None:
+        """A site model of the tree as it is now, and the layout, router and link checker on it."""
+        site = SiteModel(self.tree)
+        try:
+            layout = make_layout(self.tree, self.root / "site", site)
+        except Exception as exc:  # keep the old layout; say why
+            if not hasattr(self, "layout"):
+                raise
+            self.log(f"error: the site layout failed to load: {exc}")
+            layout = self.layout
+        self.site, self.layout = site, layout
         self.site_dir = Path(os.path.realpath(layout.site_dir))
         self.static_dir = self.site_dir / "static"
         self.sources = SourcePaths(self.root, self.site_dir, self.versions_file)
-        self.router = Router(self.tree, layout.url_for, self.static_dir)
+        self.router = Router(site, self.static_dir)
+        self.facts.use_site(site, self.site_dir)
 
     def home_url(self, version: str | None = None) -> str:
         with self.lock:
-            return self.router.home_url(version)
+            return self.site.home_url(version)
 
     # --- responses --------------------------------------------------------------------
 
@@ -94,17 +118,17 @@ class PreviewApp:
                 route = self._route(raw_path)
             except RenderError as err:
                 return self._error_response(err, self._requested_version(raw_path))
-            if route.kind == "page":
+            if route.kind == "page" and route.version:
                 entry = self.page_entry(route.relpath, route.version)
                 return Response(entry.status, entry.body, headers={"Cache-Control": "no-store"}, digest=entry.digest)
             if route.kind == "redirect":
                 return self._redirect_response(route.location, route.status)
-            if route.kind == "search":
-                return Response(200, self.search_json(route.version), "application/json; charset=utf-8",
-                                {"Cache-Control": "no-store"})
-            if route.kind != "static":
+            if route.kind not in ("static", "search"):
                 return self._not_found(route.version)
-        return self._static_response(route.file)
+        if route.kind == "search" and route.version:  # built a page at a time: other requests go on meanwhile
+            return Response(200, self.search_json(route.version), "application/json; charset=utf-8",
+                            {"Cache-Control": "no-store"})
+        return self._static_response(route.file) if route.file else self._not_found(None)
 
     def _route(self, raw_path: str) -> Route:
         """What a request path shows. Raises RenderError when a page involved is broken."""
@@ -124,10 +148,9 @@ class PreviewApp:
             entry = self.cache.get(key)
             if entry is not None:
                 return entry
-            deps: set[str] = set()
             volatile = True
             try:
-                text, deps = self._render(relpath, version)
+                text = self._render(relpath, version)
                 status, volatile = 200, False
             except RenderError as err:
                 err = _with_version(err, version)
@@ -139,35 +162,71 @@ class PreviewApp:
             digest = digest_of(text)
             entry = Entry(key, status, inject_reload(text, digest).encode("utf-8"), digest, volatile)
             self.cache.put(key, entry)
-            self.deps[key] = frozenset(deps)
+            self.deps.setdefault(key, frozenset())
             return entry
 
-    def _render(self, relpath: str, version: str) -> tuple[str, set[str]]:
-        key = (relpath, version)
+    def _render(self, relpath: str, version: str) -> str:
+        """The page as the build lays it out, with a notice of its broken links."""
         page = self.tree.page(relpath)
         if page is None:
             raise RenderError("the page file is gone", file=f"content/{relpath}", version=version)
         rendered = render_page(self.tree, page, version)
+        self._remember(page, version, rendered)
+        problems = self.facts.check(page, version, self.deps[(relpath, version)])
         text = self.layout.render_page(page, version, rendered)
-        if any("is not a page" in w.message for w in rendered.warnings):
-            self.link_warnings.add(key)
-        else:
-            self.link_warnings.discard(key)
-        return text, set(rendered.deps)
+        for problem in problems:
+            self.log(format_text(problem))
+        return before_body_end(text, problem_notice(problems)) if problems else text
+
+    def _remember(self, page: Page, version: str, rendered: RenderedPage) -> None:
+        self.deps[(page.relpath, version)] = frozenset(rendered.deps)
+        self.facts.remember(page, version, rendered, self.site.url(page, version))
+
+    def _render_facts(self, relpath: str, version: str) -> bool:
+        """Render a page for its facts only (search, links); False when it does not render."""
+        try:
+            page = self.tree.page(relpath)
+            if page is None or version not in page.versions:
+                return False
+            self._remember(page, version, render_page(self.tree, page, version))
+        except RenderError:
+            return False
+        except Exception:
+            self.log(f"internal error rendering {relpath} [{version}]:\n{traceback.format_exc()}")
+            return False
+        return True
+
+    def problems(self, relpath: str, version: str) -> list[Problem]:
+        """The broken links of a page in a version, as the build reports them (rendering it if need be)."""
+        with self.lock:
+            try:
+                page = self.tree.page(relpath)
+            except RenderError:
+                return []
+            if page is None or self.facts.get(relpath, version) is None:
+                return []
+            return self.facts.check(page, version, self.deps.get((relpath, version), frozenset()))
 
     def search_json(self, version: str) -> bytes:
-        """The search index of a version, from titles and intros only."""
-        data = self._search.get(version)
-        if data is None:
+        """The search index of a version: the build's records, from real renders."""
+        data = b""
+        for _ in range(3):  # a change while it is built: start again (renders kept are reused)
+            with self.lock:
+                if version in self._search:
+                    return self._search[version]
+                changes = self.changes
+                relpaths = [p.relpath for p in self.site.pages if version in p.versions and searchable(p)]
             records = []
-            for page in self.tree.all_pages(errors=[]):
-                if version not in page.versions or page.frontmatter.get("hidden"):
-                    continue
-                title = self.layout.titles(page, version)[0]
-                intro = LIQUID_TAG.sub("", str(page.frontmatter.get("intro") or ""))
-                records.append(search_record(title, self.layout.url_for(page, version), html.escape(intro), ""))
-            data = search_index(version, records)
-            self._search[version] = data
+            for relpath in relpaths:
+                with self.lock:  # a page at a time, so other requests are answered meanwhile
+                    facts = self.facts.get(relpath, version) if self.changes == changes else None
+                if facts is not None:
+                    records.append(facts.search)
+            with self.lock:
+                data = search_index(version, records)
+                if self.changes == changes:
+                    self._search[version] = data
+                    return data
         return data
 
     def _error_html(self, err: RenderError) -> str:
@@ -212,11 +271,8 @@ class PreviewApp:
             ctype += "; charset=utf-8"
         return Response(200, data, ctype, {"Cache-Control": "no-cache"})
 
-    def _requested_version(self, raw_path: str) -> str | None:
-        for part in (request_segments(raw_path) or [])[:2]:
-            if part in self.tree.model.by_id:
-                return part
-        return self.tree.model.default
+    def _requested_version(self, raw_path: str) -> str:
+        return requested_version(request_segments(raw_path) or [], self.site) or self.tree.model.default
 
     # --- live reload ------------------------------------------------------------------
 
@@ -268,24 +324,24 @@ class PreviewApp:
         if plan.rebuild_tree:
             self._rebuild_tree()
             plan.drop_all = True
-        elif plan.data_prefixes or plan.drop_all:
-            tree.data.invalidate()
-        if plan.touches_sources:
-            tree.markdown.clear()  # rendered Markdown of old texts is not needed again
-        if plan.structural:
-            tree.forget_missing()
-        if plan.new_layout and not plan.rebuild_tree:
-            self._rebuild_layout()
-        elif plan.drop_all:
-            self.layout.invalidate()
-        if plan.structural and not (plan.new_layout or plan.rebuild_tree):
-            self.router = Router(self.tree, self.layout.url_for, self.static_dir)  # the pages that exist
+        else:
+            if plan.data_prefixes or plan.drop_all:
+                tree.data.invalidate()
+            if plan.touches_sources:
+                tree.markdown.clear()  # rendered Markdown of old texts is not needed again
+            if plan.structural:
+                tree.forget_missing()
+            if plan.drop_all:  # pages, URLs, titles or the layout changed
+                self._use_site()
         self._search.clear()
+        self.changes += 1
         keys = set(self.deps) | set(self.cache.keys())
-        dropped = {key for key in keys if plan.affects(key, self.deps.get(key, frozenset()), link_warning=key in
-                                                       self.link_warnings, volatile=self._volatile(key))}
+        dropped = {key for key in keys if plan.affects(key, self.deps.get(key, frozenset()), self.facts.hrefs(key),
+                                                       volatile=self._volatile(key),
+                                                       link_problem=bool(self.facts.problems.get(key)))}
         for key in dropped:
             self._drop(key)
+        self.facts.reset_checker()
         return dropped
 
     def _volatile(self, key: tuple[str, str]) -> bool:
@@ -295,7 +351,14 @@ class PreviewApp:
     def _drop(self, key: tuple[str, str]) -> None:
         self.cache.pop(key)
         self.deps.pop(key, None)
-        self.link_warnings.discard(key)
+        self.facts.drop(key)
+
+    def _drop_everything(self) -> None:
+        self.cache.clear()
+        self.deps.clear()
+        self.facts.clear()
+        self._search.clear()
+        self.changes += 1
 
     # --- the tree itself --------------------------------------------------------------
 
@@ -314,9 +377,7 @@ class PreviewApp:
             else:
                 self.log(f"content/ is back in {self.root}: reloading the docs tree")
                 self._rebuild_tree()
-            for key in set(self.deps) | set(self.cache.keys()):
-                self._drop(key)
-            self._search.clear()
+            self._drop_everything()
             self.generation += 1
         self._notify({"changed": ["content"]}, everyone=True)
         return True
@@ -330,14 +391,7 @@ class PreviewApp:
         self.tree_error = None
         self.tree = tree
         self.generation += 1
-        self._rebuild_layout()
-
-    def _rebuild_layout(self) -> None:
-        try:
-            self._set_layout(make_layout(self.tree, self.root / "site"))
-        except Exception as exc:  # keep the old layout; say why
-            self.log(f"error: the site layout failed to load: {exc}")
-            self.router = Router(self.tree, self.layout.url_for, self.static_dir)
+        self._use_site()
 
 
 def plain_error_html(err: RenderError) -> str:

@@ -8,9 +8,11 @@ each cached render whether it must go.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from renderer.errors import RenderError
+from renderer.model.pages import path_from_relpath
 from renderer.model.tree import DocsTree
 from renderer.serve.paths import SourcePaths
 
@@ -34,14 +36,28 @@ class Plan:
     def touches_sources(self) -> bool:
         return bool(self.drop_all or self.pages or self.data_prefixes or self.includes)
 
-    def affects(self, key: tuple[str, str], deps: frozenset[str], *, volatile: bool, link_warning: bool) -> bool:
-        """Must the cached render `key` ((relpath, version)) be dropped?"""
+    @cached_property
+    def changed_urls(self) -> list[str]:
+        """URL paths (without language and version) of the changed pages and folders (read once planned)."""
+        paths = {path_from_relpath(p) if p.endswith(".md") else p for p in self.pages}
+        return [f"/{path}" for path in paths if path]
+
+    def affects(self, key: tuple[str, str], deps: frozenset[str], hrefs: tuple[str, ...] = (), *, volatile: bool,
+                link_problem: bool) -> bool:
+        """Must the cached render `key` ((relpath, version)) be dropped?
+
+        `hrefs` are the render's internal links: a page linking to a changed page is checked
+        again (its anchors may be gone); `link_problem`: it has broken links, which a new page
+        may fix.
+        """
         if self.drop_all or volatile:
             return True
         relpath = key[0]
         if relpath in self.pages or any(relpath.startswith(p + "/") for p in self.pages):
             return True
-        if self.structural and link_warning:
+        if self.structural and link_problem:
+            return True
+        if hrefs and any(url in href for url in self.changed_urls for href in hrefs):
             return True
         if self.index_dirs and str(PurePosixPath(relpath).parent) in self.index_dirs:
             return True  # a map topic lists what its category index links

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
+
+from renderer.problems import Problem
 
 RELOAD_PATH = "/__reload"
 RELOAD_SCRIPT = """<script data-render-serve>(function(){{if(!window.EventSource)return;\
@@ -49,12 +52,32 @@ def digest_of(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def inject_reload(page_html: str, gen: str) -> str:
-    script = RELOAD_SCRIPT.format(endpoint=RELOAD_PATH, gen=gen)
+# Styled inline: the site's CSS is the writer's and need not know about the preview.
+NOTICE_STYLE = ("position:fixed;right:1rem;bottom:1rem;z-index:2147483647;max-width:min(44rem,90vw);max-height:40vh;"
+                "overflow:auto;padding:.75rem 1rem;background:#fff8c5;color:#24292f;border:1px solid #d4a72c;"
+                "border-radius:6px;box-shadow:0 4px 12px rgba(0,0,0,.15);font:14px/1.4 system-ui,sans-serif")
+
+
+def before_body_end(page_html: str, fragment: str) -> str:
     index = page_html.lower().rfind("</body>")
     if index < 0:
-        return page_html + script
-    return page_html[:index] + script + page_html[index:]
+        return page_html + fragment
+    return page_html[:index] + fragment + page_html[index:]
+
+
+def inject_reload(page_html: str, gen: str) -> str:
+    return before_body_end(page_html, RELOAD_SCRIPT.format(endpoint=RELOAD_PATH, gen=gen))
+
+
+def problem_notice(problems: list[Problem]) -> str:
+    """A box on the served page listing its broken links (the built site has none of this)."""
+    count = len(problems)
+    items = "".join(
+        f"<li><code>{html.escape(p.location)}</code> {html.escape(p.severity)}: {html.escape(p.message)}</li>"
+        for p in problems)
+    return (f'<aside class="render-serve-problems" role="status" style="{NOTICE_STYLE}">'
+            f"<strong>render serve: {count} broken link{'s' if count != 1 else ''} on this page</strong>"
+            f'<ul style="margin:.5rem 0 0;padding-left:1.25rem">{items}</ul></aside>')
 
 
 def html_response(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
