@@ -649,3 +649,31 @@ def test_broken_links_are_shown_on_the_page_and_logged(tmp_path):
             assert server.app.problems("guide/linker.md", FPT) == []
         finally:
             stream.close()
+
+
+def test_site_model_refresh_keeps_the_redirect_table_only_while_urls_stay(tmp_path):
+    from renderer.model.tree import DocsTree
+    from renderer.site.model import SiteModel
+
+    root = make_tree(tmp_path)
+    tree = DocsTree(root)
+    site = SiteModel(tree)
+    table = site.redirects
+    beta = root / "content/guide/beta.md"
+    beta.write_text(beta.read_text().replace("title: Beta page", "title: Renamed beta"))
+    tree.forget_page("guide/beta.md")
+    renamed = site.refreshed()
+    assert renamed.redirects is table and renamed.page("guide/beta.md").title == "Renamed beta"
+    beta.write_text(beta.read_text().replace("/old/beta-path", "/older/beta-path"))
+    tree.forget_page("guide/beta.md")
+    moved = renamed.refreshed()
+    assert moved.redirects is not table
+    assert "older/beta-path" in moved.redirects and "old/beta-path" not in moved.redirects
+
+
+def test_redirect_from_edit_is_served_at_once(live):
+    beta = live.root / "content/guide/beta.md"
+    beta.write_text(beta.read_text().replace("/old/beta-path", "/older/beta-path"))
+    assert wait_for(lambda: get(live, "/older/beta-path")[0] == 301)
+    assert get(live, "/older/beta-path")[1]["location"] == f"/en/{FPT}/guide/beta/"
+    assert get(live, "/old/beta-path")[0] == 404

@@ -66,7 +66,8 @@ def folder_identity(folder: Path) -> tuple[int, int] | None:
 class PreviewApp:
     """Routing, rendering with a dependency-tracked cache, and change handling."""
 
-    layout: SiteLayout  # set by _use_site, with site, router and sources
+    site: SiteModel  # set by _use_site, with layout, router and sources
+    layout: SiteLayout
 
     def __init__(self, root: Path | str, versions_file: Path | str | None = None, *, lenient: bool = False,
                  log: Log | None = None):
@@ -90,7 +91,8 @@ class PreviewApp:
 
     def _use_site(self) -> None:
         """A site model of the tree as it is now, and the layout, router and link checker on it."""
-        site = SiteModel(self.tree)
+        previous = getattr(self, "site", None)
+        site = previous.refreshed() if previous is not None and previous.tree is self.tree else SiteModel(self.tree)
         try:
             layout = make_layout(self.tree, self.root / "site", site)
         except Exception as exc:  # keep the old layout; say why
