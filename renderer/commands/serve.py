@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
 
+from renderer.commands.common import add_common_options, new_parser
 from renderer.serve import PreviewServer
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
@@ -19,16 +19,16 @@ def log(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="render serve",
+    parser = new_parser(
+        "render serve",
         description="Preview the docs: render pages on request, reload open tabs when sources change.",
+        epilog="Exit status: 0 after Ctrl+C, 1 when the docs tree cannot be opened or the port is taken, 2 for bad "
+        "arguments.",
     )
-    parser.add_argument("--root", default=".", help="docs root holding content/, data/, reusables/ (default: .)")
-    parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml)")
+    add_common_options(parser)
     parser.add_argument("--port", type=int, default=4000, help="port (default 4000; 0 picks a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--no-watch", action="store_true", help="do not watch files or live-reload")
-    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         print(f"error: --port {args.port} is not a port number (0 to 65535)", file=sys.stderr)
