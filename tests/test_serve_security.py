@@ -198,6 +198,15 @@ def test_bad_port_is_a_one_line_error(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1 and "99999" in result.stderr, result.stderr
 
 
+def test_console_log_shows_control_characters_instead_of_obeying_them(capsys):
+    from renderer.commands.serve import log
+
+    log("changed: content/a\x1b[31m\rb.md\ninternal error:\n  line two")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\r" not in err
+    assert "content/a\\x1b[31m\\rb.md" in err and err.count("\n") == 3
+
+
 def test_client_resetting_its_connection_logs_no_traceback(tmp_path, capfd):
     logs: list[str] = []
     with PreviewServer(make_tree(tmp_path), port=0, watch=False, log=logs.append) as server:

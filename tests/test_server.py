@@ -677,3 +677,23 @@ def test_redirect_from_edit_is_served_at_once(live):
     assert wait_for(lambda: get(live, "/older/beta-path")[0] == 301)
     assert get(live, "/older/beta-path")[1]["location"] == f"/en/{FPT}/guide/beta/"
     assert get(live, "/old/beta-path")[0] == 404
+
+
+def test_many_tabs_and_requests_at_once(live):
+    """40 open tabs and 200 simultaneous requests: every request answered, every tab reloaded."""
+    path = f"/en/{FPT}/guide/alpha/"
+    streams = [EventStream(live, path) for _ in range(40)]
+    try:
+        barrier = threading.Barrier(200, timeout=20)
+
+        def one(i: int) -> int:
+            barrier.wait()
+            return get(live, path if i % 2 else "/static/style.css")[0]
+
+        with ThreadPoolExecutor(max_workers=200) as pool:
+            assert list(pool.map(one, range(200))) == [200] * 200
+        write(live.root, "reusables/shared/note.md", "A note edited with 40 tabs open.")
+        assert all((stream.wait(10) or (0, ""))[1] == "reload" for stream in streams)
+    finally:
+        for stream in streams:
+            stream.close()

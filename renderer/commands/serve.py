@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 
 from renderer.commands.common import add_common_options, new_parser
+from renderer.problems import printable
 from renderer.serve import PreviewServer
-
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
 
 
 def log(message: str) -> None:
-    """A console line; control characters (a file name's CR, escapes) are shown, not obeyed."""
-    message = CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group()):02x}", message)
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    """Console lines; control characters (a file name's CR, terminal escapes) are shown, not obeyed."""
+    text = "\n".join(printable(line) for line in message.split("\n"))
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

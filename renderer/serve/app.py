@@ -355,6 +355,12 @@ class PreviewApp:
         self.deps.pop(key, None)
         self.facts.drop(key)
 
+    def resync(self) -> None:
+        """Forget every render and reload every tab: for when changes may have been missed."""
+        with self.lock:
+            self._drop_everything()
+        self._notify({"changed": []}, everyone=True)
+
     def _drop_everything(self) -> None:
         self.cache.clear()
         self.deps.clear()

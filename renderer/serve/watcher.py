@@ -44,15 +44,18 @@ class Watcher:
 
     def _run(self) -> None:
         try:
+            resync = False
             while not self.stop_event.is_set():
-                self._watch(self.app.generation)
+                self._watch(self.app.generation, resync)
+                resync = True  # a restart: changes since the last batch may have been missed
         except Exception as exc:  # never take the server down with the watcher
             self.error = exc
             self.app.log(f"error: file watcher stopped: {exc}")
         finally:
             self.ready.set()
 
-    def _watch(self, generation: int) -> None:
+    def _watch(self, generation: int, resync: bool) -> None:
+        """Watch until stopped, or until the folders to watch change (content/ moved back, a new includes/)."""
         paths = self.app.sources.watched()
         if not paths:  # nothing to watch (content/ is gone): look again soon
             self.ready.set()
@@ -62,14 +65,16 @@ class Watcher:
         # yield_on_timeout: an empty batch every idle_ms; the first one means watching has begun
         for changes in watch(*paths, watch_filter=SourceFilter(self.app), debounce=self.debounce_ms,
                              step=self.step_ms, rust_timeout=self.idle_ms, yield_on_timeout=True,
-                             stop_event=self.stop_event, raise_interrupt=False,
-                             ignore_permission_denied=True):
+                             stop_event=self.stop_event, raise_interrupt=False, ignore_permission_denied=True):
             self.ready.set()
+            if resync:
+                resync = False
+                self.app.resync()
             if changes:
                 self._apply(changes)
             self._check_tree()
-            if self.app.generation != generation:
-                return  # the folders to watch may have changed
+            if self.app.generation != generation or self.app.sources.watched() != paths:
+                return
 
     def _apply(self, changes) -> None:
         try:
