@@ -117,6 +117,38 @@ def test_saving_a_page_many_times_keeps_memory_bounded(tmp_path):
     assert growth < 5 * MB, f"{growth / MB:.1f} MB kept after 15 more saves"
 
 
+def test_parsed_templates_are_a_bounded_lru(tmp_path, monkeypatch):
+    from renderer.model import tree as tree_module
+    from renderer.model.tree import DocsTree
+
+    monkeypatch.setattr(tree_module, "TEMPLATE_CACHE_CHARS", 20_000)
+    tree = DocsTree(make_tree(tmp_path))
+    first = "{% if x %}first{% endif %}" + "a" * 4000
+    template = tree.parse_template(first)
+    assert tree.parse_template(first) is template  # cached
+    for i in range(3):  # 3 x 4.5 KB more: still within 20,000 characters
+        tree.parse_template(f"{i}" + "b" * 4000)
+    assert tree.parse_template(first) is template  # and now the most recently used
+    for i in range(10):
+        tree.parse_template(f"{i}" + "c" * 4000)
+    assert tree.parse_template(first) is not template  # evicted: parsed again
+
+
+def test_lru_cache_bounds():
+    from renderer.model.lru import LRUCache
+
+    cache: LRUCache[str, str] = LRUCache(3, 10, lambda key, value: len(value))
+    for key in "abc":
+        cache.put(key, "xx")
+    assert cache.get("a") == "xx"  # a is now the most recent
+    cache.put("d", "xx")  # four entries: b, the least recent, goes
+    assert cache.keys() == ["c", "a", "d"]
+    cache.put("e", "xxxxxxx")  # weight 13 > 10: the oldest go until it fits
+    assert cache.keys() == ["d", "e"] and cache.weight == 9
+    cache.put("huge", "x" * 11)  # heavier than the whole cache: not kept
+    assert "huge" not in cache and len(cache) == 2
+
+
 # --------------------------------------------------------------------------
 # Connections
 # --------------------------------------------------------------------------
