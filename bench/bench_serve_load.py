@@ -10,7 +10,10 @@
    resource.setrlimit in the server's process), open `--slow` connections that send a
    request head a few bytes at a time and never finish it, and meanwhile time normal
    requests (target: each answered within 1 s) and the server's CPU use (an accept loop
-   spinning on EMFILE would use a whole core).
+   spinning on EMFILE would use a whole core);
+3. memory (in this process): the resident size after `--urls` requests for distinct
+   made-up 60 KB URLs (any web page can send them with <img src=...>), and after
+   `--saves` saves of a 190 KB page, each followed by a view of it.
 
 The docs root (default: the shared 2020 corpus) is copied to a temporary folder first.
 """
@@ -195,6 +198,38 @@ async def slow(root: Path, count: int) -> None:
     print(f"server log lines about it: {len(warnings)}{': ' + warnings[0] if warnings else ''}")
 
 
+def resident_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory(root: Path, urls: int, saves: int) -> None:
+    sys.path.insert(0, str(REPO))  # this checkout's renderer, as the server subprocesses use
+    from renderer.serve import PreviewApp
+
+    print(f"(in this process: {sys.modules['renderer'].__file__})")
+
+    app = PreviewApp(root, lenient=True)
+    app.respond(PAGE)
+    before = resident_mb()
+    for i in range(urls):
+        app.respond(f"/en/free-pro-team@latest/{i:05d}{'x' * 60_000}/")
+    print(f"memory after {urls} distinct 60 KB URLs (404s): +{resident_mb() - before:.0f} MB resident")
+    source = root / "content" / (PAGE.split("/", 3)[3].strip("/") + ".md")
+    original = source.read_text(encoding="utf-8")
+    filler = "".join(f"\nParagraph {j} with **bold**, `code` and {{% data variables.product.prodname_actions %}}.\n"
+                     for j in range(2200))
+    before = resident_mb()
+    started = time.perf_counter()
+    for i in range(saves):
+        source.write_text(original + f"\nSave {i}.\n" + filler, encoding="utf-8")
+        app.apply_changes([(2, str(source))])
+        app.respond(PAGE)
+    size = source.stat().st_size // 1024
+    print(f"memory after {saves} saves of a {size} KB page: +{resident_mb() - before:.0f} MB resident "
+          f"({(time.perf_counter() - started) / saves * 1000:.0f} ms per save and view)")
+    source.write_text(original, encoding="utf-8")
+
+
 def copy_tree(root: Path, into: Path) -> Path:
     copy = into / "docs"
     for name in ("content", "data", "reusables", "includes", "site", "assets"):
@@ -209,6 +244,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--subscribers", type=int, default=100)
     parser.add_argument("--slow", type=int, default=1100)
+    parser.add_argument("--urls", type=int, default=8000)
+    parser.add_argument("--saves", type=int, default=600)
     args = parser.parse_args()
     if not (args.root / "content").is_dir():
         print(f"no docs tree at {args.root}", file=sys.stderr)
@@ -220,6 +257,7 @@ def main() -> int:
         print(f"render serve on a copy of {args.root}")
         asyncio.run(many(root, args.requests, args.subscribers))
         asyncio.run(slow(root, args.slow))
+        memory(root, args.urls, args.saves)
     return 0
 
 
