@@ -1,4 +1,4 @@
-"""Tests for `render serve` (renderer.server): routing, safety, errors, live reload, load."""
+"""Tests for `render serve` (renderer.serve): routing, safety, errors, live reload, load."""
 
 from __future__ import annotations
 
