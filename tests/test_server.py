@@ -170,7 +170,7 @@ def raw_get(server: PreviewServer, target: bytes) -> tuple[int, bytes]:
     return int(match.group(1)), reply
 
 
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
