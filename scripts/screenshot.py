@@ -21,7 +21,8 @@ import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_PAGE = "/en/free-pro-team@latest/packages/using-github-packages-with-your-projects-ecosystem/using-github-packages-with-github-actions/"
+DEFAULT_PAGE = ("/en/free-pro-team@latest/packages/using-github-packages-with-your-projects-ecosystem/"
+                "using-github-packages-with-github-actions/")
 SHOTS = (  # file name, viewport, phone?
     ("screenshot.png", {"width": 1280, "height": 860}, False),
     ("screenshot-phone.png", {"width": 390, "height": 844}, True),

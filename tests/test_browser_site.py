@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from docs_fixture import versions_yaml
 from test_build_support import FPT, V21, V22, make_docs, run_build
 
@@ -105,7 +104,8 @@ defaultPlatform: windows
 versions: '*'
 ---
 
-Press <span class="platform-mac">Command</span><span class="platform-windows">Control</span><span class="platform-linux">Ctrl</span> to go on.
+Press <span class="platform-mac">Command</span><span class="platform-windows">Control</span><span
+class="platform-linux">Ctrl</span> to go on.
 
 {% mac %}
 The Mac block.
@@ -247,7 +247,7 @@ def test_deprecated_release_url_points_at_the_newest_release(served_site, page):
     page.wait_for_url(f"**/en/{V22}/alpha/getting-started/first-steps/")
     # a page the newest release does not have: its home instead
     page.goto(f"{served_site}/en/enterprise-server@2.17/nothing/here/")
-    page.wait_for_function("document.querySelector('#release-notice a').getAttribute('href') === '/en/%s/'" % V22)
+    page.wait_for_function(f"document.querySelector('#release-notice a').getAttribute('href') === '/en/{V22}/'")
     # an unknown release is a plain 404
     page.goto(f"{served_site}/en/enterprise-server@9.9/alpha/")
     assert page.locator("#release-notice").is_hidden()
@@ -396,8 +396,8 @@ def test_code_blocks_have_a_language_label_and_copy_button(served_site, browser)
     assert errors == []
 
 
-@pytest.mark.parametrize("url", ["/en/free-pro-team@latest/", FIRST_STEPS, LANDING, KEYS])
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize(("url", "viewport"), [(f"/en/{FPT}/", DESKTOP), (FIRST_STEPS, DESKTOP), (LANDING, DESKTOP),
+                                               (KEYS, PHONE)], ids=["home", "article", "landing", "phone-article"])
 def test_no_serious_accessibility_violations(served_site, browser, url, viewport):
     axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install axe-playwright-python")
     context, page, errors = open_page(browser, viewport)

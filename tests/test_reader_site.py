@@ -9,11 +9,11 @@ import random
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-
 from docs_fixture import make_tree, page, versions_yaml
+from test_build_support import FPT, V21, V22, make_docs, read, run_build
+
 from renderer.errors import RenderError
 from renderer.liquid.octicons import octicon_svg
 from renderer.markdown.renderer import join_html_blocks
@@ -31,7 +31,6 @@ from renderer.site.search import (
     split_code_words,
 )
 from renderer.site.siteconfig import load_site_config
-from test_build_support import FPT, V21, V22, make_docs, read, run_build
 
 GIT = shutil.which("git")
 

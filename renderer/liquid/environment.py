@@ -66,6 +66,7 @@ class DocsEnvironment(Environment):
     local_namespace_limit = 1024 * 1024
     suppress_blank_control_flow_blocks = False  # keep whitespace as the 2020 engine did
     lenient = False  # tolerate the Liquid typos GitHub's 2020 engine tolerated
+    builtin_includes: dict  # include name -> renderer, used when includes/ lacks the file (set by make_environment)
 
 
 class LenientDocsEnvironment(DocsEnvironment):

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import html as html_lib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from liquid import CachingFileSystemLoader, Environment, StrictUndefined
 
@@ -353,7 +354,7 @@ class SiteLayout:
         sidebar = mark_current(nav.sidebar((product_rel, category_rel)), chrome["url"])
         toc_max = chrome["toc_max"]
         present = platforms_in(body)
-        extras = chrome.get("extras") or self._extras(self.tree.page(chrome["relpath"]), version, nav)
+        extras: dict = chrome["extras"]
         landing = extras["layout"] == "product-landing"
         v = self.tree.model.get(version)
         return dict(
@@ -421,7 +422,7 @@ class SiteLayout:
     def render_search_page(self, version: str) -> str:
         """The search results page of a version (`/search/<version>/?q=...`), filled in by search.js."""
         context = self._plain_context(version, "Search")
-        context["page"]["url"] = f"/search/{version}/"
+        context["page"] = {**context["page"], "url": f"/search/{version}/"}  # type: ignore[dict-item]
         return self.template("search.html").render(**context)
 
     def render_redirect(self, target_url: str) -> str:
