@@ -53,6 +53,9 @@ class VersionNode:
     parent: VersionNode | None = field(default=None, repr=False)
     is_map_topic: bool = False
 
+    __eq__ = object.__eq__  # identity: comparing by fields would walk whole subtrees
+    __hash__ = object.__hash__
+
     def ancestors(self) -> list[VersionNode]:
         """From the outermost (the home page) down to the parent."""
         chain = []
@@ -211,12 +214,14 @@ class VersionNav:
         self.version = version
         self.root = root
         self.by_relpath: dict[str, VersionNode] = {}
+        self.position: dict[str, int] = {}  # relpath -> index among its parent's children
         self._index(root)
         self._sidebars: dict[tuple[str, str], str] = {}
 
     def _index(self, node: VersionNode) -> None:
         self.by_relpath[node.relpath] = node
-        for child in node.children:
+        for position, child in enumerate(node.children):
+            self.position[child.relpath] = position
             self._index(child)
 
     def digest(self) -> str:
@@ -262,7 +267,7 @@ class VersionNav:
             return product, category, "", 0
         focus = node if node.children else node.parent
         focus_rel = "" if focus.relpath == category else focus.relpath
-        block = 0 if node.children else node.parent.children.index(node) // NAV_LIST_LIMIT
+        block = 0 if node.children else self.position[node.relpath] // NAV_LIST_LIMIT
         return product, category, focus_rel, block
 
     def sidebar(self, key: tuple) -> str:
@@ -288,8 +293,10 @@ class VersionNav:
         if cnode is not None and cnode.parent is pnode:
             open_path = [cnode]
             fnode = self.by_relpath.get(focus) if focus else None
-            if fnode is not None and cnode in fnode.ancestors():
-                open_path += [*fnode.ancestors()[fnode.ancestors().index(cnode) + 1:], fnode]
+            chain = fnode.ancestors() if fnode is not None else []
+            below = [i for i, n in enumerate(chain) if n is cnode]  # by identity: nodes compare by value
+            if fnode is not None and below:
+                open_path += [*chain[below[0] + 1:], fnode]
         self._render_list(pnode.children, open_path, block, out, "nav-categories")
         out.append("</nav>")
         return "".join(out)
@@ -299,7 +306,10 @@ class VersionNav:
         """One list of the sidebar: a window of at most NAV_LIST_LIMIT entries (the one
         holding the open entry), with links to the entries before and after it."""
         here = open_path[0] if open_path else None
-        window = nodes.index(here) // NAV_LIST_LIMIT if here is not None and here in nodes else block
+        if here is not None and nodes and here.parent is nodes[0].parent:
+            window = self.position[here.relpath] // NAV_LIST_LIMIT
+        else:
+            window = block
         start = min(window * NAV_LIST_LIMIT, max(0, len(nodes) - 1) // NAV_LIST_LIMIT * NAV_LIST_LIMIT)
         shown = nodes[start:start + NAV_LIST_LIMIT]
         out.append(f'<ul class="{list_css}">')
