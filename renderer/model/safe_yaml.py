@@ -36,8 +36,8 @@ def load_yaml(text: str, file: str, *, what: str = "YAML", file_text: str | None
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error_at(f"invalid {what}: {problem}", file=file, file_text=whole,
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise error_at(f"invalid {what}: {reason}", file=file, file_text=whole,
                        index=offset + (mark.index if mark else 0)) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of more than 4,300 digits
         raise error_at(f"invalid {what}: {exc}", file=file, file_text=whole, index=offset) from None
