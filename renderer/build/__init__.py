@@ -781,9 +781,10 @@ class Builder:
                 page = _CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
                 tree_pages[relpath] = page
             else:
-                try:
-                    raw = file.read_bytes()
-                except OSError:
+                try:  # only regular files inside content/ within the size limit, named fit for a URL
+                    raw = tree.read_page_bytes(relpath)
+                except RenderError as err:
+                    self.report.errors.append(err)
                     continue
                 digest = sha1(raw)
                 if entry is not None and entry[0] == digest:

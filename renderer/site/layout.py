@@ -199,10 +199,10 @@ class SiteLayout:
         decide whether a page must be laid out again.
         """
         nav = self.nav(version)
-        product_rel, category_rel = nav.section_of(page.relpath)
-        if not product_rel and page.relpath != "index.md":
+        sidebar_key = list(nav.sidebar_key(page.relpath))
+        if not sidebar_key[0] and page.relpath != "index.md":
             # a page outside the navigation (hidden): its section from its URL
-            product_rel, category_rel = self._section_by_path(page, nav)
+            sidebar_key = [*self._section_by_path(page, nav), "", 0]
         url = self.url_for(page, version)
         return {
             "relpath": page.relpath,
@@ -210,7 +210,7 @@ class SiteLayout:
             "url": url,
             "picker": self.picker(page, version),
             "breadcrumbs": [{"title": t, "url": u, "current": u == url} for t, u in self._breadcrumbs(page, version, nav)],
-            "sidebar": [product_rel, category_rel],
+            "sidebar": sidebar_key,  # (product, category, focus, block): see VersionNav.sidebar_key
             "toc_max": toc_max_level(page),
             "site": self.site_context(version),
             "extras": self._extras(page, version, nav),
@@ -306,10 +306,11 @@ class SiteLayout:
     def chrome_digest(self, chrome: dict) -> str:
         """A digest of everything `compose()` adds around a body for this chrome."""
         version = chrome["version"]
-        product_rel, category_rel = chrome["sidebar"]
+        sidebar_key = tuple(chrome["sidebar"])
+        product_rel = sidebar_key[0]
         digest = hashlib.sha1(repr(chrome).encode("utf-8"))  # chrome() builds its dicts in a fixed order
-        sidebar = self._memo(("sidebar-digest", version, product_rel, category_rel),
-                             lambda: hashlib.sha1(self.nav(version).sidebar((product_rel, category_rel)).encode()).hexdigest())
+        sidebar = self._memo(("sidebar-digest", version, *sidebar_key),
+                             lambda: hashlib.sha1(self.nav(version).sidebar(sidebar_key).encode()).hexdigest())
         header_key = self._header_key(version, product_rel, chrome["picker"], chrome["url"])[0]
         header = self._memo(("header-digest", *header_key[1:]),
                             lambda: hashlib.sha1(self._header_fragment(version, product_rel, header_key).encode()).hexdigest())
@@ -349,9 +350,10 @@ class SiteLayout:
     def page_context(self, chrome: dict, title: str, intro: str, body: str) -> dict[str, object]:
         """What page.html renders with."""
         version = chrome["version"]
-        product_rel, category_rel = chrome["sidebar"]
+        sidebar_key = tuple(chrome["sidebar"])
+        product_rel = sidebar_key[0]
         nav = self.nav(version)
-        sidebar = mark_current(nav.sidebar((product_rel, category_rel)), chrome["url"])
+        sidebar = mark_current(nav.sidebar(sidebar_key), chrome["url"])
         toc_max = chrome["toc_max"]
         present = platforms_in(body)
         extras: dict = chrome["extras"]
@@ -416,7 +418,7 @@ class SiteLayout:
         """The not-found page; its script tells a reader on a deprecated release's URL where the page went."""
         version = version if version in self.tree.model.by_id else self.tree.model.default
         context = self._plain_context(version, "Page not found")
-        context["releases_json"] = json.dumps(release_data(self.tree.model), sort_keys=True).replace("</", "<\\/")
+        context["releases_json"] = script_json(release_data(self.tree.model))
         return self.template("404.html").render(**context)
 
     def render_search_page(self, version: str) -> str:
@@ -431,7 +433,8 @@ class SiteLayout:
             self._redirect_shell = self.template("redirect.html").render(
                 target="\x00T\x00", canonical="\x00C\x00", target_json="\x00J\x00")
         canonical = self.base_url + target_url if self.base_url and target_url.startswith("/") else target_url
-        script_value = json.dumps(target_url).replace("</", "<\\/")
+        # inside <script>: no "<", ">" or "&" can end the element or open a comment
+        script_value = json.dumps(target_url).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return (self._redirect_shell.replace("\x00T\x00", html_lib.escape(target_url))
                 .replace("\x00C\x00", html_lib.escape(canonical)).replace("\x00J\x00", script_value))
 
@@ -449,6 +452,12 @@ class SiteLayout:
             },
             version={"id": version},
         )
+
+
+def script_json(value: object) -> str:
+    """JSON to put inside a <script> element: no "<", ">" or "&" can end it or open a comment."""
+    return (json.dumps(value, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026"))
 
 
 def release_data(model) -> dict[str, object]:

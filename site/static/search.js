@@ -56,11 +56,17 @@
     return el;
   }
 
+  // only paths on this site: no "javascript:" or other schemes, no "//host" URLs
+  function sitePath(url) {
+    url = String(url || "");
+    return url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : "#";
+  }
+
   // One result: title (matches marked), excerpt, and the sections that matched best.
   function resultItem(data, words, sections) {
     var item = document.createElement("li");
     var link = element("a", "result-link");
-    link.href = data.url;
+    link.setAttribute("href", sitePath(data.url));
     link.appendChild(element("span", "result-title", markWords((data.meta && data.meta.title) || data.url, words)));
     link.appendChild(element("span", "result-text", safeExcerpt(data.excerpt)));
     item.appendChild(link);
@@ -70,7 +76,7 @@
       subs.slice(0, sections).forEach(function (sub) {
         var subItem = document.createElement("li");
         var subLink = element("a", "result-link");
-        subLink.href = sub.url;
+        subLink.setAttribute("href", sitePath(sub.url));
         subLink.appendChild(element("span", "result-title", markWords(sub.title, words)));
         subLink.appendChild(element("span", "result-text", safeExcerpt(sub.excerpt)));
         subItem.appendChild(subLink);
