@@ -52,6 +52,7 @@ class Plan:
     releases: tuple[str, ...]
     deprecated: tuple[str, ...] = ()
     context_name: str | None = None
+    upcoming: tuple[str, ...] = ()  # announced, not yet rendered: references to them are not mistakes
 
 
 @dataclass
@@ -81,10 +82,10 @@ class VersionModel:
             raise RenderError(f"unknown version {version_id!r} (known: {known})") from None
 
     def is_known_release(self, plan: str, release: str) -> bool:
-        """True for supported or deprecated releases of a plan."""
+        """True for supported, deprecated or upcoming releases of a plan."""
         for p in self.plans:
             if p.name == plan:
-                return release in p.releases or release in p.deprecated
+                return release in p.releases or release in p.deprecated or release in p.upcoming
         return False
 
     def applicable(self, versions_field: dict) -> list[str]:
@@ -148,6 +149,7 @@ def _parse_plan(entry: object, source: str) -> Plan:
         releases=tuple(str(r) for r in entry["releases"]),
         deprecated=tuple(str(r) for r in entry.get("deprecated", ()) or ()),
         context_name=entry.get("context_name"),
+        upcoming=tuple(str(r) for r in entry.get("upcoming", ()) or ()),
     )
 
 
