@@ -459,9 +459,11 @@ class Checker:
                 for warning in result.warnings:
                     if warning.message.startswith("link target"):  # a link tag to no page: a broken link
                         self.add_error(warning, "link", severity="error")
+                    elif warning in page.warnings:  # a frontmatter field the schema does not know
+                        self.add_error(warning, "frontmatter", severity="warning")
                     else:  # e.g. an include --lenient let through
                         self.add_error(warning, "render", severity="warning")
-                complete = not result.warnings
+                complete = len(result.warnings) == len(page.warnings)
                 rendered[(version, page.relpath)] = (page, result.intro + "\n" + result.html, result.deps, complete)
         return rendered
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Iterator
 
 from renderer.model.data import DataStore
 from renderer.errors import RenderError, read_source
-from renderer.markdown.links import LinkRules
+from renderer.markdown.link_rules import load_link_rules
 from renderer.liquid.environment import make_environment
 from renderer.markdown.renderer import MarkdownRenderer
+from renderer.model.frontmatter import load_frontmatter_schema
 from renderer.model.pages import Page, parse_page
 from renderer.model.versions import VersionModel, load_version_model
 
@@ -43,7 +44,8 @@ class DocsTree:
         self._templates: dict[str, BoundTemplate] = {}
         self._redirects: dict[str, Page] | None = None
         self._globals: dict[str, object] | None = None
-        self.link_rules = LinkRules.from_model(self.model)
+        self.link_rules = load_link_rules(self.root, self.model)
+        self.frontmatter_schema = load_frontmatter_schema(self.root)
 
     def _default_versions_file(self) -> Path | None:
         candidate = self.root / "data" / "versions.yml"
@@ -66,7 +68,8 @@ class DocsTree:
                 self._pages[relpath] = None
             else:
                 text = read_source(file, self.display(file))
-                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient)
+                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient,
+                                                  schema=self.frontmatter_schema)
         return self._pages[relpath]
 
     def page_relpaths(self) -> list[str]:
