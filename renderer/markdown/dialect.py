@@ -89,18 +89,18 @@ _PRE_OPEN = re.compile(r"^\s*<pre[\s>]", re.I)
 
 
 def indent_two_space_continuations(text: str) -> str:
-    """Treat 2-space indented lines under a `1. ` step as part of the step.
+    """Treat 2-space indented lines under a numbered step as part of the step.
 
     GitHub's writers indented notes, images and code fences under numbered steps by two
-    spaces; remark accepted that, CommonMark wants three (the width of `1. `). A fence or a
-    `<pre>` block opened inside a step stays in it up to its closing line, wherever that
-    line starts; blank lines inside a `<pre>` keep the step's indentation, so the HTML block
-    does not end there.
+    spaces; remark accepted that, CommonMark wants the marker's width (three for `1. `,
+    four for `10. `): lines indented by two up to that width move by the difference. A fence or `<pre>` block opened inside a step stays in it up to its
+    closing line, wherever that line starts; blank lines inside a `<pre>` keep the step's
+    indentation, so the HTML block does not end there.
     """
     if "\n  " not in text:
         return text
     lines = text.split("\n")
-    in_step = False
+    width = 0  # marker width of the step being read, 0 outside steps
     block = None  # "fence" or "pre": a verbatim block opened by a 2-space line
     for i, line in enumerate(lines):
         if block:
@@ -108,15 +108,15 @@ def indent_two_space_continuations(text: str) -> str:
                 block = None
             if line.strip():
                 indent = len(line) - len(line.lstrip())
-                lines[i] = " " + line if indent >= 2 else "   " + line.lstrip()
+                lines[i] = " " * (width - 2) + line if indent >= 2 else " " * width + line.lstrip()
             elif block == "pre":
-                lines[i] = "   "
+                lines[i] = " " * width
         elif _TOP_ORDERED_ITEM.match(line):
-            in_step = True
+            width = len(_TOP_ORDERED_ITEM.match(line).group(0))
         elif line and not line[0].isspace():
-            in_step = False
-        elif in_step and line.startswith("  ") and not line.startswith("   "):
-            lines[i] = " " + line
+            width = 0
+        elif width and 2 <= len(line) - len(line.lstrip(" ")) < width and line.strip():
+            lines[i] = " " * (width - 2) + line
             if _FENCE_LINE.match(line.lstrip()):
                 block = "fence"
             elif _PRE_OPEN.match(line) and "</pre>" not in line.lower():

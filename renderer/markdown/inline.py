@@ -1,19 +1,23 @@
 """Inline text as GitHub's 2020 engine (remark) showed it, applied to rendered HTML.
 
-Two things CommonMark leaves as typed and remark did not:
+Three things CommonMark (with GFM autolinks) leaves as typed and remark did not:
 
 - emphasis markers next to spaces: remark opened `**` or `*` wherever it found one and
   closed it at the next one, so `** Note:**` is bold and `a* <br> *b` has an emphasised
   middle. CommonMark leaves such asterisks literal; the asterisks it left are paired
   here the way remark paired them, within one run of inline text.
 - emoji shortcodes: `:+1:` and the other gemoji aliases became the emoji.
+- bare URLs that GFM's autolink rule refuses (`https://[hostname]/actions`): remark linked
+  everything from `http(s)://` up to a space, leaving out trailing punctuation.
 
 Text inside `<code>` and `<pre>` is never touched, nor are tags and attributes.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+from urllib.parse import quote
 
 import emoji
 
@@ -21,7 +25,13 @@ import emoji
 _TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^<>]*>|<[^<>]*>")
 _VOID = frozenset({"br", "img", "wbr"})  # inline tags that do not end a run of text
 _CODE = frozenset({"code", "pre"})
+_CODE_TAG = re.compile(r"<(/?)(?:code|pre)[\s>]", re.I)
+_LINK_TAG = re.compile(r"<(/?)a[\s>]", re.I)
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+_BARE_URL = re.compile(r"https?://[^\s<]+")
+_MAYBE_BARE_URL = re.compile(r"(?<![=\"'])https?://")  # not an attribute value
+_URL_TRAILING = ".,:;\"')]"
+_URL_SAFE = "/?:@&=+$,-_.!~*'()#%;"
 VOID_MARK = "\x00"  # stands for a void tag while pairing asterisks
 ESCAPED_STAR = "\ue000"  # a `\*` of the source, held out of the pairing (see protect_escaped_stars)
 
@@ -40,20 +50,49 @@ def protect_escaped_stars(text: str) -> str:
 
 def remark_inline(html: str) -> str:
     """Pair stray asterisks and turn shortcodes into emoji in the text of `html`."""
-    if "*" not in html and not _SHORTCODE.search(html) and ESCAPED_STAR not in html:
+    if not _has_work(html):
         return html
-    pieces = _pieces(html)
     out: list[str] = []
     run: list[tuple[str, str]] = []
-    for kind, text in pieces:
+    in_link = 0
+    for kind, text in _pieces(html):
         if kind in ("text", "void"):
             run.append((kind, text))
             continue
-        out.append(_render_run(run))
+        out.append(_render_run(run, in_link > 0))
         run = []
+        if kind == "tag" and text[:3].lower() in ("<a ", "<a>", "</a"):
+            in_link = max(0, in_link + (-1 if text[1] == "/" else 1))
         out.append(text.replace(ESCAPED_STAR, "\\*") if kind == "code" else text.replace(ESCAPED_STAR, "*"))
-    out.append(_render_run(run))
+    out.append(_render_run(run, in_link > 0))
     return "".join(out)
+
+
+def _has_work(html: str) -> bool:
+    """Is there an asterisk or a shortcode outside code, or a bare URL outside links? (quick)"""
+    if ESCAPED_STAR in html:
+        return True  # the placeholders go back to `\*` (in code) or `*`
+    if "*" not in html and ":" not in html:
+        return False
+    text = _outside(html, _CODE_TAG)
+    if "*" in text:
+        return True
+    if any(emoji.emojize(code, language="alias") != code for code in set(_SHORTCODE.findall(text))):
+        return True
+    return "://" in text and bool(_MAYBE_BARE_URL.search(_outside(text, _LINK_TAG)))
+
+
+def _outside(html: str, zone_tag: re.Pattern) -> str:
+    """`html` without the content of the zones `zone_tag` opens and closes."""
+    outside, pos, depth = [], 0, 0
+    for m in zone_tag.finditer(html):
+        if not depth:
+            outside.append(html[pos:m.start()])
+        depth = max(0, depth - 1) if m.group(1) else depth + 1
+        pos = m.end()
+    if not depth:
+        outside.append(html[pos:])
+    return "".join(outside)
 
 
 def _pieces(html: str) -> list[tuple[str, str]]:
@@ -75,11 +114,14 @@ def _pieces(html: str) -> list[tuple[str, str]]:
     return pieces
 
 
-def _render_run(run: list[tuple[str, str]]) -> str:
-    """One run of text and void tags: emoji, then remark's pairing of the stray asterisks."""
-    if not run:
-        return ""
+def _render_run(run: list[tuple[str, str]], in_link: bool) -> str:
+    """One run of text and void tags: emoji, bare URLs, then remark's pairing of stray asterisks."""
+    joined = "".join(text for _, text in run)
+    if "*" not in joined and ":" not in joined and ESCAPED_STAR not in joined:
+        return joined
     texts = [_emojize(text) if kind == "text" else text for kind, text in run]
+    if not in_link:
+        texts = [link_bare_urls(text) if kind == "text" and "://" in text else text for (kind, _), text in zip(run, texts)]
     flat = "".join(VOID_MARK if kind == "void" else text for (kind, _), text in zip(run, texts))
     if "*" in flat:
         flat = pair_asterisks(flat)
@@ -91,6 +133,20 @@ def _emojize(text: str) -> str:
     if ":" not in text:
         return text
     return _SHORTCODE.sub(lambda m: emoji.emojize(m.group(0), language="alias"), text)
+
+
+def link_bare_urls(text: str) -> str:
+    """`https://[hostname]/x` in text -> a link, as remark's URL rule made one."""
+
+    def link(m: re.Match) -> str:
+        url = m.group(0)
+        while url and url[-1] in _URL_TRAILING:
+            url = url[:-1]
+        tail = m.group(0)[len(url):]
+        raw = html_lib.unescape(url)
+        return f'<a href="{html_lib.escape(quote(raw, safe=_URL_SAFE))}">{url}</a>{tail}'
+
+    return _BARE_URL.sub(link, text)
 
 
 def pair_asterisks(text: str) -> str:
