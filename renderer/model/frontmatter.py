@@ -150,7 +150,7 @@ def load_frontmatter_schema(root: Path) -> FrontmatterSchema:
                           line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     declared = (raw or {}).get("fields") if isinstance(raw, dict) or raw is None else None
     if not isinstance(declared, dict):
-        raise RenderError("data/frontmatter.yml needs a `fields` mapping of field name to type", file=display)
+        raise RenderError("the schema file needs a `fields` mapping of field name to type", file=display)
     schema = FrontmatterSchema(dict(BUILTIN_FIELDS), display)
     for name, spec in declared.items():
         schema.fields[str(name)] = _parse_rule(str(name), spec, display)
