@@ -111,6 +111,8 @@ def test_markdown_in_titles_reads_as_text(tmp_path):
     assert render_page(tree, tree.page("a/t.md"), FPT).title == "Using tool with care & \U0001F44D"
     linked = render_page(tree, tree.page("a/p.md"), FPT).html
     assert ">Using tool with care &amp; \U0001F44D</a>" in linked
+    markdown = MarkdownRenderer()
+    assert markdown.render_plain("A <tag> in `<code>` *here*") == "A <tag> in <code> here"  # `<` is text in titles
 
 
 def test_raw_html_headings_get_no_id():

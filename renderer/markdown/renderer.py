@@ -28,7 +28,7 @@ _TAG = re.compile(r"<[^>]+>")
 _HEADING = re.compile(r"<h([1-6])>((?:[^<]|<(?!h[1-6][\s>]|/h\1>))*+)</h\1>")
 _TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
 # Titles are plain text: these mark the ones that need Markdown to read as GitHub showed them.
-_TITLE_MARKUP = re.compile(r"[`*_\[\]<>\\~]|:[a-z0-9_+-]+:")
+_TITLE_MARKUP = re.compile(r"[`*_\[\]\\~]|:[a-z0-9_+-]+:")
 
 
 _ANY_SPACE = re.compile(r"\s", re.UNICODE)
@@ -144,7 +144,10 @@ class MarkdownRenderer:
         """A title as GitHub showed it: the text of its Markdown (`` `dotnet` `` reads dotnet)."""
         if not _TITLE_MARKUP.search(text):
             return html.unescape(text).strip()
-        return visible_text(self.render(text))
+        # `<` outside code spans is text in a title, never an HTML tag
+        parts = text.split("`")
+        literal = "`".join(part.replace("<", "\\<") if i % 2 == 0 else part for i, part in enumerate(parts))
+        return visible_text(self.render(literal))
 
     def render_inline(self, text: str) -> str:
         """A one-paragraph field (an intro) without its <p> wrapper."""
