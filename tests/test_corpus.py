@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
+from docs_fixture import CORPUS
 
 from renderer import parity
-from renderer.errors import RenderError
 from renderer.commands.export import iter_renders
+from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
-
-from docs_fixture import CORPUS
 
 REFERENCE = CORPUS / "reference-renders.jsonl.gz"
 pytestmark = pytest.mark.skipif(not REFERENCE.is_file(), reason=f"shared 2020 corpus not found at {CORPUS}")

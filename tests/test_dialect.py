@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from docs_fixture import make_tree, page
 
 from renderer.errors import RenderError
 from renderer.markdown.renderer import MarkdownRenderer
 from renderer.pipeline import render_page
-
-from docs_fixture import make_tree, page
 
 FPT = "free-pro-team@latest"
 BACKENDS = ["pyrs", "py"]

@@ -11,14 +11,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from docs_fixture import make_tree, page
 
 from renderer.check import run_check
 from renderer.errors import RenderError
 from renderer.markdown.links import localize_href
 from renderer.model.tree import DocsTree
 from renderer.pipeline import render_page
-
-from docs_fixture import make_tree, page
 
 FPT, GHES, GHES21, AE = "free-pro-team@latest", "enterprise-server@2.22", "enterprise-server@2.21", "github-ae@latest"
 
@@ -144,9 +143,9 @@ def test_check_reports_unknown_fields_as_warnings_and_fails_only_under_strict(tm
 
 
 def test_a_release_neither_supported_deprecated_nor_upcoming_stays_an_error(tmp_path):
-    tree = tree_2020(tmp_path)
-    (tmp_path / "content/articles/c.md").write_text(page("C", '{% if currentVersion ver_gt "enterprise-server@2.99" %}x{% endif %}',
-                                                          versions=ALL))
+    tree_2020(tmp_path)
+    body = '{% if currentVersion ver_gt "enterprise-server@2.99" %}x{% endif %}'
+    (tmp_path / "content/articles/c.md").write_text(page("C", body, versions=ALL))
     problems = [p for p in run_check(DocsTree(tmp_path)).problems if p.kind == "version-reference"]
     assert [(p.file, p.severity) for p in problems] == [("content/articles/c.md", "error")]
     assert "2.99" in problems[0].message

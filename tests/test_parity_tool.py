@@ -663,7 +663,8 @@ def test_reference_extraction_agrees_with_html_parser() -> None:
 def test_pages_needing_generated_data(tmp_path: Path) -> None:
     content = tmp_path / "content"
     (content / "rest").mkdir(parents=True)
-    (content / "rest" / "teams.md").write_text("{% for operation in currentRestOperations %}{% include rest_operation %}{% endfor %}")
+    operations = "{% for operation in currentRestOperations %}{% include rest_operation %}{% endfor %}"
+    (content / "rest" / "teams.md").write_text(operations)
     (content / "rest" / "guide.md").write_text("# A guide\n\nNo generated data here.")
     (content / "graphql.md").write_text("{% for item in graphql.schemaForCurrentVersion.enums %}{% endfor %}")
     assert parity.pages_needing_generated_data(content) == {"rest/teams.md", "graphql.md"}

@@ -93,9 +93,10 @@ def indent_two_space_continuations(text: str) -> str:
 
     GitHub's writers indented notes, images and code fences under numbered steps by two
     spaces; remark accepted that, CommonMark wants the marker's width (three for `1. `,
-    four for `10. `): lines indented by two up to that width move by the difference. A fence or `<pre>` block opened inside a step stays in it up to its
-    closing line, wherever that line starts; blank lines inside a `<pre>` keep the step's
-    indentation, so the HTML block does not end there.
+    four for `10. `): lines indented by two up to that width move by the difference. A
+    fence or `<pre>` block opened inside a step stays in it up to its closing line,
+    wherever that line starts; blank lines inside a `<pre>` keep the step's indentation,
+    so the HTML block does not end there.
     """
     if "\n  " not in text:
         return text

@@ -121,11 +121,12 @@ def _render_run(run: list[tuple[str, str]], in_link: bool) -> str:
         return joined
     texts = [_emojize(text) if kind == "text" else text for kind, text in run]
     if not in_link:
-        texts = [link_bare_urls(text) if kind == "text" and "://" in text else text for (kind, _), text in zip(run, texts)]
-    flat = "".join(VOID_MARK if kind == "void" else text for (kind, _), text in zip(run, texts))
+        texts = [link_bare_urls(text) if kind == "text" and "://" in text else text
+                 for (kind, _), text in zip(run, texts, strict=True)]
+    flat = "".join(VOID_MARK if kind == "void" else text for (kind, _), text in zip(run, texts, strict=True))
     if "*" in flat:
         flat = pair_asterisks(flat)
-    voids = iter(text for (kind, _), text in zip(run, texts) if kind == "void")
+    voids = iter(text for (kind, _), text in zip(run, texts, strict=True) if kind == "void")
     return re.sub(VOID_MARK, lambda _m: next(voids), flat).replace(ESCAPED_STAR, "*")
 
 

@@ -63,7 +63,9 @@ def rewrite_links(html: str, version: str, enterprise_default: str | None = None
         text = tag.group(0)
         dotcom_only = "dotcom-only" in text
         return HREF_ATTR.sub(
-            lambda m: m.group(1) + localize_href(m.group(2), version, enterprise_default, rules=rules, dotcom_only=dotcom_only) + m.group(3),
+            lambda m: m.group(1)
+            + localize_href(m.group(2), version, enterprise_default, rules=rules, dotcom_only=dotcom_only)
+            + m.group(3),
             text,
         )
 

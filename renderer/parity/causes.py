@@ -9,7 +9,7 @@ the first divergence; `other` is left when none applies.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 OTHER = "other"
 _VERSION_PREFIX = re.compile(r"^/(?:en/[^/]+|enterprise/[^/]+)(?=/|$)")

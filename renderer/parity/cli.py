@@ -6,8 +6,8 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from renderer.parity.compare import compare
 from renderer.parity.load import Key, ParityInputError, load_renders
@@ -75,7 +75,7 @@ def _without(renders: dict[Key, dict], paths: set[str]) -> dict[Key, dict]:
     return {key: value for key, value in renders.items() if key[1] not in paths}
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the parity CLI; return 0 (pass), 1 (parity below target) or 2 (bad input)."""
     args = _build_parser().parse_args(argv)
     try:

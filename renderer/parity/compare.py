@@ -10,7 +10,7 @@ is byte-identical skip extraction.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from renderer.parity.causes import headings_cause, links_cause, text_cause, title_cause
 from renderer.parity.extract import Heading, extract, normalize_title
@@ -25,7 +25,7 @@ def _short(value: object, width: int = 80) -> str:
 
 def _first_mismatch(ours: Sequence, ref: Sequence) -> int:
     """Index of the first differing item (``min(len)`` if one is a prefix)."""
-    for index, (mine, theirs) in enumerate(zip(ours, ref)):
+    for index, (mine, theirs) in enumerate(zip(ours, ref, strict=False)):  # one may be a prefix
         if mine != theirs:
             return index
     return min(len(ours), len(ref))
@@ -37,7 +37,7 @@ def _item(items: Sequence, index: int) -> str:
 
 
 # Each ``_diff_*`` returns ``(kind, detail, cause)`` or None when the aspect matches.
-Verdict = Optional[tuple[str, str, str]]
+Verdict = tuple[str, str, str] | None
 
 
 def _diff_title(ours: str, ref: str) -> Verdict:
@@ -60,7 +60,7 @@ def _diff_headings(ours: list[Heading], ref: list[Heading]) -> Verdict:
         return "count differs", f"ours {len(ours)} vs reference {len(ref)} headings; {detail}", cause
     fields = [
         name
-        for name, mine, theirs in zip(("level", "id", "text"), ours[index], ref[index])
+        for name, mine, theirs in zip(("level", "id", "text"), ours[index], ref[index], strict=True)
         if mine != theirs
     ]
     return "+".join(fields) + " differs", detail, cause

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 Heading = tuple[int, str, str]
 
@@ -70,7 +70,7 @@ def normalize_title(title: str) -> str:
     return collapse_space(unescape(title))
 
 
-def attribute(attrs: str, name: str) -> Optional[str]:
+def attribute(attrs: str, name: str) -> str | None:
     """Value of attribute ``name`` (lower-case) in a start tag's attribute string.
 
     The value is entity-decoded; a valueless attribute gives ``""`` and an

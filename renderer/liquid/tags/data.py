@@ -12,8 +12,7 @@ import re
 from typing import TYPE_CHECKING, TextIO
 
 from liquid.ast import Node
-from liquid.builtin.expressions import parse_primitive
-from liquid.builtin.expressions import tokenize
+from liquid.builtin.expressions import parse_primitive, tokenize
 from liquid.exceptions import LiquidSyntaxError
 from liquid.expression import Expression
 from liquid.stream import TokenStream

@@ -28,7 +28,8 @@ class IncludeNode(Node):
         found = state.tree.find_include(self.name)
         if found is None:
             if state.lenient:
-                state.warnings.append(state.error_for(DocsLiquidError(f"include {self.name!r} not found in includes/", token=self.token)))
+                missing = DocsLiquidError(f"include {self.name!r} not found in includes/", token=self.token)
+                state.warnings.append(state.error_for(missing))
                 return 0
             raise DocsLiquidError(f"include {self.name!r} not found in includes/", token=self.token)
         file, text = found
