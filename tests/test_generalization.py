@@ -68,6 +68,7 @@ LINKS_BODY = """\
 - [plain](/articles/b)
 
 {% if currentVersion ver_gt "enterprise-server@2.23" %}after 2.23{% endif %}
+{% if currentVersion ver_lt "3.0" %}before 3.0{% endif %}
 {% if currentVersion == "github-ae@latest" %}AE only{% endif %}
 """
 
