@@ -1,6 +1,7 @@
 """Link rules as data: where a local link goes for the version being rendered.
 
-A tree states them in `data/link-rules.yml`; without one it gets GitHub's 2020 rules:
+A tree states them in `data/link-rules.yml`; without one, or for a key it leaves out, it
+gets GitHub's 2020 rules:
 
 ```yaml
 # Products that exist only in some plans. A link into one of them from a version whose
@@ -52,10 +53,10 @@ CURRENT = "current"
 class LinkRules:
     """What link rewriting needs to know about the versions and the tree's link conventions."""
 
-    default_version: str = "free-pro-team@latest"
+    default_version: str = ""
     pinned_prefixes: frozenset[str] = frozenset()  # plans and version ids: links already versioned
     deprecated_releases: frozenset[str] = frozenset()
-    legacy_plan: str = "enterprise-server"
+    legacy_plan: str = ""
     legacy_latest: str | None = None  # the legacy plan's newest release, as a version id
     legacy_targets: dict[str, str] = field(default_factory=dict)  # page plan -> "current" or a version id
     product_versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # product -> versions having it
@@ -71,10 +72,11 @@ class LinkRules:
     def from_model(cls, model: VersionModel, raw: dict | None = None, source: str = "<defaults>") -> LinkRules:
         """Rules for `model` from parsed link-rules data (the 2020 defaults when None)."""
         checked = raw is not None
-        raw = raw if raw is not None else yaml.safe_load(DEFAULT_LINK_RULES_YAML)
-        legacy = _mapping(raw.get("legacy"), "legacy", source)
-        prefix = re.escape(str(legacy.get("prefix", "enterprise")).strip("/"))
-        plan = str(legacy.get("plan", "enterprise-server"))
+        defaults = yaml.safe_load(DEFAULT_LINK_RULES_YAML)
+        raw = {**defaults, **(raw or {})}  # a key the tree leaves out keeps its 2020 value
+        legacy = {**defaults["legacy"], **_mapping(raw.get("legacy"), "legacy", source)}
+        prefix = re.escape(str(legacy["prefix"]).strip("/"))
+        plan = str(legacy["plan"])
         if checked:
             _known_plans(model, [plan], "legacy.plan", source)
         releases = [v.id for v in model.versions if v.plan == plan]
@@ -86,7 +88,7 @@ class LinkRules:
             legacy_latest=releases[0] if releases else None,
             legacy_targets=_legacy_targets(model, _mapping(legacy.get("targets"), "legacy.targets", source), checked, source),
             product_versions=_product_versions(model, _mapping(raw.get("products"), "products", source), checked, source),
-            unversioned=tuple(str(p) for p in raw.get("unversioned", ["/assets/", "/public/"]) or ()),
+            unversioned=tuple(str(p) for p in raw["unversioned"] or ()),
             legacy_link=re.compile(rf"^/{prefix}(?:/(\d+\.\d+|[a-z0-9-]+@[\w.]+))?(?:/user)?(?=/|$)"),
             legacy_release=re.compile(rf"^/{prefix}/(\d+(?:\.\d+)+)(?=/|$)"),
         )
