@@ -16,7 +16,7 @@ from test_build_support import FPT, V21, V22, make_docs, read, run_build
 
 from renderer.errors import RenderError
 from renderer.liquid.octicons import octicon_svg
-from renderer.markdown.renderer import join_html_blocks
+from renderer.markdown.dialect import join_html_blocks
 from renderer.model.tree import DocsTree
 from renderer.pipeline import render_page
 from renderer.serve import PreviewApp
@@ -287,4 +287,4 @@ def test_platform_spans_count_for_the_switcher(tmp_path):
     tree = make_tree(tmp_path, {"content/a.md": page("A", "Hi\n", defaultPlatform="plan9")})
     with pytest.raises(RenderError) as caught:
         tree.page("a.md")
-    assert caught.value.location.startswith("content/a.md:4:") and "mac, windows, linux" in caught.value.message
+    assert caught.value.location.startswith("content/a.md:4:") and "'mac', 'windows', 'linux'" in caught.value.message

@@ -349,6 +349,7 @@ class _CachedPage(Page):
         self.frontmatter = frontmatter
         self.body_offset = body_offset
         self.versions = versions
+        self.warnings = []  # frontmatter warnings: reported by the build that parsed the file
         self._path = path
 
     def __getattr__(self, name: str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, TextIO
 
-from renderer.liquid.environment import DocsLiquidError, SourceFile
+from renderer.liquid.state import DocsLiquidError, SourceFile
 
 if TYPE_CHECKING:
     from liquid import RenderContext
