@@ -16,7 +16,7 @@ from renderer.site.search import bundle_pages, read_bundle
 from test_build_support import FPT, V21, V22, VERSIONS, make_docs, read, run_build
 
 PICKER = re.compile(r'<details class="picker version-picker">(.*?)</details>', re.S)
-SIDEBAR = re.compile(r'<aside class="sidebar" id="sidebar"[^>]*>(.*?)</aside>', re.S)
+SIDEBAR = re.compile(r'<aside class="sidebar" id="sidebar">(.*?)</aside>', re.S)
 CRUMBS = re.compile(r'<nav class="breadcrumbs".*?</nav>', re.S)
 TOC = re.compile(r'<nav class="mini-toc".*?</nav>', re.S)
 HREF = re.compile(r'href="([^"]*)"')

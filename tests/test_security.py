@@ -24,6 +24,7 @@ from renderer.model.versions import load_version_model
 from renderer.serve import PreviewApp
 from renderer.site.layout import SiteLayout
 from renderer.site.nav import VersionNav, VersionNode, mark_current
+from renderer.site.search import bundle_pages, read_bundle
 
 FPT = "free-pro-team@latest"
 PAYLOAD = '"><img src=x onerror=alert(1)>'
@@ -84,12 +85,15 @@ def test_no_output_file_of_the_build_holds_markup_from_a_name(tmp_path):
     assert any(f.name == "index.html" and "Title &quot;&gt;&lt;img" in f.read_text() for f in files)
     for file in files:
         text = file.read_text(encoding="utf-8", errors="replace")
-        if file.suffix == ".json":  # the search index is plain text, shown with textContent
-            assert all(isinstance(field, str) for record in json.loads(text)["pages"] for field in record)
+        if file.suffix == ".json":  # Pagefind's entry file: plain data
+            assert isinstance(json.loads(text), dict)
         else:
             assert UNESCAPED not in text, file.relative_to(out)
         assert 'q"><' not in text and 'f"><' not in text, file.relative_to(out)
     assert not any("<" in part or '"' in part for f in files for part in f.relative_to(out).parts)
+    for bundle in (out / "search").glob("*/pagefind"):  # the search index holds texts, shown with textContent
+        pages = bundle_pages(read_bundle(out, bundle.parent.name))
+        assert pages and all(isinstance(p["title"], str) and isinstance(p["content"], str) for p in pages)
     assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
     assert "characters a page URL cannot" in result.stdout + result.stderr
 

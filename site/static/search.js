@@ -99,7 +99,7 @@
 
     function close() { box.hidden = true; active = -1; }
     function status(text) {
-      box.innerHTML = "";
+      box.replaceChildren();
       box.appendChild(element("p", "search-status", text));
       box.hidden = false;
     }
@@ -107,7 +107,7 @@
     function run() {
       var query = input.value.trim();
       var mine = ++generation;
-      if (!query) { close(); box.innerHTML = ""; return; }
+      if (!query) { close(); box.replaceChildren(); return; }
       engine(bundle).then(function (pagefind) {
         return pagefind.debouncedSearch(query, {}, 120);
       }).then(function (search) {
@@ -118,7 +118,7 @@
       }).then(function (found) {
         if (!found || mine !== generation) return;
         active = -1;
-        box.innerHTML = "";
+        box.replaceChildren();
         if (!found.data.length) { status("No results for \u201c" + query + "\u201d"); return; }
         var words = queryWords(query);
         var list = element("ul", "");
