@@ -8,9 +8,15 @@
     return null;
   }
 
-  function icon(name) {
+  function icon(name) {  // an octicon from the page's <template id="icon-...">, as nodes
     var template = document.getElementById("icon-" + name);
-    return template ? template.innerHTML : "";
+    return template ? template.content.cloneNode(true) : document.createDocumentFragment();
+  }
+
+  function label(iconName, text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return [icon(iconName), span];
   }
 
   // --- pickers: close an open one when clicking elsewhere or pressing Escape ---------------
@@ -195,15 +201,15 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "copy-button";
-    button.innerHTML = icon("copy") + "<span>Copy</span>";
+    button.replaceChildren.apply(button, label("copy", "Copy"));
     button.setAttribute("aria-label", "Copy code to the clipboard");
     button.addEventListener("click", function () {
       copyText(getText()).then(function () {
         button.classList.add("is-copied");
-        button.innerHTML = icon("check") + "<span>Copied</span>";
+        button.replaceChildren.apply(button, label("check", "Copied"));
         setTimeout(function () {
           button.classList.remove("is-copied");
-          button.innerHTML = icon("copy") + "<span>Copy</span>";
+          button.replaceChildren.apply(button, label("copy", "Copy"));
         }, 2000);
       }, function () { button.querySelector("span").textContent = "Press Ctrl+C"; });
     });
