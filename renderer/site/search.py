@@ -94,12 +94,16 @@ def split_code_words(code: str) -> str:
 
 
 def _paragraphs(fragment: str, out: list[str]) -> None:
+    """The text between headings and code blocks, one <p> per block element of it."""
     if "<code" in fragment:
         fragment = _INLINE_CODE.sub(lambda m: split_code_words(m.group(1)), fragment)
-    for part in _BLOCK_END.split(fragment):
-        text = plain_text(part)
-        if text:
-            out.append(f"<p>{html_lib.escape(text, quote=False)}</p>")
+    text = _TAGS.sub(" ", _BLOCK_END.sub("\x00", fragment)) if "<" in fragment else fragment
+    if "&" in text:
+        text = html_lib.unescape(text)
+    for part in text.split("\x00"):
+        part = " ".join(part.split())
+        if part:
+            out.append(f"<p>{html_lib.escape(part, quote=False)}</p>")
 
 
 def search_record(title: str, url: str, intro_html: str, body_html: str) -> list[str]:
