@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-
-from renderer.build import main as build_main
-from renderer.errors import RenderError
-from renderer.site.layout import SiteLayout
-from renderer.model.tree import DocsTree
 from test_build_support import FPT, V21, V22, VERSIONS, make_docs, read, run_build
+
+from renderer.commands.build import main as build_main
+from renderer.errors import RenderError
+from renderer.model.tree import DocsTree
+from renderer.site.layout import SiteLayout
 
 PICKER = re.compile(r'<details class="picker version-picker">(.*?)</details>', re.S)
 SIDEBAR = re.compile(r'<aside class="sidebar" id="sidebar">(.*?)</aside>', re.S)
@@ -307,6 +307,7 @@ versions:
     # a template that transforms page values turns shells off, and still renders right
     site = tmp_path / "site"
     import shutil
+
     from renderer.site.layout import SITE_DIR
     shutil.copytree(SITE_DIR, site)
     template = site / "templates" / "page.html"

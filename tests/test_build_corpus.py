@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_build_support import read, run_build
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "github-docs-2020-10"

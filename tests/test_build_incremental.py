@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-import renderer.build as build_module
 from test_build_support import FPT, V21, V22, make_docs, read, run_build, tree_digest
+
+from renderer.build import BuildFailed, Cache, links, pages, runner
+from renderer.build.output import FileWriter
 
 USERS_OF_SHARED_NOTE = {"alpha/getting-started/first-steps.md", "alpha/getting-started/platforms.md"}
 
@@ -103,19 +104,19 @@ def test_a_failure_mid_build_leaves_the_previous_site(tmp_path, monkeypatch):
     before = tree_digest(out)
     deep = root / "content/alpha/advanced/deep.md"
     deep.write_text(deep.read_text().replace("xylophone", "marimba"))
-    real_write = build_module._write_file
+    real_write = FileWriter.write
     calls = []
 
-    def failing_write(folder, relpath, data):
+    def failing_write(self, relpath, data):
         calls.append(relpath)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        real_write(folder, relpath, data)
+        return real_write(self, relpath, data)
 
-    monkeypatch.setattr(build_module, "_write_file", failing_write)
+    monkeypatch.setattr(FileWriter, "write", failing_write)
     for use_cache in (True, False):  # incremental and full builds
         calls.clear()
-        with pytest.raises(OSError):
+        with pytest.raises(BuildFailed, match="No space left on device"):  # (a one-line reason, not an OSError)
             run_build(root, out, use_cache=use_cache)
         assert tree_digest(out) == before
         assert leftovers(tmp_path) == []
@@ -124,7 +125,7 @@ def test_a_failure_mid_build_leaves_the_previous_site(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module.Builder, "_check_links", interrupted)
+    monkeypatch.setattr(links.LinkCheck, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_build(root, out)
     assert tree_digest(out) == before and leftovers(tmp_path) == []
@@ -143,13 +144,37 @@ def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module, "_prune_dirs", crash)
-    (root / "content/beta/index.md").unlink()  # a deletion, so the commit reaches _prune_dirs
+    monkeypatch.setattr(Cache, "save", crash)  # the new site is in place, its cache not yet saved
+    (root / "content/beta/index.md").unlink()
     with pytest.raises(KeyboardInterrupt):
         run_build(root, out)
     monkeypatch.undo()
+    assert "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
     report = run_build(root, out)
     assert report.mode == "full" and report.ok
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_a_commit_interrupted_before_the_swap_leaves_the_previous_site(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("renderer.build.builder.swap_in", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(root, out)
+    monkeypatch.undo()
+    assert tree_digest(out) == before and leftovers(tmp_path) == []
+    report = run_build(root, out)
+    assert report.ok and "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
     clean = tmp_path / "clean" / "_site"
     run_build(root, clean, use_cache=False)
     assert tree_digest(out) == tree_digest(clean)
@@ -158,7 +183,7 @@ def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
 def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs")
     serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
-    monkeypatch.setattr(build_module, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(runner, "SERIAL_BELOW", 0)
     pooled = run_build(root, tmp_path / "pool" / "_site", jobs=2, use_cache=False)
     assert serial.ok and pooled.ok and pooled.rendered == serial.rendered == 24
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
@@ -167,7 +192,7 @@ def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
 def test_pages_parsed_by_a_helper_process(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs", {"content/beta/broken.md": "---\ntitle: [oops\n---\n"})
     serial = run_build(root, tmp_path / "serial" / "_site", keep_going=True)
-    monkeypatch.setattr(build_module, "PARSE_HELPER_ABOVE", 0)
+    monkeypatch.setattr(pages, "PARSE_HELPER_ABOVE", 0)
     helped = run_build(root, tmp_path / "helped" / "_site", jobs=2, keep_going=True)
     assert [str(e) for e in helped.errors] == [str(e) for e in serial.errors]
     assert serial.errors[0].file == "content/beta/broken.md"

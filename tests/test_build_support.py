@@ -15,8 +15,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from renderer.build import BuildOptions, build
 from docs_fixture import versions_yaml
+
+from renderer.build import BuildOptions, build
 
 FPT = "free-pro-team@latest"
 V22 = "enterprise-server@2.22"

@@ -106,7 +106,7 @@ def _export(argv: list[str]) -> int:
 
 
 def _build(argv: list[str]) -> int:
-    from renderer.build import main as build_main
+    from renderer.commands.build import main as build_main
 
     return build_main(argv)
 

@@ -69,6 +69,10 @@ class DocsTree:
                 self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient)
         return self._pages[relpath]
 
+    def add_page(self, page: Page) -> None:
+        """Use `page` for its relpath from now on (parsed by the caller, or from its cache)."""
+        self._pages[page.relpath] = page
+
     def page_relpaths(self) -> list[str]:
         """Every page file under content/, sorted (README.md files are not pages)."""
         found = []
