@@ -23,7 +23,9 @@ from liquid import CachingFileSystemLoader, Environment, StrictUndefined
 
 from renderer.errors import RenderError
 from renderer.liquid.environment import RenderState
+from renderer.site.model import SiteModel
 from renderer.site.nav import NavTree, VersionNav, mark_current
+from renderer.site.urls import page_url
 from renderer.model.pages import Page
 from renderer.pipeline import render_field
 
@@ -166,9 +168,11 @@ class SiteLayout:
     """
 
     def __init__(self, tree: DocsTree, site_dir: Path | str | None = None, *, base_url: str = "",
-                 exists: Callable[[Page, str], bool] | None = None, pages: list[Page] | None = None):
+                 exists: Callable[[Page, str], bool] | None = None, pages: list[Page] | None = None,
+                 site: SiteModel | None = None):
         self.tree = tree
-        self.pages = pages  # every page, when the caller has them loaded already
+        self.pages = pages if pages is not None or site is None else site.pages  # every page, when loaded already
+        self._site = site
         self.site_dir = Path(site_dir) if site_dir else SITE_DIR
         self.base_url = base_url.rstrip("/")
         self.exists = exists or (lambda page, version: version in page.versions)
@@ -208,8 +212,7 @@ class SiteLayout:
 
     @staticmethod
     def url_for(page: Page, version: str) -> str:
-        path = page.permalink_path
-        return f"/en/{version}/{path}/" if path else f"/en/{version}/"
+        return page_url(page, version)
 
     def titles(self, page: Page, version: str) -> tuple[str, str]:
         """(title, short title) of a page in a version, Liquid rendered; raw text if that fails."""
@@ -264,6 +267,7 @@ class SiteLayout:
         self._navs.clear()
         self._nav_tree = None
         self.pages = None
+        self._site = None
         self._titles.clear()
         self._templates.clear()
         self.env = self._make_env()
@@ -282,29 +286,18 @@ class SiteLayout:
         except RenderError:
             return None
 
+    @property
+    def site(self) -> SiteModel:
+        """The site model the layout's URLs and picker come from (made from the tree when not given)."""
+        if self._site is None:
+            self._site = SiteModel(self.tree, self.pages)
+        return self._site
+
     def nearest(self, page: Page, version: str) -> str | None:
-        """URL of the page in `version`, else of its nearest parent there; None if none exists."""
-        if self.exists(page, version):
-            return self.url_for(page, version)
-        parts = page.permalink_path.split("/") if page.permalink_path else []
-        while parts:
-            parts.pop()
-            parent = self._find("/".join(parts))
-            if parent is not None and self.exists(parent, version):
-                return self.url_for(parent, version)
-        return None
+        return self.site.nearest(page, version)
 
     def picker(self, page: Page | None, version: str) -> list[dict[str, object]]:
-        items = []
-        home = self._find("")
-        for v in self.tree.model.versions:
-            if page is not None:
-                url = self.nearest(page, v.id)
-            else:
-                url = self.url_for(home, v.id) if home is not None and self.exists(home, v.id) else None
-            if url is not None:
-                items.append({"id": v.id, "title": v.title, "url": url, "current": v.id == version})
-        return items
+        return self.site.picker(page, version)
 
     def chrome(self, page: Page, version: str) -> dict[str, object]:
         """Everything around the article that depends only on the tree, not on the body.

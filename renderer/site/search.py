@@ -11,6 +11,8 @@ import html as html_lib
 import json
 import re
 
+from renderer.model.pages import Page
+
 BODY_TEXT_CHARS = 2000
 FIELDS = ["title", "url", "intro", "headings", "text"]
 
@@ -33,6 +35,11 @@ def plain_text(fragment: str, limit: int | None = None) -> str:
     if "&" in text:
         text = " ".join(html_lib.unescape(text).split())
     return text
+
+
+def searchable(page: Page) -> bool:
+    """Is a page in the search index? Hidden pages are not (they are not in the navigation either)."""
+    return not page.frontmatter.get("hidden")
 
 
 def search_record(title: str, url: str, intro_html: str, body_html: str) -> list[str]:

@@ -1,0 +1,168 @@
+"""The link check: every internal href and #anchor of a render must lead somewhere.
+
+One checker for build, serve and check. A link resolves when the site model resolves its
+path to a page render or a redirect (`SiteModel.resolve`), or to a file the site
+publishes; an anchor must be an element id of the target as rendered in that version.
+A link into a deprecated release is a warning (the site does not build that release);
+anything else that does not resolve is an error. Each broken link is one Problem,
+located where the link was written: the page, or a reusable or variable it used.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import unquote, urljoin
+
+from renderer.errors import RenderError, line_and_column
+from renderer.model.pages import Page
+from renderer.problems import Problem
+from renderer.site.model import SiteModel
+from renderer.site.urls import LANGUAGE
+
+_HREF = re.compile(r'<a\s[^<>]*?href="([^"]*)"', re.I)  # [^<>]: linear on many unclosed "<a "
+_ID = re.compile(r' id="([^"]+)"')
+_NAME = re.compile(r' name="([^"]+)"')
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_VERSIONED = re.compile(rf"^/{LANGUAGE}/([^/]+)(/.*)?$")
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """What the link check needs of one render: its internal hrefs and element ids."""
+
+    hrefs: tuple[str, ...]
+    ids: frozenset[str]
+
+
+def link_facts(intro_html: str, body_html: str) -> LinkFacts:
+    content = intro_html + "\n" + body_html
+    found = _ID.findall(content)
+    if " name=" in content:
+        found += _NAME.findall(content)
+    ids = frozenset(html_lib.unescape(i) if "&" in i else i for i in found)
+    hrefs = {html_lib.unescape(h) if "&" in h else h for h in _HREF.findall(content)}
+    return LinkFacts(tuple(sorted(h for h in hrefs if is_internal(h))), ids)
+
+
+def is_internal(href: str) -> bool:
+    return bool(href) and not href.startswith("//") and not _SCHEME.match(href)
+
+
+def published_files(site_dir: Path | None) -> frozenset[str]:
+    """URL paths of the layout's static files ('/static/site.css'), which pages may link to."""
+    static = site_dir / "static" if site_dir is not None else None
+    if static is None or not static.is_dir():
+        return frozenset()
+    found = set()
+    for dirpath, _dirs, files in os.walk(static):
+        for name in files:
+            found.add("/static/" + Path(dirpath, name).relative_to(static).as_posix())
+    return frozenset(found | {"/sitemap.xml", "/404.html"})
+
+
+# (kind, severity, message) of a broken link, or None
+Outcome = tuple[str, str, str] | None
+
+
+class LinkChecker:
+    def __init__(self, site: SiteModel, facts_of: Callable[[str, str], LinkFacts | None],
+                 files: frozenset[str] = frozenset()):
+        self.site = site
+        self.facts_of = facts_of  # (relpath, version) -> facts; None when unknown (not rendered)
+        self.files = files | {f"/search/{v}.json" for v in site.versions.ids}
+        self._outcomes: dict[str, Outcome] = {}  # absolute href -> outcome
+
+    def check(self, page: Page, version: str, facts: LinkFacts, deps: Iterable[str] = ()) -> list[Problem]:
+        """The broken links of one render, each located where it was written."""
+        problems = []
+        for href in facts.hrefs:
+            outcome = self.outcome(href, page, version, facts)
+            if outcome is not None:
+                kind, severity, message = outcome
+                file, line, column = locate_href(self.site, page, deps, href)
+                problems.append(Problem(kind, severity, message, file, line, column, (version,)))
+        return problems
+
+    def outcome(self, href: str, page: Page, version: str, facts: LinkFacts) -> Outcome:
+        if href.startswith("#"):
+            anchor = unquote(href[1:])
+            if anchor and anchor not in facts.ids:
+                return "anchor", "error", f"anchor {href!r} is not an element id on this page"
+            return None
+        absolute = href if href.startswith("/") else urljoin(self.site.url(page, version), href)
+        if absolute not in self._outcomes:
+            self._outcomes[absolute] = self._absolute_outcome(href, absolute)
+        return self._outcomes[absolute]
+
+    def _absolute_outcome(self, href: str, absolute: str) -> Outcome:
+        path, _, anchor = absolute.partition("#")
+        path = unquote(path.split("?", 1)[0])
+        if path in self.files or self.site.is_site_file(path):
+            return None
+        found = self.site.resolve_page(path)
+        if found is None:
+            return self._unresolved(href, path)
+        target, target_version = found
+        anchor = unquote(anchor)
+        if anchor:
+            facts = self.facts_of(target.relpath, target_version)
+            if facts is not None and anchor not in facts.ids:
+                return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file} ({target_version})"
+        return None
+
+    def _unresolved(self, href: str, path: str) -> Outcome:
+        m = _VERSIONED.match(path)
+        if m is None or "@" not in m.group(1):
+            return "link", "error", f"link {href!r}: no page or redirect at {path}"
+        version = m.group(1)
+        status = self.site.release_status(version)
+        if status == "deprecated":
+            return "link", "warning", f"link {href!r} goes to {version}, a deprecated release this site does not build"
+        if status == "unknown":
+            return "link", "error", f"link {href!r} names unknown version {version!r}"
+        target = self.site.find(m.group(2) or "")
+        if target is not None:
+            return "link", "error", f"link {href!r}: {target.file} does not exist in {version}"
+        return "link", "error", f"link {href!r}: no page or redirect at {path}"
+
+
+def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> tuple[str, int, int]:
+    """Where a rendered href was written (best effort): (file, line, column).
+
+    The href's path without language and version, then shorter forms of it, is looked for
+    in the page body, its frontmatter, then the reusables and variables the render used.
+    """
+    sources = [(page.file, page.text, page.body_offset), (page.file, page.text, 0)]
+    for dep in sorted(deps):
+        if dep.endswith(".md") or dep.startswith(("file:", "includes/", "shape:")):
+            continue
+        try:
+            item = site.tree.data.lookup(dep)
+        except RenderError:
+            item = None
+        if item is not None:
+            sources.append((item.file, item.file_text, 0))
+    for needle in _needles(href):
+        for file, text, start in sources:
+            index = text.find(needle, start)
+            if index >= 0:
+                line, column = line_and_column(text, index)
+                return file, line, column
+    line, column = line_and_column(page.text, page.body_offset)
+    return page.file, line, column
+
+
+def _needles(href: str) -> list[str]:
+    if href.startswith("#"):
+        return [href]
+    path, _, anchor = href.partition("#")
+    m = _VERSIONED.match(path)
+    tail = (m.group(2) or "/") if m else path
+    bare = tail.rstrip("/")
+    needles = [f"{bare}#{anchor}" if anchor else "", bare, bare.rsplit("/", 1)[-1], f"#{anchor}" if anchor else ""]
+    return [n for n in dict.fromkeys(needles) if n and n != "/"]
