@@ -18,7 +18,7 @@ How a build runs (one module each):
 3. `runner` / `workers`: a process pool (or a Dask cluster with --executor
    dask://host:port) renders and lays out pages and writes them into a staging folder
    beside --out (`output`); `collect` takes the results in. Meanwhile the main process
-   writes the redirect stubs, 404 and static files (`extras`, `redirects`).
+   writes the redirect stubs, 404 and static files (`extras`; redirects from the site model).
 4. Search indexes and sitemap (`extras`); then the internal link check (`links`).
 5. `commit`: the staged tree, completed with hard links to the files kept from the live
    site, is swapped in with one rename. Anything that fails before -- render errors,
@@ -31,6 +31,6 @@ depends on time or order of completion.
 
 from renderer.build.builder import Builder, build
 from renderer.build.cache import Cache
-from renderer.build.options import BrokenLink, BuildFailed, BuildOptions, BuildReport
+from renderer.build.options import BuildFailed, BuildOptions, BuildReport
 
-__all__ = ["BrokenLink", "BuildFailed", "BuildOptions", "BuildReport", "Builder", "Cache", "build"]
+__all__ = ["BuildFailed", "BuildOptions", "BuildReport", "Builder", "Cache", "build"]

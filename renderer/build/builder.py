@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -14,8 +15,8 @@ from renderer.build.collect import Collector
 from renderer.build.commit import discard, discard_stale, stage_kept_files, swap_in
 from renderer.build.digests import Digests
 from renderer.build.extras import Emitter, Extras
-from renderer.build.links import LinkCheck
-from renderer.build.options import BuildFailed, BuildOptions, BuildReport
+from renderer.build.links import BuildLinkCheck
+from renderer.build.options import LINK_KINDS, BuildFailed, BuildOptions, BuildReport
 from renderer.build.output import FileWriter, OutputLock, make_staging, trusted_files
 from renderer.build.pages import LoadedPages, PageLoader
 from renderer.build.plan import Plan, chrome_state, make_plan
@@ -23,7 +24,9 @@ from renderer.build.runner import TaskRunner, progress_bar
 from renderer.build.workers import WorkerConfig
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
+from renderer.problems import Problem, merge
 from renderer.site.layout import SITE_DIR, SiteLayout
+from renderer.site.model import SiteModel
 
 TEMPLATES = ("page.html", "header.html", "footer.html", "404.html", "redirect.html", "error.html")
 
@@ -63,6 +66,7 @@ class Builder:
                 raise BuildFailed(self.report, f"error in the site's templates in {self.site_dir}: {err}") from None
             finally:
                 self.report.seconds = time.perf_counter() - started
+                self.report.problems = merge(self.report.problems, tree.model.ids)
         return self.report
 
     def _run_locked(self, tree: DocsTree) -> None:
@@ -71,24 +75,24 @@ class Builder:
         self.report.mode = "incremental" if cache is not None else "full"
         self.phase("setup")
         racy_after_ns = time.time_ns() - 2_000_000_000
-        loaded = self._load_pages(tree, cache, racy_after_ns)
+        site, loaded = self._load_pages(tree, cache, racy_after_ns)
         digests = Digests(tree, loaded.digests, loaded.frontmatter_digests, cache.dep_stats if cache else None,
                           racy_after_ns)
         self.phase("load pages")
-        layout = self._layout(tree, loaded, cache)
+        layout = self._layout(site, cache)
         self.phase("navigation")
-        state = chrome_state(layout, loaded.pages, key)
+        state = chrome_state(layout, site.pages, key)
         trusted = self._trusted(cache)
-        plan = make_plan(loaded.pages, cache, digests, trusted, cache is not None and cache.chrome_state == state)
+        plan = make_plan(site, cache, digests, trusted, cache is not None and cache.chrome_state == state)
         self.report.from_cache = len(plan.records)
         self.phase("plan")
         self.out.parent.mkdir(parents=True, exist_ok=True)
         discard_stale(self.out)
         staging = make_staging(self.out)
         try:
-            build = _Stages(self, tree, layout, loaded, digests, cache, plan, staging, key, state)
-            build.config = self._worker_config(tree, staging, cache, racy_after_ns, key)
-            build.run(trusted if cache is not None else None)
+            config = self._worker_config(tree, staging, cache, racy_after_ns, key)
+            _Stages(self, site, layout, loaded, digests, cache, plan, config, key, state).run(
+                trusted if cache is not None else None)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -127,20 +131,23 @@ class Builder:
             self.report.notes.append(f"the build cache in {self.cache_folder} was not used ({why}): building everything")
             return None
 
-    def _load_pages(self, tree: DocsTree, cache: Cache | None, racy_after_ns: int) -> LoadedPages:
+    def _load_pages(self, tree: DocsTree, cache: Cache | None, racy_after_ns: int) -> tuple[SiteModel, LoadedPages]:
         use_helper = (self.options.jobs or os.cpu_count() or 1) > 1 and not self.options.executor
         loaded = PageLoader(tree, cache.pages if cache else {}, racy_after_ns, use_helper).load()
-        self.report.errors += loaded.errors
-        self.report.pages = len(loaded.pages)
+        site = SiteModel(tree, loaded.pages)
+        loaded.pages = site.pages  # one page per URL
+        self.report.problems += [Problem.from_error(err, "frontmatter") for err in loaded.errors]
+        self.report.problems += [Problem.from_error(err, "page") for err in site.errors]
+        self.report.pages = len(site.pages)
         self.report.versions = len(tree.model.ids)
-        self.report.renders = sum(len(p.versions) for p in loaded.pages)
-        return loaded
+        self.report.renders = site.render_count()
+        return site, loaded
 
-    def _layout(self, tree: DocsTree, loaded: LoadedPages, cache: Cache | None) -> SiteLayout:
-        layout = SiteLayout(tree, self.site_dir, base_url=self.options.base_url, pages=loaded.pages)
+    def _layout(self, site: SiteModel, cache: Cache | None) -> SiteLayout:
+        layout = SiteLayout(site.tree, self.site_dir, base_url=self.options.base_url, pages=site.pages, site=site)
         if cache is not None:
             layout.reuse_shells(cache.shells)  # page shells of these same templates
-        for version in tree.model.ids:
+        for version in site.versions.ids:
             layout.nav(version)
         return layout
 
@@ -163,41 +170,34 @@ class Builder:
 class _Stages:
     """One build's work from the plan on: everything it writes goes into `staging`."""
 
-    def __init__(self, builder: Builder, tree: DocsTree, layout: SiteLayout, loaded: LoadedPages, digests: Digests,
-                 cache: Cache | None, plan: Plan, staging: Path, key: str, chrome: str):
+    def __init__(self, builder: Builder, site: SiteModel, layout: SiteLayout, loaded: LoadedPages, digests: Digests,
+                 cache: Cache | None, plan: Plan, config: WorkerConfig, key: str, chrome: str):
         self.builder = builder
         self.options = builder.options
         self.report = builder.report
-        self.tree, self.layout, self.loaded, self.digests = tree, layout, loaded, digests
-        self.cache, self.plan, self.staging, self.key, self.chrome = cache, plan, staging, key, chrome
-        self.writer = FileWriter(staging)
-        self.config: WorkerConfig | None = None
+        self.site, self.tree, self.layout, self.loaded, self.digests = site, site.tree, layout, loaded, digests
+        self.cache, self.plan, self.config, self.key, self.chrome = cache, plan, config, key, chrome
+        self.staging = Path(config.staging)
+        self.writer = FileWriter(self.staging)
 
     def run(self, trusted: dict[str, str] | None) -> None:
         report, plan, builder = self.report, self.plan, self.builder
         collector = Collector(report, self.layout, self.digests, self.cache, plan.records, plan.manifest)
         emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
-        extras = Extras(self.tree, self.layout, self.loaded.pages, self.key, emitter, builder.site_dir,
-                        self.options.base_url)
+        extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url)
         runner = TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
                             progress=progress_bar(builder.console, self.options.progress))
         runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
-        report.errors += extras.errors
-        collector.finish(self.tree.model.ids)
-        report.warnings += extras.warnings
+        collector.finish()
+        report.problems += extras.problems
         builder.phase("render and lay out")
         if report.errors and not self.options.keep_going:
-            raise BuildFailed(report, f"{len(report.errors)} errors")
-        by_relpath = {p.relpath: p for p in self.loaded.pages}
-        extras.write_error_pages(collector.failed, by_relpath)
+            raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
+        extras.write_error_pages(collector.failed)
         extras.write_search_and_sitemap(plan.records, self.cache)
         builder.phase("redirects, search, sitemap")
-        check = LinkCheck(self.tree, by_relpath, plan.records, plan.manifest, extras.stubs)
-        report.broken_links = check.run(check.universe_key(self.chrome, extras.stubs_key), self.tree.model.ids)
-        report.links_checked = True
+        self.check_links(extras)
         builder.phase("link check")
-        if report.broken_links and self.options.strict:
-            raise BuildFailed(report, f"{len(report.broken_links)} broken links (--strict)")
         report.files = len(plan.manifest)
         report.files_written = len(collector.written)
         new_cache = Cache(key=self.key, pages=self.loaded.cache_entries(), manifest=plan.manifest,
@@ -208,6 +208,18 @@ class _Stages:
         self.commit(new_cache, collector.written)
         builder.phase("commit")
 
+    def check_links(self, extras: Extras) -> None:
+        """Broken links are warnings, or errors that fail the build with --strict."""
+        check = BuildLinkCheck(self.site, self.plan.records, self.plan.manifest, extras.stubs, self.builder.site_dir)
+        found = check.run(check.universe_key(self.chrome, extras.stubs_key))
+        self.report.links_checked = True
+        if not self.options.strict:
+            found = [dataclasses.replace(p, severity="warning") for p in found]
+        self.report.problems += found
+        errors = [p for p in found if p.severity == "error" and p.kind in LINK_KINDS]
+        if errors:
+            raise BuildFailed(self.report, f"{len(merge(errors, self.site.versions.ids))} broken links (--strict)")
+
     def commit(self, cache: Cache, written: dict) -> None:
         """Stage the kept files too, swap the staged site in, then save the cache."""
         out, folder, old = self.builder.out, self.builder.cache_folder, self.cache
@@ -216,10 +228,11 @@ class _Stages:
             self.report.committed = True
             cache.save(folder)
             return
-        copied = {}
+        kept_stats = {}
         if old is not None:
             copied = stage_kept_files(self.writer, out, [path for path in cache.manifest if path not in written])
-        cache.file_stats = {path: written.get(path) or copied.get(path) or old.file_stats[path] for path in cache.manifest}
+            kept_stats = {**old.file_stats, **copied}
+        cache.file_stats = {path: written.get(path) or kept_stats[path] for path in cache.manifest}
         marker = folder / "APPLYING"
         marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
         trash = swap_in(self.staging, out)

@@ -43,14 +43,13 @@ def from_json(data: dict) -> dict:
 
 def plain_data(value: object) -> bool:
     """True for values that come back from JSON exactly as they went in."""
-    kind = type(value)
-    if kind in (str, int, bool) or value is None:
+    if value is None or type(value) in (str, int, bool):
         return True
-    if kind is float:
+    if type(value) is float:
         return math.isfinite(value)
-    if kind is list:
+    if isinstance(value, list) and type(value) is list:
         return all(plain_data(v) for v in value)
-    if kind is dict:
+    if isinstance(value, dict) and type(value) is dict:
         return all(type(k) is str and plain_data(v) for k, v in value.items())
     return False
 

@@ -6,6 +6,7 @@ from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import Digests, sha1
 from renderer.build.options import BuildReport
 from renderer.errors import RenderError
+from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
 
 
@@ -33,17 +34,23 @@ class Collector:
                 self._failed(res)
             elif res["kept"]:  # its chrome changed elsewhere, not the page's: nothing to do
                 key = (res["relpath"], res["version"])
-                self.records[key] = self.cache.renders[key]
+                self.records[key] = self._cached(key)
                 self.manifest[res["out"]] = res["digest"]
                 self.report.from_cache += 1
             else:
                 self._laid_out(res)
 
+    def _cached(self, key: tuple[str, str]) -> dict:
+        """The cached record of a render the plan reused (so there is a cache)."""
+        if self.cache is None:
+            raise ValueError(f"no cached render for {key}")
+        return self.cache.renders[key]
+
     def _failed(self, res: dict) -> None:
         err = render_error(res["error"])
         if err.version is None:
             err.version = res["version"]
-        self.report.errors.append(err)
+        self.report.problems.append(Problem.from_error(err, "render", "error", (res["version"],)))
         self.report.failed += 1
         self.failed[(res["relpath"], res["version"])] = err
 
@@ -51,7 +58,7 @@ class Collector:
         key = (res["relpath"], res["version"])
         record = res["record"]
         if record is None:  # laid out again around the cached render
-            record = dict(self.cache.renders[key])
+            record = dict(self._cached(key))
             self.report.from_cache += 1
         else:
             digests = self.digests
@@ -71,12 +78,9 @@ class Collector:
         if res["written"]:
             self.written[res["out"]] = res["stat"]
 
-    def finish(self, version_ids: list[str]) -> None:
-        """Errors in file order, warnings of every render (kept ones too) in page order."""
-        report = self.report
-        order = {v: i for i, v in enumerate(version_ids)}
-        report.rendered_keys.sort()
-        report.errors.sort(key=lambda e: (e.file or "", e.line or 0, e.column or 0, order.get(e.version or "", -1)))
-        for key in sorted(self.records, key=lambda k: (k[0], order.get(k[1], 0))):
-            for warning in self.records[key]["warnings"]:
-                report.warnings.append(render_error(warning))
+    def finish(self) -> None:
+        """The warnings of every render, kept ones too."""
+        self.report.rendered_keys.sort()
+        for (_relpath, version), record in self.records.items():
+            for warning in record["warnings"]:
+                self.report.problems.append(Problem.from_error(render_error(warning), "render", "warning", (version,)))

@@ -12,13 +12,12 @@ from pathlib import Path
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import sha1
 from renderer.build.output import FileWriter
-from renderer.build.plan import out_path_for
-from renderer.build.redirects import home_url, redirect_stubs
 from renderer.errors import RenderError, line_and_column
-from renderer.model.pages import Page
-from renderer.model.tree import DocsTree, normalize_url_path
+from renderer.model.tree import normalize_url_path
+from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
-from renderer.site.search import search_index
+from renderer.site.model import SiteModel
+from renderer.site.search import search_index, searchable
 
 
 class Emitter:
@@ -48,50 +47,48 @@ class Emitter:
 
 
 class Extras:
-    def __init__(self, tree: DocsTree, layout: SiteLayout, pages: list[Page], code_key: str, emitter: Emitter,
-                 site_dir: Path, base_url: str):
-        self.tree = tree
+    def __init__(self, site: SiteModel, layout: SiteLayout, code_key: str, emitter: Emitter, site_dir: Path,
+                 base_url: str):
+        self.site = site
         self.layout = layout
-        self.pages = pages
         self.code_key = code_key
         self.emitter = emitter
         self.site_dir = site_dir
         self.base_url = base_url
-        self.stubs: dict[str, str] = {}
+        self.stubs: dict[str, str] = {}  # stub path (a redirect table key) -> target URL
         self.stubs_key = ""
         self.search_keys: dict[str, str] = {}
-        self.warnings: list[RenderError] = []
-        self.errors: list[RenderError] = []
+        self.problems: list[Problem] = []
 
     # -- while the workers render --
 
     def write_static(self, cache: Cache | None) -> None:
         """Files that do not depend on rendered bodies: redirect stubs, 404, static assets."""
         layout = self.layout
-        home = home_url(self.tree, self.pages)
+        home = self.site.home_url()
         digest = hashlib.sha1(f"{self.code_key}\0{home}\0".encode())
-        for page in self.pages:
+        for page in self.site.pages:
             digest.update(f"{page.relpath}\0{','.join(page.versions)}\0{page.redirect_from}\n".encode())
         self.stubs_key = digest.hexdigest()
         files: dict[str, bytes] = {}
         if cache is not None and cache.stubs_key == self.stubs_key:
             self.stubs = cache.stubs  # the same redirects as last time: keep the files still in place
         else:
-            self.stubs = self._writable(redirect_stubs(self.tree, self.pages))
-            self.stubs.setdefault("en", home)
+            self.stubs = self._writable({key: r.target for key, r in self.site.redirects.items() if key})
         for path, target in self.stubs.items():
             if not self.emitter.keep(f"{path}/index.html"):
                 files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
         files["index.html"] = layout.render_redirect(home).encode("utf-8")
         files["404.html"] = layout.render_404(None).encode("utf-8")
         files.update(self._published("static", self.site_dir / "static", self.site_dir))
-        files.update(self._published("assets", self.tree.root / "assets", self.tree.root))
+        files.update(self._published("assets", self.site.tree.root / "assets", self.site.tree.root))
         self.emitter.emit(files)
 
     def _writable(self, stubs: dict[str, str]) -> dict[str, str]:
         """Stubs whose file can exist: not `x/index.html/index.html` beside the file
         `x/index.html` (a page's, or another stub's). The others are errors."""
-        files = {out_path_for(p, v) for p in self.pages for v in p.versions} | {f"{s}/index.html" for s in stubs}
+        site = self.site
+        files = {site.out_path(page, version) for page, version in site.renders()} | {f"{s}/index.html" for s in stubs}
         kept = {}
         for path, target in stubs.items():
             parts = path.split("/")
@@ -100,18 +97,18 @@ class Extras:
             if clash is None:
                 kept[path] = target
             else:
-                self.errors.append(self._clash_error(path, clash))
+                self.problems.append(self._clash(path, clash))
         return kept
 
-    def _clash_error(self, path: str, clash: str) -> RenderError:
-        message = f"redirect /{path} cannot be published: {clash} is a file of the site; remove this redirect_from"
-        for page in self.pages:
+    def _clash(self, path: str, clash: str) -> Problem:
+        message = f"redirect_from makes /{path}, which cannot be published: {clash} is a file of the site"
+        for page in self.site.pages:
             for old in page.redirect_from:
                 clean = normalize_url_path(old)
                 if clean and (path == clean or path.endswith("/" + clean)):
                     line, column = line_and_column(page.text, page.value_offset("redirect_from"))
-                    return RenderError(message, file=page.file, line=line, column=column)
-        return RenderError(message)
+                    return Problem("redirect", "error", message, page.file, line, column)
+        return Problem("redirect", "error", message, "(docs tree)")
 
     def _published(self, prefix: str, folder: Path, inside: Path) -> dict[str, bytes]:
         """The regular files under `folder`. A symlink is followed only to a regular file
@@ -130,22 +127,24 @@ class Extras:
                 if problem is None:
                     files[f"{prefix}/{relative}"] = data
                 else:
-                    self.warnings.append(RenderError(f"{problem}; not published", file=self.tree.display(Path(path)),
-                                                     severity="warning"))
+                    shown = self.site.tree.display(Path(path))
+                    self.problems.append(Problem("asset", "warning", f"{problem}; not published", shown))
         return files
 
     # -- after rendering --
 
-    def write_error_pages(self, failed: dict[tuple[str, str], RenderError], by_relpath: dict[str, Page]) -> None:
+    def write_error_pages(self, failed: dict[tuple[str, str], RenderError]) -> None:
         """--keep-going: a page that failed to render shows its error instead of a 404."""
-        self.emitter.emit({out_path_for(by_relpath[relpath], version): self.layout.render_error_page(err).encode("utf-8")
+        site = self.site
+        self.emitter.emit({site.out_path(site.by_relpath[relpath], version): self.layout.render_error_page(err).encode()
                            for (relpath, version), err in sorted(failed.items())})
 
     def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None) -> None:
         """Files made from the renders: search indexes and the sitemap."""
         files: dict[str, bytes] = {}
-        for version in self.tree.model.ids:
-            keys = [(p.relpath, version) for p in self.pages if (p.relpath, version) in records]
+        searched = [page for page in self.site.pages if searchable(page)]
+        for version in self.site.versions.ids:
+            keys = [(p.relpath, version) for p in searched if (p.relpath, version) in records]
             digest = hashlib.sha1(self.code_key.encode())
             for key in keys:
                 digest.update(f"{key}\0{records[key]['search_digest']}\n".encode())
@@ -159,7 +158,7 @@ class Extras:
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
         base = self.base_url.rstrip("/")
-        urls = sorted(base + SiteLayout.url_for(p, v) for p in self.pages for v in p.versions if (p.relpath, v) in records)
+        urls = sorted(base + self.site.url(p, v) for p, v in self.site.renders() if (p.relpath, v) in records)
         lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         lines += [f"<url><loc>{html_lib.escape(u)}</loc></url>" for u in urls]
         lines.append("</urlset>")

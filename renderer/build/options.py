@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from renderer.errors import RenderError
+from renderer.problems import Problem
 
 
 @dataclass
@@ -25,17 +25,7 @@ class BuildOptions:
     progress: bool = True
 
 
-@dataclass
-class BrokenLink:
-    file: str
-    line: int | None
-    version: str
-    href: str
-    reason: str
-
-    @property
-    def location(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
+LINK_KINDS = ("link", "anchor")
 
 
 @dataclass
@@ -53,13 +43,23 @@ class BuildReport:
     seconds: float = 0.0
     mode: str = "full"
     links_checked: bool = False
-    warnings: list[RenderError] = field(default_factory=list)
-    errors: list[RenderError] = field(default_factory=list)
-    broken_links: list[BrokenLink] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # merged across versions when the build ends
     notes: list[str] = field(default_factory=list)  # one line each: why the cache was not used, ...
     committed: bool = False
     rendered_keys: list[tuple[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+    @property
+    def broken_links(self) -> list[Problem]:
+        return [p for p in self.problems if p.kind in LINK_KINDS]
 
     @property
     def ok(self) -> bool:

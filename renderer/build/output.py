@@ -19,7 +19,7 @@ from renderer.errors import RenderError
 try:
     import fcntl
 except ImportError:  # not on Windows: builds into one --out are not serialized there
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 

@@ -43,7 +43,7 @@ class CachedPage(Page):
 
 @dataclass
 class LoadedPages:
-    pages: list[Page] = field(default_factory=list)  # sorted by relpath, one per URL
+    pages: list[Page] = field(default_factory=list)  # sorted by relpath
     digests: dict[str, str] = field(default_factory=dict)  # relpath -> digest of the file
     frontmatter_digests: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, Signature | None] = field(default_factory=dict)
@@ -83,7 +83,6 @@ class PageLoader:
             loaded.frontmatter_digests[relpath] = sha1(page.text[: page.body_offset])
             loaded.pages.append(page)
         loaded.pages.sort(key=lambda p: p.relpath)
-        loaded.pages = self._unique_urls(loaded.pages, loaded.errors)
         return loaded
 
     def _from_cache(self, relpath: str, loaded: LoadedPages):
@@ -101,7 +100,7 @@ class PageLoader:
             entry = None
         if entry is not None and entry[4] is not None and entry[4] == signature:
             digest, frontmatter, body_offset, versions, _signature, fm_digest = entry
-            page = CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
+            page: Page = CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
         else:
             try:
                 raw = file.read_bytes()
@@ -163,21 +162,6 @@ class PageLoader:
                 tree.add_page(page)
                 parsed.append((relpath, digest, page))
         return parsed
-
-    @staticmethod
-    def _unique_urls(pages: list[Page], errors: list[RenderError]) -> list[Page]:
-        """Two files for one URL ('a/b.md' and 'a/b/index.md'): the second is an error."""
-        seen: dict[str, Page] = {}
-        unique = []
-        for page in pages:
-            other = seen.setdefault(page.permalink_path, page)
-            if other is page:
-                unique.append(page)
-            else:
-                errors.append(RenderError(
-                    f"this page has the same URL (/{page.permalink_path}/) as {other.file}; rename one of them",
-                    file=page.file, line=1, column=1))
-        return unique
 
 
 def parse_frontmatter(root: str, versions: str | None, lenient: bool, relpaths: list[str]) -> list[tuple]:

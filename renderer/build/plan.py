@@ -16,11 +16,7 @@ from renderer.build.digests import Digests
 from renderer.build.workers import Task
 from renderer.model.pages import Page
 from renderer.site.layout import SiteLayout
-
-
-def out_path_for(page: Page, version: str) -> str:
-    path = page.permalink_path
-    return f"en/{version}/{path}/index.html" if path else f"en/{version}/index.html"
+from renderer.site.model import SiteModel
 
 
 def chrome_state(layout: SiteLayout, pages: list[Page], key: str) -> str:
@@ -48,25 +44,27 @@ class Plan:
 _REUSED_FIELDS = ("title", "intro", "body_digest", "render_digest", "layout_key", "digest")
 
 
-def make_plan(pages: list[Page], cache: Cache | None, digests: Digests, trusted: dict[str, str],
+def make_plan(site: SiteModel, cache: Cache | None, digests: Digests, trusted: dict[str, str],
               same_chrome: bool) -> Plan:
     """`trusted`: the files of the live site that are as the last build left them -> digest."""
     plan = Plan()
-    for page in pages:
-        items = []
-        for version in page.versions:
-            out_path = out_path_for(page, version)
-            old = cache.renders.get((page.relpath, version)) if cache else None
-            old_digest = trusted.get(out_path)
-            if old is not None and digests.unchanged(old["deps"]):
-                if same_chrome and old_digest == old["digest"]:
-                    # neither the page nor anything around it changed: keep the file
-                    plan.records[(page.relpath, version)] = old
-                    plan.manifest[out_path] = old_digest
-                    continue
-                items.append((version, "relayout", out_path, old_digest, {k: old[k] for k in _REUSED_FIELDS}))
-            else:
-                items.append((version, "render", out_path, old_digest, None))
-        if items:
+    by_page: dict[str, list] = {}
+    for page, version in site.renders():
+        items = by_page.get(page.relpath)
+        if items is None:
+            items = by_page[page.relpath] = []
             plan.tasks.append((page.relpath, items))
+        out_path = site.out_path(page, version)
+        old = cache.renders.get((page.relpath, version)) if cache else None
+        old_digest = trusted.get(out_path)
+        if old is not None and digests.unchanged(old["deps"]):
+            if same_chrome and old_digest == old["digest"]:
+                # neither the page nor anything around it changed: keep the file
+                plan.records[(page.relpath, version)] = old
+                plan.manifest[out_path] = old["digest"]
+                continue
+            items.append((version, "relayout", out_path, old_digest, {k: old[k] for k in _REUSED_FIELDS}))
+        else:
+            items.append((version, "render", out_path, old_digest, None))
+    plan.tasks = [(relpath, items) for relpath, items in plan.tasks if items]
     return plan

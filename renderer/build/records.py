@@ -8,21 +8,15 @@ loader checks every stored record with `record_problem`.
 from __future__ import annotations
 
 import dataclasses
-import html as html_lib
-import re
 from pathlib import Path
 
 from renderer.build.digests import sha1
 from renderer.model.pages import Page
+from renderer.site.linkcheck import link_facts
 from renderer.site.search import search_record
 
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
-
-_HREF = re.compile(r'<a\s[^<>]*?href="([^"]*)"', re.I)
-_ID = re.compile(r' id="([^"]+)"')
-_NAME = re.compile(r' name="([^"]+)"')
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", "ids_digest", "search_digest",
                "chrome_key", "layout_key", "digest", "links_checked")
@@ -40,11 +34,8 @@ def make_record(rendered, url: str, page: Page) -> dict:
     deps.add(f"file:{page.relpath}")
     if page.is_map_topic:  # its article list comes from the category index
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
-    content = rendered.intro + "\n" + rendered.html
-    found = _ID.findall(content)
-    if " name=" in content:
-        found += _NAME.findall(content)
-    ids = sorted(set(html_lib.unescape(i) if "&" in i else i for i in found))
+    facts = link_facts(rendered.intro, rendered.html)
+    ids = sorted(facts.ids)
     search = search_record(rendered.title, url, rendered.intro, rendered.html)
     body_digest = sha1(rendered.html)
     return {
@@ -57,7 +48,7 @@ def make_record(rendered, url: str, page: Page) -> dict:
         "render_digest": sha1("\0".join((rendered.title, rendered.short_title, rendered.intro, body_digest))),
         "ids": ids,
         "ids_digest": sha1("\n".join(ids)),
-        "hrefs": sorted(set(h for h in (html_lib.unescape(m) for m in _HREF.findall(content)) if is_internal(h))),
+        "hrefs": list(facts.hrefs),
         "search": search,
         "search_digest": sha1("\x1f".join(search)),
         "site_data": "site.data" in page.text,
@@ -69,10 +60,6 @@ def warning_fields(warning) -> dict:
     fields = dataclasses.asdict(warning)
     fields["chain"] = list(fields["chain"])
     return fields
-
-
-def is_internal(href: str) -> bool:
-    return bool(href) and not href.startswith("//") and not _SCHEME.match(href)
 
 
 def extract_body(file: Path, expected: str) -> str | None:
@@ -128,5 +115,6 @@ def _warning_ok(warning: object) -> bool:
 
 
 def _broken_ok(item: object) -> bool:
-    return (type(item) is list and len(item) == 4 and type(item[0]) is str and type(item[1]) in (int, type(None))
-            and type(item[2]) is str and type(item[3]) is str)
+    """A link problem as stored: [kind, severity, message, file, line, column]."""
+    return (type(item) is list and len(item) == 6 and all_strings(item[:4]) and type(item[4]) is int
+            and type(item[5]) is int)

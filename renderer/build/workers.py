@@ -63,6 +63,8 @@ class WorkerState:
         results = []
         for relpath, items in task:
             page = self.tree.page(relpath)
+            if page is None:
+                raise ValueError(f"no page {relpath} (the tree changed during the build)")
             for item in items:
                 results.append(self.do_item(page, relpath, item))
         shells = self.layout.take_new_shells()
@@ -78,7 +80,7 @@ class WorkerState:
         chrome = layout.chrome(page, version)
         result["chrome_key"] = chrome_key = layout.chrome_digest(chrome)
         body = None
-        if action == "relayout":  # the render is cached; its chrome may have changed
+        if action == "relayout" and reuse is not None:  # the render is cached; its chrome may have changed
             if sha1(chrome_key + reuse["render_digest"]) == reuse["layout_key"] and old_digest == reuse["digest"]:
                 result.update(kept=True, digest=old_digest, written=False)
                 return result

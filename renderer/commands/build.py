@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from renderer.build import BuildFailed, BuildOptions, BuildReport, build
 from renderer.errors import RenderError
+from renderer.problems import format_text, printable
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,29 +54,25 @@ def main(argv: list[str] | None = None) -> int:
     except BuildFailed as failure:
         report, failed_reason = failure.report, str(failure)
     except RenderError as err:  # before anything was built: a broken versions file, a bad --out
-        print(f"error: {err if err.file else err.message}", file=sys.stderr)
+        print(printable(f"error: {err.headline() if err.file else err.message}"), file=sys.stderr)
         return 1
     print_report(report, failed_reason)
     return 1 if failed_reason or report.errors else 0
 
 
 def print_report(report: BuildReport, failed_reason: str | None = None, out=None) -> None:
+    """Notes, then one line per problem (errors first), then the summary."""
     out = out or sys.stderr
     for note in report.notes:
-        print(f"note: {note}", file=out)
-    for err in report.errors:
-        print(f"error: {err}", file=out)
-    warnings = _grouped((f"{w.location}: {w.message}", w.version) for w in report.warnings)
-    links = _grouped((f"{b.location}: broken link {_strip_version(b.href, b.version)}: {b.reason}", b.version)
-                     for b in report.broken_links)
-    for text, versions in warnings + links:
-        print(f"warning: {text}{_versions_note(versions)}", file=out)
-    print(summary(report, failed_reason, warnings=len(warnings), broken_links=len(links)), file=out)
+        print(f"note: {printable(note)}", file=out)
+    for problem in report.errors + report.warnings:
+        print(format_text(problem), file=out)
+    print(printable(summary(report, failed_reason)), file=out)
     if os.environ.get("RENDER_BUILD_TIMINGS"):
         print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()), file=out)
 
 
-def summary(report: BuildReport, failed_reason: str | None, warnings: int, broken_links: int) -> str:
+def summary(report: BuildReport, failed_reason: str | None) -> str:
     """One line, every number true of this build, failed or not."""
     if failed_reason:
         status = f"FAILED ({failed_reason}), previous site left as it was"
@@ -86,24 +82,7 @@ def summary(report: BuildReport, failed_reason: str | None, warnings: int, broke
     renders += f", {report.failed} failed)" if report.failed else ")"
     files = (f"{report.files_written} of {report.files} files written" if report.committed
              else "nothing published")
-    links = f"{broken_links} broken links" if report.links_checked else "links not checked"
+    links = f"{len(report.broken_links)} broken links" if report.links_checked else "links not checked"
     return (f"{status}: {report.pages} pages, {report.versions} versions, {renders}, {files}, "
-            f"{report.mode} build, {report.seconds:.2f} s; {warnings} warnings, {len(report.errors)} errors, {links}")
-
-
-def _strip_version(href: str, version: str) -> str:
-    prefix = f"/en/{version}"
-    return href[len(prefix):] or "/" if href.startswith(prefix) else href
-
-
-def _grouped(pairs: Iterable[tuple[str, str | None]]) -> list[tuple[str, list[str]]]:
-    grouped: dict[str, list[str]] = {}
-    for text, version in pairs:
-        versions = grouped.setdefault(text, [])
-        if version and version not in versions:
-            versions.append(version)
-    return list(grouped.items())
-
-
-def _versions_note(versions: list[str]) -> str:
-    return f" [{', '.join(versions)}]" if versions else ""
+            f"{report.mode} build, {report.seconds:.2f} s; {len(report.warnings)} warnings, "
+            f"{len(report.errors)} errors, {links}")
