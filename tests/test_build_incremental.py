@@ -263,3 +263,40 @@ def test_link_check_follows_changes_elsewhere(tmp_path):
     deep.write_text(deep.read_text().replace("## Another section", "## The section"))
     assert run_build(root, out).broken_links == []
 
+
+
+def test_an_error_half_way_through_the_commit_never_leaves_a_mix(tmp_path, monkeypatch):
+    """EPERM on the third file moved or linked into place: readers see the old site or the new
+    one, never some files of each."""
+    import errno
+    import os
+
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    note = root / "reusables/alpha/shared-note.md"
+    note.write_text(note.read_text().replace("Shared note", "Edited note"))  # several pages and indexes change
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    after = tree_digest(clean)
+    calls = []
+
+    def failing(real):
+        def call(src, dst, *args, **kwargs):
+            if str(dst).startswith(str(tmp_path)) and ".render-cache" not in str(dst):
+                calls.append(dst)
+                if len(calls) == 3:
+                    raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(dst))
+            return real(src, dst, *args, **kwargs)
+        return call
+
+    for name in ("replace", "rename", "link"):
+        monkeypatch.setattr(os, name, failing(getattr(os, name)))
+    try:
+        run_build(root, out)
+    except (OSError, BuildFailed):
+        pass
+    monkeypatch.undo()
+    assert len(calls) >= 3
+    assert tree_digest(out) in (before, after), "the site is a mix of two builds"
