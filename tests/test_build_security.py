@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_build_support import FPT, make_docs, read, tree_digest
-
 from docs_fixture import time_limit
+from test_build_support import FPT, make_docs, read, tree_digest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENGINE_SITE = REPO_ROOT / "site"

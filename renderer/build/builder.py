@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import dataclasses
 import os
 import shutil
@@ -75,14 +76,16 @@ class Builder:
         self.report.mode = "incremental" if cache is not None else "full"
         self.phase("setup")
         racy_after_ns = time.time_ns() - 2_000_000_000
-        site, loaded = self._load_pages(tree, cache, racy_after_ns)
-        digests = Digests(tree, loaded.digests, loaded.frontmatter_digests, cache.dep_stats if cache else None,
-                          racy_after_ns)
-        self.phase("load pages")
-        layout = self._layout(site, cache)
-        self.phase("navigation")
-        state = chrome_state(layout, site.pages, key)
-        trusted = self._trusted(cache)
+        with cf.ThreadPoolExecutor(1) as thread:  # stat the live site meanwhile (system calls: no GIL)
+            trusting = thread.submit(self._trusted, cache)
+            site, loaded = self._load_pages(tree, cache, racy_after_ns)
+            digests = Digests(tree, loaded.digests, loaded.frontmatter_digests, cache.dep_stats if cache else None,
+                              racy_after_ns)
+            self.phase("load pages")
+            layout = self._layout(site, cache)
+            self.phase("navigation")
+            state = chrome_state(layout, site.pages, key)
+            trusted = trusting.result()
         plan = make_plan(site, cache, digests, trusted, cache is not None and cache.chrome_state == state)
         self.report.from_cache = len(plan.records)
         self.phase("plan")
@@ -202,7 +205,8 @@ class _Stages:
         report.files_written = len(collector.written)
         new_cache = Cache(key=self.key, pages=self.loaded.cache_entries(), manifest=plan.manifest,
                           chrome_state=self.chrome, dep_stats=self.digests.stats, stubs_key=extras.stubs_key,
-                          stubs=extras.stubs, search_keys=extras.search_keys, shells=self.layout.all_shells(),
+                          redirects={key: (r.target, r.permanent) for key, r in extras.redirects.items()},
+                          unwritable=extras.unwritable, search_keys=extras.search_keys, shells=self.layout.all_shells(),
                           renders={k: r for k, r in plan.records.items() if r.get("cacheable")})
         builder.phase("prepare commit")
         self.commit(new_cache, collector.written)
@@ -228,10 +232,13 @@ class _Stages:
             self.report.committed = True
             cache.save(folder)
             return
-        kept_stats = {}
+        kept_stats, ready = {}, {}
         if old is not None:
-            copied = stage_kept_files(self.writer, out, [path for path in cache.manifest if path not in written])
-            kept_stats = {**old.file_stats, **copied}
+            kept = [path for path in cache.manifest if path not in written]
+            with cf.ThreadPoolExecutor(1) as thread:  # link (system calls) while encoding the cache (CPU)
+                linking = thread.submit(stage_kept_files, self.writer, out, kept)
+                ready = cache.encode_content()
+                kept_stats = {**old.file_stats, **linking.result()}
         cache.file_stats = {path: written.get(path) or kept_stats[path] for path in cache.manifest}
         marker = folder / "APPLYING"
         marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
@@ -239,7 +246,7 @@ class _Stages:
         self.report.committed = True
         cache.out_id = dir_id(out)
         try:
-            cache.save(folder)
+            cache.save(folder, ready)
             unlink_quietly(marker)
         except OSError as err:
             self.report.notes.append(f"the build cache could not be saved in {folder} ({_os_error(err)}): "

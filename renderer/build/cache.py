@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from renderer.build import cache_shape
+from renderer.build.cache_shape import from_json, shape_problem, to_json
 from renderer.build.digests import DepStat, Signature
 from renderer.build.options import BuildOptions
 from renderer.model.tree import DocsTree
@@ -29,8 +29,9 @@ from renderer.site.layout import directory_digest
 CACHE_FORMAT = 12
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
+_SET_AT_COMMIT = ("out_id", "file_stats")
 # engine sub-packages that do not shape the site (editing them keeps the cache)
-NOT_OUTPUT_CODE = {"commands", "serve", "check", "parity"}
+NOT_OUTPUT_CODE = frozenset({"commands", "serve", "check", "parity"})
 
 # relpath -> (digest, frontmatter, body offset, versions, signature, frontmatter digest)
 PageEntry = tuple[str, dict, int, tuple[str, ...], Signature | None, str]
@@ -52,7 +53,8 @@ class Cache:
     chrome_state: str = ""  # digest of what every page's chrome is made of (see plan.chrome_state)
     dep_stats: dict[str, DepStat] = field(default_factory=dict)
     stubs_key: str = ""  # digest of what the redirect stubs are made of
-    stubs: dict[str, str] = field(default_factory=dict)  # stub path -> target URL
+    redirects: dict[str, tuple[str, bool]] = field(default_factory=dict)  # the site's table: key -> (target, permanent)
+    unwritable: dict[str, str] = field(default_factory=dict)  # redirect keys whose stub clashes -> that file
     search_keys: dict[str, str] = field(default_factory=dict)  # version -> digest of its search entries
     shells: dict[tuple, list] = field(default_factory=dict)  # the layout's page shells
 
@@ -99,20 +101,32 @@ class Cache:
                 data = json.loads(body)
             except ValueError:
                 raise CacheRejected("not valid JSON") from None
-            problem = cache_shape.problem(data)
+            problem = shape_problem(data)
             if problem:
                 raise CacheRejected(f"unexpected content ({problem})")
-            return cls(**cache_shape.from_json(data))
+            return cls(**from_json(data))
 
-    def encode(self) -> bytes:
-        data = cache_shape.to_json({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+    def encode_content(self) -> dict[str, str]:
+        """Every field but those a commit sets last (the site's id and file stats), as JSON
+        text: encoded while the commit links files (CPU beside system calls)."""
+        return self._encode_fields([f.name for f in dataclasses.fields(self) if f.name not in _SET_AT_COMMIT])
+
+    def _encode_fields(self, names: list[str]) -> dict[str, str]:
+        data = to_json({name: getattr(self, name) for name in names})
         with _no_collection():
-            body = json.dumps(data, separators=(",", ":"), check_circular=False, allow_nan=False).encode("ascii")
+            return {name: json.dumps(data[name], separators=(",", ":"), check_circular=False, allow_nan=False)
+                    for name in names}
+
+    def encode(self, ready: dict[str, str] | None = None) -> bytes:
+        """The cache file; `ready`: fields encode_content() gave earlier."""
+        names = [f.name for f in dataclasses.fields(self)]
+        encoded = {**(ready or {}), **self._encode_fields([name for name in names if name not in (ready or {})])}
+        body = ("{" + ",".join(f'"{name}":{encoded[name]}' for name in names) + "}").encode("ascii")
         header = MAGIC + f"v{CACHE_FORMAT} sha256={hashlib.sha256(body).hexdigest()}\n".encode("ascii")
         return header + body
 
-    def save(self, folder: Path) -> None:
-        raw = self.encode()
+    def save(self, folder: Path, ready: dict[str, str] | None = None) -> None:
+        raw = self.encode(ready)
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".tmp")
         try:

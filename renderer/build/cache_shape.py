@@ -15,15 +15,19 @@ from renderer.build.records import all_strings, record_problem
 from renderer.model.pages import SCHEMA
 
 _STR_FIELDS = ("key", "chrome_state", "stubs_key")
-_INT_TYPES = {2: (int, int), 3: (int, int, int)}
 
 
 def to_json(fields: dict) -> dict:
+    """The given fields (all or some) as JSON data."""
     data = dict(fields)
-    data["out_id"] = list(fields["out_id"]) if fields["out_id"] else None
-    data["pages"] = {relpath: list(entry) for relpath, entry in fields["pages"].items()}
-    data["renders"] = [[relpath, version, record] for (relpath, version), record in fields["renders"].items()]
-    data["shells"] = [[shape, shell] for shape, shell in fields["shells"].items()]
+    if "out_id" in fields:
+        data["out_id"] = list(fields["out_id"]) if fields["out_id"] else None
+    if "pages" in fields:
+        data["pages"] = {relpath: list(entry) for relpath, entry in fields["pages"].items()}
+    if "renders" in fields:
+        data["renders"] = [[relpath, version, record] for (relpath, version), record in fields["renders"].items()]
+    if "shells" in fields:
+        data["shells"] = [[shape, shell] for shape, shell in fields["shells"].items()]
     return data
 
 
@@ -34,6 +38,7 @@ def from_json(data: dict) -> dict:
                        for relpath, e in data["pages"].items()}
     fields["renders"] = {(relpath, version): record for relpath, version, record in data["renders"]}
     fields["file_stats"] = {path: tuple(stat) for path, stat in data["file_stats"].items()}
+    fields["redirects"] = {key: (e[0], e[1]) for key, e in data["redirects"].items()}
     fields["dep_stats"] = {dep: (e[0], tuple(e[1]) if e[1] is not None else None, e[2], e[3])
                            for dep, e in data["dep_stats"].items()}
     fields["shells"] = {_tuples(shape): [part if type(part) is str else tuple(part) for part in shell]
@@ -54,24 +59,24 @@ def plain_data(value: object) -> bool:
     return False
 
 
-def problem(data: object) -> str | None:
+def shape_problem(data: object) -> str | None:
     """What is wrong with a loaded cache, or None."""
     expected = {"key", "out_id", "pages", "renders", "manifest", "file_stats", "chrome_state", "dep_stats",
-                "stubs_key", "stubs", "search_keys", "shells"}
+                "stubs_key", "redirects", "unwritable", "search_keys", "shells"}
     if type(data) is not dict or data.keys() != expected:
         return "other fields than this version writes"
     if not all(type(data[k]) is str for k in _STR_FIELDS):
         return "a key of the wrong type"
     if data["out_id"] is not None and not _ints(data["out_id"], 2):
         return "the site's id"
-    for name in ("manifest", "stubs", "search_keys"):
+    for name in ("manifest", "search_keys", "unwritable"):
         if not _str_map(data[name]):
             return name
-    for name in ("manifest", "file_stats", "stubs"):
-        if not all(_relative_path(path) for path in data[name]):
-            return f"a path in {name} that leaves the site"
+    # (stubs are written at these keys; other paths are only looked up)
+    if not all(_relative_path(key) for key in data["redirects"] if key):
+        return "a redirect that leaves the site"
     checks = (("pages", _pages_ok), ("file_stats", _file_stats_ok), ("dep_stats", _dep_stats_ok),
-              ("shells", _shells_ok))
+              ("shells", _shells_ok), ("redirects", _redirects_ok))
     for name, check in checks:
         if not check(data[name]):
             return name
@@ -101,7 +106,7 @@ def _tuples(value):
 
 
 def _ints(value: object, length: int) -> bool:
-    return type(value) is list and tuple(map(type, value)) == _INT_TYPES[length]
+    return type(value) is list and tuple(map(type, value)) == (int,) * length
 
 
 def _str_map(value: object) -> bool:
@@ -128,6 +133,11 @@ def _frontmatter_ok(frontmatter: object) -> bool:
         if not isinstance(value, types) or (type(value) is bool and bool not in types):
             return False
     return True
+
+
+def _redirects_ok(table: object) -> bool:
+    return type(table) is dict and all(type(e) is list and len(e) == 2 and type(e[0]) is str and type(e[1]) is bool
+                                       for e in table.values())
 
 
 def _file_stats_ok(stats: object) -> bool:

@@ -17,6 +17,7 @@ from renderer.model.tree import normalize_url_path
 from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
 from renderer.site.model import SiteModel
+from renderer.site.redirects import Redirect
 from renderer.site.search import search_index, searchable
 
 
@@ -57,6 +58,8 @@ class Extras:
         self.base_url = base_url
         self.stubs: dict[str, str] = {}  # stub path (a redirect table key) -> target URL
         self.stubs_key = ""
+        self.redirects: dict[str, Redirect] = {}  # the site's redirect table
+        self.unwritable: dict[str, str] = {}  # table key -> the site file its stub would clash with
         self.search_keys: dict[str, str] = {}
         self.problems: list[Problem] = []
 
@@ -72,9 +75,15 @@ class Extras:
         self.stubs_key = digest.hexdigest()
         files: dict[str, bytes] = {}
         if cache is not None and cache.stubs_key == self.stubs_key:
-            self.stubs = cache.stubs  # the same redirects as last time: keep the files still in place
+            # the same redirects as last time (their files are still in place, unless changed)
+            self.redirects = {key: Redirect(target, permanent) for key, (target, permanent) in cache.redirects.items()}
+            self.site.reuse_redirects(self.redirects)
+            self.unwritable = cache.unwritable
         else:
-            self.stubs = self._writable({key: r.target for key, r in self.site.redirects.items() if key})
+            self.redirects = self.site.redirects
+            self.unwritable = self._unwritable(self.redirects)
+        self.problems += [self._clash(key, clash) for key, clash in self.unwritable.items()]
+        self.stubs = {key: r.target for key, r in self.redirects.items() if key and key not in self.unwritable}
         for path, target in self.stubs.items():
             if not self.emitter.keep(f"{path}/index.html"):
                 files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
@@ -84,21 +93,19 @@ class Extras:
         files.update(self._published("assets", self.site.tree.root / "assets", self.site.tree.root))
         self.emitter.emit(files)
 
-    def _writable(self, stubs: dict[str, str]) -> dict[str, str]:
-        """Stubs whose file can exist: not `x/index.html/index.html` beside the file
-        `x/index.html` (a page's, or another stub's). The others are errors."""
+    def _unwritable(self, table: dict[str, Redirect]) -> dict[str, str]:
+        """Stubs whose file cannot exist: `x/index.html/index.html` beside the file
+        `x/index.html` (a page's, or another stub's) -> that file. They are errors."""
         site = self.site
-        files = {site.out_path(page, version) for page, version in site.renders()} | {f"{s}/index.html" for s in stubs}
-        kept = {}
-        for path, target in stubs.items():
+        files = {site.out_path(page, version) for page, version in site.renders()} | {f"{k}/index.html" for k in table}
+        found = {}
+        for path in table:
             parts = path.split("/")
             clash = next(("/".join(parts[: i + 1]) for i, part in enumerate(parts)
                           if part == "index.html" and "/".join(parts[: i + 1]) in files), None)
-            if clash is None:
-                kept[path] = target
-            else:
-                self.problems.append(self._clash(path, clash))
-        return kept
+            if clash is not None:
+                found[path] = clash
+        return found
 
     def _clash(self, path: str, clash: str) -> Problem:
         message = f"redirect_from makes /{path}, which cannot be published: {clash} is a file of the site"

@@ -23,9 +23,10 @@ _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", 
 _STR_LISTS = ("ids", "hrefs", "search")
 _BOOL_FIELDS = ("site_data", "cacheable")
 RECORD_KEYS = frozenset((*_STR_FIELDS, *_STR_LISTS, *_BOOL_FIELDS, "deps", "warnings", "broken"))
-_WARNING_FIELDS = {"message": (str,), "file": (str, type(None)), "line": (int, type(None)),
-                   "column": (int, type(None)), "version": (str, type(None)), "snippet": (str,),
-                   "chain": (list,), "severity": (str,)}
+_WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
+                   ("column", (int, type(None))), ("version", (str, type(None))), ("snippet", (str,)),
+                   ("chain", (list,)), ("severity", (str,)))
+_WARNING_KEYS = frozenset(name for name, _ in _WARNING_FIELDS)
 
 
 def make_record(rendered, url: str, page: Page) -> dict:
@@ -109,8 +110,8 @@ def all_strings(values) -> bool:
 
 
 def _warning_ok(warning: object) -> bool:
-    return (type(warning) is dict and warning.keys() == _WARNING_FIELDS.keys()
-            and all(isinstance(warning[k], types) for k, types in _WARNING_FIELDS.items())
+    return (type(warning) is dict and warning.keys() == _WARNING_KEYS
+            and all(isinstance(warning[k], types) for k, types in _WARNING_FIELDS)
             and _str_list(warning["chain"]))
 
 

@@ -20,6 +20,7 @@ from renderer.errors import RenderError
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
+from renderer.site.urls import page_url
 
 _PR_SET_PDEATHSIG = 1
 
@@ -107,7 +108,7 @@ class WorkerState:
         except RenderError as err:
             result["error"] = dataclasses.asdict(err)
             return None
-        result["record"] = record = make_record(rendered, SiteLayout.url_for(page, version), page)
+        result["record"] = record = make_record(rendered, page_url(page, version), page)
         record["dep_stats"] = self.dep_stats.of(record["deps"])
         return rendered
 
