@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 from renderer.problems import Problem
-from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
+from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files, version_neutral
 from renderer.site.model import SiteModel
 
 
@@ -20,7 +20,7 @@ class BuildLinkCheck:
         self.records = records
         self.manifest = manifest
         self.stubs = stubs
-        self.checker = LinkChecker(site, self.facts_of, published_files(site_dir), version_neutral=True)
+        self.checker = LinkChecker(site, self.facts_of, published_files(site_dir))
         self.facts: dict[tuple[str, str], LinkFacts | None] = {}
 
     def facts_of(self, relpath: str, version: str) -> LinkFacts | None:
@@ -48,7 +48,8 @@ class BuildLinkCheck:
                 continue
             facts = self.facts_of(page.relpath, version)
             if facts is not None and record.get("links_checked") != universe_key:
-                found = self.checker.check(page, version, facts, record["deps"])
+                found = [version_neutral(p, version)  # reads the same in every version: one merged Problem
+                         for p in self.checker.check(page, version, facts, record["deps"])]
                 record["broken"] = [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found]
                 record["links_checked"] = universe_key
             problems += [Problem(kind, severity, message, file, line, column, (version,))

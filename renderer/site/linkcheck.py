@@ -71,11 +71,8 @@ Outcome = tuple[str, str, str] | None
 
 class LinkChecker:
     def __init__(self, site: SiteModel, facts_of: Callable[[str, str], LinkFacts | None],
-                 files: frozenset[str] = frozenset(), *, version_neutral: bool = False):
+                 files: frozenset[str] = frozenset()):
         self.site = site
-        # messages name a link without the page's version ('/x', not '/en/<version>/x'): the
-        # same mistake in several versions is one Problem once merged
-        self.version_neutral = version_neutral
         self.facts_of = facts_of  # (relpath, version) -> facts; None when unknown (not rendered)
         self.files = files | {f"/search/{v}.json" for v in site.versions.ids}
         self._outcomes: dict[str, Outcome] = {}  # absolute href -> outcome
@@ -99,32 +96,29 @@ class LinkChecker:
             return None
         absolute = href if href.startswith("/") else urljoin(self.site.url(page, version), href)
         if absolute not in self._outcomes:
-            shown = _unversioned(href, version) if self.version_neutral else href
-            self._outcomes[absolute] = self._absolute_outcome(shown, absolute, version)
+            self._outcomes[absolute] = self._absolute_outcome(href, absolute)
         return self._outcomes[absolute]
 
-    def _absolute_outcome(self, href: str, absolute: str, version: str = "") -> Outcome:
+    def _absolute_outcome(self, href: str, absolute: str) -> Outcome:
         path, _, anchor = absolute.partition("#")
         path = unquote(path.split("?", 1)[0])
         if path in self.files or self.site.is_site_file(path):
             return None
         found = self.site.resolve_page(path)
         if found is None:
-            return self._unresolved(href, path, _unversioned(path, version) if self.version_neutral else path)
+            return self._unresolved(href, path)
         target, target_version = found
         anchor = unquote(anchor)
         if anchor:
             facts = self.facts_of(target.relpath, target_version)
             if facts is not None and anchor not in facts.ids:
-                where = "" if self.version_neutral and target_version == version else f" ({target_version})"
-                return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file}{where}"
+                return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file} ({target_version})"
         return None
 
-    def _unresolved(self, href: str, path: str, shown_path: str | None = None) -> Outcome:
-        shown_path = shown_path or path
+    def _unresolved(self, href: str, path: str) -> Outcome:
         m = _VERSIONED.match(path)
         if m is None or "@" not in m.group(1):
-            return "link", "error", f"link {href!r}: no page or redirect at {shown_path}"
+            return "link", "error", f"link {href!r}: no page or redirect at {path}"
         version = m.group(1)
         status = self.site.release_status(version)
         if status == "deprecated":
@@ -134,15 +128,7 @@ class LinkChecker:
         target = self.site.find(m.group(2) or "")
         if target is not None:
             return "link", "error", f"link {href!r}: {target.file} does not exist in {version}"
-        return "link", "error", f"link {href!r}: no page or redirect at {shown_path}"
-
-
-def _unversioned(href: str, version: str) -> str:
-    """'/en/<version>/x' -> '/x' for the page's own version; other hrefs as they are."""
-    prefix = f"/{LANGUAGE}/{version}"
-    if href == prefix or href.startswith(prefix + "/") or href.startswith(prefix + "#"):
-        return href[len(prefix):] or "/"
-    return href
+        return "link", "error", f"link {href!r}: no page or redirect at {path}"
 
 
 def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> tuple[str, int, int]:
