@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from renderer.errors import RenderError
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1 (\x9b is CSI), line separators
 
 
 @dataclass(frozen=True)

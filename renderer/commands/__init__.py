@@ -1,24 +1,37 @@
-"""The `render` command line."""
+"""The `render` command line: one module per subcommand, dispatched by name.
+
+Every subcommand module has `main(argv) -> int`. A mistake in the docs or the arguments
+(RenderError, OSError) is printed here, once, as a message and an exit status, never as a
+traceback.
+"""
 
 from __future__ import annotations
 
-import argparse
+import difflib
+import importlib
 import sys
 from pathlib import Path
 
+from renderer.commands.common import print_error
 from renderer.errors import RenderError
+from renderer.problems import printable
 
-SUBCOMMANDS = ("export", "build", "serve", "check", "parity")
+COMMANDS = {
+    "export": "renderer.commands.export",
+    "build": "renderer.commands.build",
+    "serve": "renderer.serve",
+    "check": "renderer.commands.check",
+    "parity": "renderer.parity",
+}
+USAGE_ERROR = 2
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in SUBCOMMANDS:
-            return _subcommand(argv[0], argv[1:])
-        return _render_one(argv)
+        return dispatch(argv)
     except RenderError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print_error(err)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -26,101 +39,37 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as err:
+        print_error(err)
+        return 1
 
 
-def _render_one(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="render",
-        description="Render one docs page for one version (prints the article body HTML). "
-        f"Subcommands: {', '.join(SUBCOMMANDS)} (see `render <subcommand> --help`).",
-    )
-    parser.add_argument("page", help="path of a page under content/, e.g. content/actions/index.md")
-    parser.add_argument("--version", dest="doc_version", default=None, help="version id, e.g. enterprise-server@2.22 (default: the default version)")
-    _common_options(parser)
-    parser.add_argument("--field", choices=("html", "title", "intro", "json"), default="html", help="what to print")
-    args = parser.parse_args(argv)
-    from renderer.pipeline import render_page
-    from renderer.model.tree import DocsTree
+def dispatch(argv: list[str]) -> int:
+    """`render NAME ...` runs a subcommand; `render [options] PAGE` renders one page."""
+    if argv and argv[0] in COMMANDS:
+        return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])
+    if argv and is_command_like(argv[0]):
+        print(printable(f"error: {unknown_command(argv[0])}"), file=sys.stderr)
+        return USAGE_ERROR
+    from renderer.commands import render_page
 
-    page_file = Path(args.page).resolve()
-    root = Path(args.root).resolve() if args.root else _root_of(page_file)
-    tree = DocsTree(root, args.versions, lenient=args.lenient)
+    return render_page.main(argv, commands=list(COMMANDS))
+
+
+def is_command_like(word: str) -> bool:
+    """A bare word that is no path: a (mistyped) subcommand, not a page to render."""
+    if word.startswith("-") or "/" in word or word.endswith(".md"):
+        return False
     try:
-        relpath = page_file.relative_to(tree.content_dir).as_posix()
-    except ValueError:
-        raise RenderError(f"{args.page} is not under {tree.content_dir}") from None
-    page = tree.page(relpath)
-    if page is None:
-        raise RenderError(f"no such page: {args.page}")
-    version = args.doc_version or tree.model.default
-    tree.model.get(version)
-    rendered = render_page(tree, page, version)
-    for warning in rendered.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if args.field == "json":
-        import json
-
-        print(json.dumps(rendered.export_record(), ensure_ascii=False, indent=2))
-    else:
-        print(getattr(rendered, args.field))
-    return 0
+        return not Path(word).exists()
+    except (OSError, ValueError):  # a name the file system refuses is no page either
+        return True
 
 
-def _root_of(page_file: Path) -> Path:
-    for parent in page_file.parents:
-        if parent.name == "content":
-            return parent.parent
-    return Path.cwd()
-
-
-def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", default=None, help="docs root holding content/ and data/ (default: current folder)")
-    parser.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml, else the 2020 defaults)")
-    parser.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated: `{% else if %}`, a second else, "
-                        "junk after a condition, missing includes")
-
-
-def _subcommand(name: str, argv: list[str]) -> int:
-    if name == "parity":
-        from renderer.parity import main as parity_main
-
-        return parity_main(argv)
-    handler = {"export": _export, "build": _build, "serve": _serve, "check": _check}[name]
-    return handler(argv)
-
-
-def _export(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="render export", description="Write one JSON line per (version, page) render.")
-    _common_options(parser)
-    parser.add_argument("--out", required=True, help="output file (.jsonl, or .jsonl.gz)")
-    args = parser.parse_args(argv)
-    from renderer.commands.export import write_export
-    from renderer.model.tree import DocsTree
-
-    tree = DocsTree(args.root or ".", args.versions, lenient=args.lenient)
-    count, errors = write_export(tree, Path(args.out))
-    for err in errors:
-        print(f"error: {err}", file=sys.stderr)
-    print(f"wrote {count} renders to {args.out}; {len(errors)} errors", file=sys.stderr)
-    return 1 if errors else 0
-
-
-def _build(argv: list[str]) -> int:
-    from renderer.commands.build import main as build_main
-
-    return build_main(argv)
-
-
-def _serve(argv: list[str]) -> int:
-    from renderer.serve import main as serve_main
-
-    return serve_main(argv)
-
-
-def _check(argv: list[str]) -> int:
-    from renderer.check import main as check_main
-
-    return check_main(argv)
+def unknown_command(word: str) -> str:
+    close = difflib.get_close_matches(word, COMMANDS, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"commands: {', '.join(COMMANDS)}; or give a page path"
+    return f"unknown command {word!r} ({hint})"
 
 
 if __name__ == "__main__":

@@ -5,23 +5,43 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+from renderer.commands.common import add_common_options, new_parser, open_tree, print_error
 from renderer.errors import RenderError
-from renderer.pipeline import render_page
 from renderer.model.tree import DocsTree
+from renderer.pipeline import render_page
+from renderer.site.model import SiteModel
+
+
+def main(argv: list[str]) -> int:
+    parser = new_parser("render export", "Write one JSON line {version, path, title, intro, html} per (version, page) render.")
+    add_common_options(parser)
+    parser.add_argument("--out", required=True, help="output file (.jsonl, or .jsonl.gz for gzip)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if out.is_dir():
+        raise RenderError(f"--out {args.out} is a folder; give a file name, e.g. {out / 'renders.jsonl'}")
+    tree = open_tree(args)
+    count, errors = write_export(tree, out)
+    for err in errors:
+        print_error(err)
+    print(f"wrote {count} renders to {args.out}; {len(errors)} errors", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def iter_renders(tree: DocsTree, errors: list[RenderError]) -> Iterator[dict[str, str]]:
-    """Export records for every page in every version it exists in; mistakes go to `errors`."""
-    for page in tree.all_pages(errors):
-        for version in page.versions:
-            try:
-                yield render_page(tree, page, version).export_record()
-            except RenderError as err:
-                errors.append(err)
+    """Export records for every render of the site (SiteModel.renders); mistakes go to `errors`."""
+    site = SiteModel(tree)
+    errors.extend(site.errors)
+    for page, version in site.renders():
+        try:
+            yield render_page(tree, page, version).export_record()
+        except RenderError as err:
+            errors.append(err)
 
 
 def write_export(tree: DocsTree, out: Path) -> tuple[int, list[RenderError]]:

@@ -10,7 +10,8 @@ import yaml
 from renderer.errors import RenderError, error_at
 from renderer.model.versions import VersionModel, validate_range
 
-FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:^|\n)---[ \t]*(?:\r?\n|\Z)", re.S)
+FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:(?<=\n)|\n)---[ \t]*(?:\r?\n|\Z)", re.S)  # (?<=\n): empty frontmatter
+OPENING = re.compile(r"\A---[ \t]*(?:\r?\n|\Z)")
 MAX_FRONTMATTER_BYTES = 64 * 1024
 
 # field -> (accepted python types, required)
@@ -94,6 +95,8 @@ def path_from_relpath(relpath: str) -> str:
 def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenient: bool = False) -> Page:
     """Split and validate frontmatter; raises RenderError located in the file."""
     match = FRONTMATTER.match(text)
+    if not match and OPENING.match(text):
+        raise RenderError("frontmatter is not closed: no '---' line ends the block opened here", file=file, line=1, column=1)
     if not match:
         raise RenderError("missing YAML frontmatter (the file must start with a '---' line)", file=file, line=1, column=1)
     raw = match.group(1)

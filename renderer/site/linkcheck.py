@@ -13,7 +13,7 @@ from __future__ import annotations
 import html as html_lib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote, urljoin
@@ -166,3 +166,12 @@ def _needles(href: str) -> list[str]:
     bare = tail.rstrip("/")
     needles = [f"{bare}#{anchor}" if anchor else "", bare, bare.rsplit("/", 1)[-1], f"#{anchor}" if anchor else ""]
     return [n for n in dict.fromkeys(needles) if n and n != "/"]
+
+
+def version_neutral(problem: Problem, version: str) -> Problem:
+    """The problem with the render's own version written `<version>` in its message, so a
+    link broken in several versions reads the same in each and merges into one Problem
+    (which lists the versions): "link '/en/<version>/x': no page or redirect at /en/<version>/x"."""
+    own = re.compile(rf"(?<![\w.@-]){re.escape(version)}(?![\w.@-])")
+    message = own.sub("<version>", problem.message)
+    return problem if message == problem.message else replace(problem, message=message)

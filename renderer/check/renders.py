@@ -1,0 +1,46 @@
+"""Every page rendered in every version it exists in (`render`); link-tag targets that are
+no page are broken links (`link`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from renderer.check.findings import Findings
+from renderer.errors import RenderError
+from renderer.model.pages import Page
+from renderer.model.tree import DocsTree
+from renderer.pipeline import render_page
+from renderer.problems import Problem
+from renderer.site.linkcheck import LinkFacts, link_facts
+
+
+@dataclass(frozen=True)
+class Rendered:
+    page: Page
+    version: str
+    facts: LinkFacts  # its internal hrefs and element ids
+    deps: frozenset[str]  # data paths the render used
+    complete: bool  # False when parts were missing (a warning): its ids are not trusted
+
+
+def render_all(tree: DocsTree, renders: Iterable[tuple[Page, str]], findings: Findings) -> list[Rendered]:
+    """The renders that worked; failures and warnings go to `findings`."""
+    done: list[Rendered] = []
+    for page, version in renders:
+        try:
+            result = render_page(tree, page, version)
+        except RenderError as err:
+            findings.add_error(err, "render")
+            continue
+        except RecursionError:
+            findings.add(Problem("render", "error", "page nests too deeply to render", page.file, 1, 1, (version,)))
+            continue
+        for warning in result.warnings:
+            if warning.message.startswith("link target"):  # a link tag to no page: a broken link
+                findings.add_error(warning, "link", severity="error")
+            else:  # e.g. an include --lenient let through
+                findings.add_error(warning, "render", severity="warning")
+        done.append(Rendered(page, version, link_facts(result.intro, result.html), frozenset(result.deps),
+                             not result.warnings))
+    return done
