@@ -215,15 +215,15 @@ Only on the cloud, and [deep](/alpha/advanced/deep).
     found = {(b.file, b.line, b.kind, b.severity, b.message.split(":")[0], b.versions) for b in report.broken_links}
     deep = "content/alpha/advanced/deep.md"
     assert found == {
-        (deep, 10, "link", "warning", "link '/alpha/nowhere'", (FPT, V22)),
-        (deep, 10, "anchor", "warning", "link '/alpha/getting-started/first-steps#no-such-heading'", (FPT, V22)),
+        (deep, 10, "link", "warning", "link '/en/<version>/alpha/nowhere'", (FPT, V22)),
+        (deep, 10, "anchor", "warning", "link '/en/<version>/alpha/getting-started/first-steps#no-such-heading'", (FPT, V22)),
     }
     # the CLI prints them (one line each) and exits 0; --strict fails and leaves the site as it was
     before = (out / "en" / FPT / "alpha" / "advanced" / "deep" / "index.html").stat().st_ino
     assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
     err = capsys.readouterr().err
-    assert (f"{deep}:10:15: warning: [{FPT}, {V22}] link '/alpha/nowhere': no page or redirect at /alpha/nowhere (link)"
-            in err.splitlines())
+    assert (f"{deep}:10:15: warning: [{FPT}, {V22}] link '/en/<version>/alpha/nowhere': no page or redirect at "
+            "/en/<version>/alpha/nowhere (link)" in err.splitlines())
     assert err.count("/alpha/nowhere") == 2 and "2 warnings, 0 errors, 2 broken links" in err
     (root / "content/alpha/advanced/deep.md").write_text(
         (root / "content/alpha/advanced/deep.md").read_text().replace("Fine:", "Also fine:"))

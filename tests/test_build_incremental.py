@@ -257,7 +257,7 @@ def test_link_check_follows_changes_elsewhere(tmp_path):
     report = run_build(root, out)
     assert sorted(report.rendered_keys) == sorted([("alpha/advanced/deep.md", FPT), ("alpha/advanced/deep.md", V22)])
     assert [(b.file, b.versions, b.message.split(":")[0]) for b in report.broken_links] == [
-        ("content/alpha/getting-started/first-steps.md", (FPT, V22), "link '/alpha/advanced/deep#the-section'")]
+        ("content/alpha/getting-started/first-steps.md", (FPT, V22), "link '/en/<version>/alpha/advanced/deep#the-section'")]
     again = run_build(root, out)  # a build that renders nothing reports it again
     assert again.rendered == 0 and again.broken_links == report.broken_links
     deep.write_text(deep.read_text().replace("## Another section", "## The section"))

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 from renderer.build import BuildFailed, BuildOptions, BuildReport, build
+from renderer.commands.common import add_common_options, new_parser, print_error
 from renderer.errors import RenderError
 from renderer.problems import format_text, printable
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="render build", description="Build the complete static site.", allow_abbrev=False)
-    p.add_argument("--root", default=".", help="docs root holding content/ and data/ (default: current folder)")
-    p.add_argument("--versions", default=None, help="versions file (default: <root>/data/versions.yml)")
+    p = new_parser("render build", "Build the complete static site.")
+    add_common_options(p)
     p.add_argument("--out", default="_site", help="output folder (default: _site)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1 = no pool)")
     p.add_argument("--executor", default=None,
@@ -25,7 +25,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="broken internal links fail the build")
     p.add_argument("--keep-going", action="store_true",
                    help="publish the site even when pages fail to render (they show their error); exit 1")
-    p.add_argument("--lenient", action="store_true", help="tolerate what GitHub's 2020 engine tolerated")
     p.add_argument("--base-url", default="", help="absolute site URL for sitemap and canonical links")
     p.add_argument("--site-dir", default=None,
                    help="layouts folder (default: <root>/site if it has templates/, else the engine's site/)")
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     except BuildFailed as failure:
         report, failed_reason = failure.report, str(failure)
     except RenderError as err:  # before anything was built: a broken versions file, a bad --out
-        print(printable(f"error: {err.headline() if err.file else err.message}"), file=sys.stderr)
+        print_error(err)
         return 1
     print_report(report, failed_reason)
     return 1 if failed_reason or report.errors else 0
