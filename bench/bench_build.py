@@ -131,11 +131,15 @@ def main() -> int:
             file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + f" Edited for the benchmark ({attempt}).\n",
                             encoding="utf-8")
             started = time.perf_counter()
-            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                                  env={**os.environ, "RENDER_BUILD_TIMINGS": "1"})
             seconds = time.perf_counter() - started
             summary = [line for line in done.stderr.splitlines() if line.startswith(("done", "FAILED"))]
+            timings = [line for line in done.stderr.splitlines() if line.startswith("timings: ")]
             print(f"rebuild {attempt}:   {seconds:.2f} s as `render build` after editing {dotted} "
                   f"({users} pages use it): {summary[-1] if summary else done.stderr[-500:]}")
+            if timings:
+                print("             " + timings[-1][len("timings: "):])
         file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + " Edited in-process.\n", encoding="utf-8")
         again = build(BuildOptions(**options))
         print(f"rebuild:     {again.seconds:.2f} s in-process (warm imports): {again.rendered} renders, "
