@@ -22,6 +22,9 @@ COMMANDS = {
     "serve": "renderer.serve",
     "check": "renderer.commands.check",
     "parity": "renderer.parity",
+    "migrate": "renderer.commands.migrate",
+    "deprecate": "renderer.commands.deprecate",
+    "diff": "renderer.commands.diff",
 }
 USAGE_ERROR = 2
 

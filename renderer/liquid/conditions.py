@@ -9,14 +9,14 @@ differ. Tokens keep their positions in the source, so errors stay exactly locate
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from liquid.ast import BlockNode, ConditionalBlockNode, Node
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
 from liquid.builtin.expressions.primitive import parse_primitive
-from liquid.builtin.tags.if_tag import IfTag
-from liquid.builtin.tags.unless_tag import UnlessTag
+from liquid.builtin.tags.if_tag import IfNode, IfTag
+from liquid.builtin.tags.unless_tag import UnlessNode, UnlessTag
 from liquid.exceptions import LiquidSyntaxError
 from liquid.expression import Expression
 from liquid.builtin.expressions._tokenize import tokenize
@@ -132,51 +132,91 @@ def condition_tokens(env: Environment, stream: TokenStream, tag: Token) -> Token
     return stream.into_inner(tag=tag)
 
 
+class Clause(NamedTuple):
+    """One tag of a conditional block, kept so tools can edit the source by exact spans.
+
+    `name` is the tag as written (`if`, `elsif`, `else`, `endif`, ...); `ignored` marks a
+    branch the lenient parser skipped after the first `else`. `token` is the tag name's token:
+    its start_index points at the name inside `{% ... %}` of `token.source`.
+    """
+
+    name: str
+    token: Token
+    ignored: bool = False
+
+
 class ConditionalTag(Tag):
     """Shared strict parser for `if`/`unless` blocks: condition, elsif*, else?, end."""
 
     node_class: type[Node]
 
+    def parse_expression(self, stream: TokenStream, tag: Token) -> BooleanExpression:
+        """The condition after `tag` (an `if`/`unless`/`elsif` name token)."""
+        where = stream.current if stream.current.kind == TOKEN_EXPRESSION else tag
+        return parse_boolean(self.env, condition_tokens(self.env, stream, tag), where)
+
     def parse(self, stream: TokenStream) -> Node:
         token = stream.eat(TOKEN_TAG)
-        expression = stream.current if stream.current.kind == TOKEN_EXPRESSION else token
-        condition = parse_boolean(self.env, condition_tokens(self.env, stream, token), expression)
+        clauses = [Clause(token.value, token)]
+        condition = self.parse_expression(stream, token)
         parse_block = get_parser(self.env).parse_block
         enders = frozenset((self.end, "elsif", "else"))
         consequence = parse_block(stream, enders)
         alternatives: list[ConditionalBlockNode] = []
         while stream.current.is_tag("elsif"):
             elsif = next(stream)
-            where = stream.current if stream.current.kind == TOKEN_EXPRESSION else elsif
-            expr = parse_boolean(self.env, condition_tokens(self.env, stream, elsif), where)
+            clauses.append(Clause("elsif", elsif))
+            expr = self.parse_expression(stream, elsif)
             alt_token = stream.current
             alternatives.append(ConditionalBlockNode(alt_token, expression=expr, block=parse_block(stream, enders)))
-        default: BlockNode | None = None
-        lenient = getattr(self.env, "lenient", False)
-        if stream.current.is_tag("else"):
-            next(stream)
-            if stream.current.kind == TOKEN_EXPRESSION:
-                if not lenient:
-                    raise LiquidSyntaxError("found an 'else' tag expression, did you mean 'elsif'?", token=stream.current)
-                next(stream)  # `{% else if x %}` was a plain else to the 2020 engine
-            default = parse_block(stream, enders)
-            while lenient and (stream.current.is_tag("elsif") or stream.current.is_tag("else")):
-                next(stream)  # the 2020 engine ignored branches after the first else
-                if stream.current.kind == TOKEN_EXPRESSION:
-                    next(stream)
-                parse_block(stream, enders)
-            if stream.current.is_tag("elsif") or stream.current.is_tag("else"):
-                raise LiquidSyntaxError(f"unexpected '{stream.current.value}' after 'else'", token=stream.current)
+        default = self.parse_default(stream, enders, clauses) if stream.current.is_tag("else") else None
         if not stream.current.is_tag(self.end):
             raise LiquidSyntaxError(f"missing '{{% {self.end} %}}' for '{{% {self.name} %}}'", token=token)
-        return self.node_class(token=token, condition=condition, consequence=consequence,
+        clauses.append(Clause(self.end, stream.current))
+        node = self.node_class(token=token, condition=condition, consequence=consequence,
                                alternatives=alternatives, default=default)
+        node.clauses = tuple(clauses)
+        return node
+
+    def parse_default(self, stream: TokenStream, enders: frozenset[str], clauses: list[Clause]) -> BlockNode:
+        """The `else` branch (the stream is on the `else` tag)."""
+        parse_block = get_parser(self.env).parse_block
+        lenient = getattr(self.env, "lenient", False)
+        clauses.append(Clause("else", next(stream)))
+        if stream.current.kind == TOKEN_EXPRESSION:
+            if not lenient:
+                raise LiquidSyntaxError("found an 'else' tag expression, did you mean 'elsif'?", token=stream.current)
+            next(stream)  # `{% else if x %}` was a plain else to the 2020 engine
+        default = parse_block(stream, enders)
+        while lenient and (stream.current.is_tag("elsif") or stream.current.is_tag("else")):
+            clauses.append(Clause(stream.current.value, next(stream), ignored=True))
+            if stream.current.kind == TOKEN_EXPRESSION:  # the 2020 engine ignored branches after the first else
+                next(stream)
+            parse_block(stream, enders)
+        if stream.current.is_tag("elsif") or stream.current.is_tag("else"):
+            raise LiquidSyntaxError(f"unexpected '{stream.current.value}' after 'else'", token=stream.current)
+        return default
+
+
+class VersionedIfNode(IfNode):
+    """An `if` block that remembers its clauses (see Clause)."""
+
+    __slots__ = ("clauses",)
+
+
+class VersionedUnlessNode(UnlessNode):
+    """An `unless` block that remembers its clauses."""
+
+    __slots__ = ("clauses",)
 
 
 class VersionedIfTag(ConditionalTag, IfTag):
     """`if` with version operators."""
 
+    node_class = VersionedIfNode
+
 
 class VersionedUnlessTag(ConditionalTag, UnlessTag):
     """`unless` with version operators."""
 
+    node_class = VersionedUnlessNode

@@ -420,10 +420,12 @@ class IncludeTag(Tag):
 
 
 def make_environment(lenient: bool = False) -> DocsEnvironment:
+    from renderer.liquid.ifversion import IfversionTag
     from renderer.liquid.link_tags import LINK_TAGS  # late import: link tags use this module's helpers
 
     env = (LenientDocsEnvironment if lenient else DocsEnvironment)(tolerance=Mode.STRICT)
-    for tag in (VersionedIfTag, VersionedUnlessTag, DataTag, IndentedDataReferenceTag, OcticonTag, IncludeTag, *LINK_TAGS):
+    for tag in (VersionedIfTag, VersionedUnlessTag, IfversionTag, DataTag, IndentedDataReferenceTag, OcticonTag,
+                IncludeTag, *LINK_TAGS):
         env.add_tag(tag)
     for kind in CALLOUT_CLASSES:
         env.add_tag(make_wrapper_tag(kind))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from renderer.errors import RenderError, error_at
-from renderer.model.versions import VersionModel, validate_range
+from renderer.model.versions import VersionModel
 
 FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:(?<=\n)|\n)---[ \t]*(?:\r?\n|\Z)", re.S)  # (?<=\n): empty frontmatter
 OPENING = re.compile(r"\A---[ \t]*(?:\r?\n|\Z)")
@@ -171,9 +171,7 @@ def _validate(page: Page, model: VersionModel, lenient: bool = False) -> None:
             fail("versions", "`versions` must be '*' or a mapping of plan to range")
         return
     for plan, spec in versions.items():
-        if plan not in model.plan_names:
-            fail("versions", f"unknown plan `{plan}` in versions (known: {', '.join(sorted(model.plan_names))})")
-        problem = validate_range(str(spec))
-        if problem and not lenient:  # lenient: an invalid range matches nothing, as in 2020
-            fail("versions", f"{problem} for plan `{plan}`")
+        problem = model.versions_key_problem(str(plan), spec, lenient)  # plan, short name or `feature`
+        if problem:
+            fail("versions", problem)
 

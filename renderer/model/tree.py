@@ -17,6 +17,7 @@ from renderer.errors import RenderError, read_source
 from renderer.markdown.links import LinkRules
 from renderer.liquid.environment import make_environment
 from renderer.markdown.renderer import MarkdownRenderer
+from renderer.model.features import with_features
 from renderer.model.pages import Page, parse_page
 from renderer.model.versions import VersionModel, load_version_model
 
@@ -34,7 +35,7 @@ class DocsTree:
         if not self.content_dir.is_dir():
             raise RenderError(f"no content/ folder in docs root {self.root}")
         self.versions_file = Path(versions_file) if versions_file else self._default_versions_file()
-        self.model: VersionModel = load_version_model(self.versions_file)
+        self.model: VersionModel = with_features(load_version_model(self.versions_file), self.root)
         self.lenient = lenient
         self.data = DataStore(self.root)
         self.env = make_environment(lenient)

@@ -52,6 +52,7 @@ class Plan:
     releases: tuple[str, ...]
     deprecated: tuple[str, ...] = ()
     context_name: str | None = None
+    short: str | None = None  # e.g. `ghes`, for `{% ifversion %}` and frontmatter
 
 
 @dataclass
@@ -59,6 +60,7 @@ class VersionModel:
     plans: list[Plan]
     default: str
     source: str = "<defaults>"
+    features: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> version ids (data/features)
     versions: list[Version] = field(init=False)
     by_id: dict[str, Version] = field(init=False)
 
@@ -66,6 +68,7 @@ class VersionModel:
         self.versions = [Version(p.name, r, p.title) for p in self.plans for r in p.releases]
         self.by_id = {v.id: v for v in self.versions}
         self.plan_names = {p.name for p in self.plans}
+        self.plan_keys = _plan_keys(self.plans, self.source)  # full and short name -> plan name
         if self.default not in self.by_id:
             raise RenderError(f"default version {self.default!r} is not a listed release", file=self.source)
 
@@ -88,8 +91,41 @@ class VersionModel:
         return False
 
     def applicable(self, versions_field: dict) -> list[str]:
-        """Version ids a page with this `versions` frontmatter exists in, in site order."""
-        return [v.id for v in self.versions if _plan_matches(versions_field.get(v.plan), v.release)]
+        """Version ids a page with this `versions` frontmatter exists in, in site order.
+
+        Keys are plan names or short names; `feature: NAME` (or a list) adds a feature's versions.
+        """
+        specs = {self.plan_keys.get(str(key)): spec for key, spec in versions_field.items()}
+        featured = self.feature_versions(versions_field.get("feature"))
+        return [v.id for v in self.versions if v.id in featured or _plan_matches(specs.get(v.plan), v.release)]
+
+    def plan_named(self, name: str) -> Plan | None:
+        """The plan with this full or short name."""
+        key = self.plan_keys.get(name)
+        return next((p for p in self.plans if p.name == key), None) if key else None
+
+    def feature_versions(self, names: object) -> set[str]:
+        """Version ids of the features named by a frontmatter `feature:` value (a name or a list)."""
+        listed = [names] if isinstance(names, str) else names if isinstance(names, list) else []
+        return {version for name in listed for version in self.features.get(str(name), ())}
+
+    def versions_key_problem(self, key: str, spec: object, lenient: bool = False) -> str | None:
+        """What is wrong with one `key: spec` entry of a frontmatter `versions` mapping, or None."""
+        if key == "feature":
+            listed = [spec] if isinstance(spec, str) else spec if isinstance(spec, list) else None
+            if not listed:
+                return "`feature` in versions takes a feature name or a list of names"
+            unknown = [str(name) for name in listed if str(name) not in self.features]
+            if unknown:
+                known = ", ".join(sorted(self.features)) or "none: add data/features/NAME.yml"
+                return f"unknown feature `{unknown[0]}` in versions (known: {known})"
+            return None
+        if key not in self.plan_keys:
+            return f"unknown plan `{key}` in versions (known: {', '.join(sorted(self.plan_keys))})"
+        problem = validate_range(str(spec))
+        if problem and not lenient:  # lenient: an invalid range matches nothing, as in 2020
+            return f"{problem} for plan `{key}`"
+        return None
 
     def liquid_globals(self) -> dict[str, object]:
         """Per-plan lists for templates, e.g. enterpriseServerVersions/Releases."""
@@ -148,7 +184,21 @@ def _parse_plan(entry: object, source: str) -> Plan:
         releases=tuple(str(r) for r in entry["releases"]),
         deprecated=tuple(str(r) for r in entry.get("deprecated", ()) or ()),
         context_name=entry.get("context_name"),
+        short=str(entry["short"]) if entry.get("short") else None,
     )
+
+
+def _plan_keys(plans: list[Plan], source: str) -> dict[str, str]:
+    """Full and short plan names -> plan name; a short name may not repeat another name."""
+    keys = {p.name: p.name for p in plans}
+    for plan in plans:
+        if plan.short is None:
+            continue
+        if not re.fullmatch(r"[a-z][a-z0-9]*", plan.short) or plan.short in keys and keys[plan.short] != plan.name:
+            raise RenderError(f"short name {plan.short!r} of plan `{plan.name}` must be lowercase letters and digits, "
+                              "unlike every other plan name", file=source)
+        keys[plan.short] = plan.name
+    return keys
 
 
 # --- semver ranges over releases ---------------------------------------------------

@@ -1,0 +1,40 @@
+"""`render deprecate <plan>@<release>`: retire a release from the versions file and the sources."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from renderer.lifecycle.deprecate import deprecate_release
+from renderer.lifecycle.options import add_tree_options, open_tree
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="render deprecate",
+        description="Retire a release: move it to `deprecated` in the versions file, unwrap or drop the conditions "
+        "that no longer vary, simplify frontmatter ranges, and remove pages only that release had (with redirects). "
+        "Only the spans that must change are edited; renders of the remaining versions stay byte-identical.",
+    )
+    parser.add_argument("version", help="the release to retire, e.g. enterprise-server@2.19 (or ghes@2.19)")
+    add_tree_options(parser)
+    parser.add_argument("--dry-run", action="store_true", help="print the diff of the sources instead of writing them")
+    parser.add_argument("--quiet", action="store_true", help="do not list what was left for a person to edit")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    tree = open_tree(args)
+    changes, report = deprecate_release(tree, args.version)
+    for err in report.errors:
+        print(f"error: {err}", file=sys.stderr)
+    if not args.quiet:
+        for skipped in report.skipped:
+            print(skipped, file=sys.stderr)
+    changed = changes.changed()
+    if args.dry_run:
+        sys.stdout.write(changes.diff())
+    else:
+        changes.write()
+    dry = " (dry run: nothing written)" if args.dry_run else ""
+    print(f"{report.summary(len(changed))}{dry}\n  {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return 1 if report.errors else 0
