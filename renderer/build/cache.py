@@ -31,7 +31,7 @@ MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 _SET_AT_COMMIT = ("out_id", "file_stats")
 # engine sub-packages that do not shape the site (editing them keeps the cache)
-NOT_OUTPUT_CODE = frozenset({"commands", "serve", "check", "parity"})
+NOT_OUTPUT_CODE = frozenset({"commands", "serve", "check", "parity", "lifecycle"})
 
 # relpath -> (digest, frontmatter, body offset, versions, signature, frontmatter digest)
 PageEntry = tuple[str, dict, int, tuple[str, ...], Signature | None, str]
