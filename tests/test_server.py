@@ -1,4 +1,4 @@
-"""Tests for `render serve` (renderer.server): routing, safety, errors, live reload, load."""
+"""Tests for `render serve` (renderer.serve): routing, safety, errors, live reload, load."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from docs_fixture import versions_yaml
 
 from renderer.serve import PreviewServer, is_temp_file, request_segments
-from docs_fixture import versions_yaml
 
 FPT = "free-pro-team@latest"
 GHES = "enterprise-server@3.0"
@@ -141,8 +141,10 @@ def live(tmp_path):
     server.stop()
 
 
-def get(server: PreviewServer, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+def get(server: PreviewServer | int, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+    """One request to a server (or a port on 127.0.0.1): status, headers (lower-case names), body."""
+    port = server if isinstance(server, int) else server.port
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request(method, path)
         response = conn.getresponse()
@@ -222,7 +224,7 @@ def test_page_not_in_version_is_404(served):
         ("/en/", 302, f"/en/{FPT}/"),
         ("/guide/alpha", 302, f"/en/{FPT}/guide/alpha"),
         ("/en/guide/alpha/", 302, f"/en/{FPT}/guide/alpha"),
-        (f"/{GHES}/guide/alpha", 302, f"/en/{GHES}/guide/alpha"),
+        (f"/{GHES}/guide/alpha", 404, None),  # version without language: the build has no stub for it either
         ("/en/guide/server-only", 302, f"/en/{GHES}/guide/server-only"),  # not in the default version
         ("/old/beta-path", 301, f"/en/{FPT}/guide/beta"),
         ("/en/old/beta-path/", 301, f"/en/{FPT}/guide/beta"),
@@ -279,6 +281,29 @@ def test_search_index_per_version(served):
     urls = {record[index["fields"].index("url")] for record in index["pages"]}
     assert f"/en/{GHES}/guide/server-only/" in urls and f"/en/{GHES}/guide/beta/" not in urls
     assert get(served, "/search/nope.json")[0] == 404
+
+
+def test_every_redirect_of_the_site_model_is_served(served):
+    """One redirect table for build and serve: each entry is answered with its status and target."""
+    redirects = served.app.site.redirects
+    assert len(redirects) > 5
+    for key, redirect in redirects.items():
+        status, headers, _ = get(served, "/" + key)
+        assert (status, headers.get("location")) == (redirect.status, redirect.target), key
+
+
+def test_search_index_is_the_built_one(served, tmp_path):
+    from renderer.build import BuildOptions, build
+
+    build(BuildOptions(root=served.app.root, out=tmp_path / "site", jobs=1, progress=False, use_cache=False,
+                       keep_going=True))
+    for version in (FPT, GHES, GHES_OLD):
+        built = (tmp_path / "site" / "search" / f"{version}.json").read_text(encoding="utf-8")
+        status, _, body = get(served, f"/search/{version}.json")
+        assert status == 200 and body == built, version
+    index = json.loads(get(served, f"/search/{FPT}.json")[2])
+    texts = [record[index["fields"].index("text")] for record in index["pages"]]
+    assert any("Alpha body in the cloud" in text for text in texts)  # from the rendered body
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
@@ -595,3 +620,80 @@ def test_broken_versions_file_shows_error_then_recovers(live):
     versions.write_text(original.replace("releases: ['3.0', '2.22']", "releases: ['3.1', '3.0', '2.22']"))
     assert wait_for(lambda: _status(live, path) == 200)
     assert _status(live, "/en/enterprise-server@3.1/guide/alpha/") == 200  # the new release is served
+
+
+def test_broken_links_are_shown_on_the_page_and_logged(tmp_path):
+    root = make_tree(tmp_path)
+    write(root, "content/guide/linker.md", "---\ntitle: Linker\nversions:\n  free-pro-team: '*'\n---\n\n"
+          "See [gamma](/guide/gamma) and [beta](/guide/beta#nowhere).\n")
+    logs: list[str] = []
+    path = f"/en/{FPT}/guide/linker/"
+    with PreviewServer(root, port=0, watch=True, log=logs.append) as server:
+        assert server.wait_watching(5)
+        problems = server.app.problems("guide/linker.md", FPT)
+        assert sorted((p.kind, p.severity, p.file, p.line) for p in problems) == [
+            ("anchor", "error", "content/guide/linker.md", 7), ("link", "error", "content/guide/linker.md", 7)]
+        status, _, body = get(server, path)
+        assert status == 200 and "render serve: 2 broken links on this page" in body
+        assert "content/guide/linker.md:7:" in body
+        assert any(line.startswith("content/guide/linker.md:7:") and "(link)" in line for line in logs), logs
+        stream = EventStream(server, path)
+        try:
+            write(root, "content/guide/gamma.md", "---\ntitle: Gamma\nversions:\n  free-pro-team: '*'\n---\nNew.\n")
+            assert (stream.wait(5) or (0, ""))[1] == "reload"
+            assert "1 broken link on this page" in get(server, path)[2]
+            beta = root / "content/guide/beta.md"
+            beta.write_text(beta.read_text() + "\n## Nowhere\n\nNow it is somewhere.\n")
+            assert (stream.wait(5) or (0, ""))[1] == "reload"  # the anchor it links to exists now
+            assert "render-serve-problems" not in get(server, path)[2]
+            assert server.app.problems("guide/linker.md", FPT) == []
+        finally:
+            stream.close()
+
+
+def test_site_model_refresh_keeps_the_redirect_table_only_while_urls_stay(tmp_path):
+    from renderer.model.tree import DocsTree
+    from renderer.site.model import SiteModel
+
+    root = make_tree(tmp_path)
+    tree = DocsTree(root)
+    site = SiteModel(tree)
+    table = site.redirects
+    beta = root / "content/guide/beta.md"
+    beta.write_text(beta.read_text().replace("title: Beta page", "title: Renamed beta"))
+    tree.forget_page("guide/beta.md")
+    renamed = site.refreshed()
+    assert renamed.redirects is table and renamed.page("guide/beta.md").title == "Renamed beta"
+    beta.write_text(beta.read_text().replace("/old/beta-path", "/older/beta-path"))
+    tree.forget_page("guide/beta.md")
+    moved = renamed.refreshed()
+    assert moved.redirects is not table
+    assert "older/beta-path" in moved.redirects and "old/beta-path" not in moved.redirects
+
+
+def test_redirect_from_edit_is_served_at_once(live):
+    beta = live.root / "content/guide/beta.md"
+    beta.write_text(beta.read_text().replace("/old/beta-path", "/older/beta-path"))
+    assert wait_for(lambda: get(live, "/older/beta-path")[0] == 301)
+    assert get(live, "/older/beta-path")[1]["location"] == f"/en/{FPT}/guide/beta/"
+    assert get(live, "/old/beta-path")[0] == 404
+
+
+def test_many_tabs_and_requests_at_once(live):
+    """40 open tabs and 200 simultaneous requests: every request answered, every tab reloaded."""
+    path = f"/en/{FPT}/guide/alpha/"
+    streams = [EventStream(live, path) for _ in range(40)]
+    try:
+        barrier = threading.Barrier(200, timeout=20)
+
+        def one(i: int) -> int:
+            barrier.wait()
+            return get(live, path if i % 2 else "/static/style.css")[0]
+
+        with ThreadPoolExecutor(max_workers=200) as pool:
+            assert list(pool.map(one, range(200))) == [200] * 200
+        write(live.root, "reusables/shared/note.md", "A note edited with 40 tabs open.")
+        assert all((stream.wait(10) or (0, ""))[1] == "reload" for stream in streams)
+    finally:
+        for stream in streams:
+            stream.close()

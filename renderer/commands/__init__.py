@@ -19,7 +19,7 @@ from renderer.problems import printable
 COMMANDS = {
     "export": "renderer.commands.export",
     "build": "renderer.commands.build",
-    "serve": "renderer.serve",
+    "serve": "renderer.commands.serve",
     "check": "renderer.commands.check",
     "parity": "renderer.parity",
     "migrate": "renderer.commands.migrate",

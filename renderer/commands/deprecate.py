@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 from renderer.lifecycle.deprecate import deprecate_release
-from renderer.lifecycle.options import add_tree_options, open_tree
+from renderer.commands.common import add_common_options, new_parser, open_tree
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = new_parser(
         prog="render deprecate",
         description="Retire a release: move it to `deprecated` in the versions file, unwrap or drop the conditions "
         "that no longer vary, simplify frontmatter ranges, and remove pages only that release had (with redirects). "
         "Only the spans that must change are edited; renders of the remaining versions stay byte-identical.",
     )
     parser.add_argument("version", help="the release to retire, e.g. enterprise-server@2.19 (or ghes@2.19)")
-    add_tree_options(parser)
+    add_common_options(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the diff of the sources instead of writing them")
     parser.add_argument("--quiet", action="store_true", help="do not list what was left for a person to edit")
     args = parser.parse_args(argv)

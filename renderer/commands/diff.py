@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from renderer.errors import RenderError
 from renderer.lifecycle.diff import diff_base, diff_versions
-from renderer.lifecycle.options import add_tree_options, open_tree
+from renderer.commands.common import add_common_options, new_parser, open_tree
 from renderer.lifecycle.report import format_html, format_json, format_text
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = new_parser(
         prog="render diff",
         description="Compare two versions of a docs tree (--from/--to: pages added and removed, article text changes "
         "by section), or the tree with a git ref (--base: every page render that changes, rendering only the renders "
         "a changed file can affect).",
         epilog="Exit status: 0 (with --fail-on-change: 1 when anything changed), 2 for bad arguments.",
     )
-    add_tree_options(parser)
+    add_common_options(parser)
     parser.add_argument("--from", dest="old", help="version to compare from, e.g. enterprise-server@2.21")
     parser.add_argument("--to", dest="new", help="version to compare to, e.g. enterprise-server@2.22")
     parser.add_argument("--base", help="a git ref of the docs tree (a commit, branch or tag) to compare the working tree with")

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 from renderer.lifecycle.migrate import TARGETS, migrate_tree
-from renderer.lifecycle.options import add_tree_options, open_tree
+from renderer.commands.common import add_common_options, new_parser, open_tree
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = new_parser(
         prog="render migrate",
-        description="Rewrite `{% if currentVersion ... %}` blocks as `{% ifversion ... %}` (or back), leaving "
+        description="Rewrite `{%% if currentVersion ... %%}` blocks as `{%% ifversion ... %%}` (or back), leaving "
         "everything else byte-for-byte. Each rewritten condition is checked to hold in the same versions.",
     )
-    add_tree_options(parser)
+    add_common_options(parser)
     parser.add_argument("--to", required=True, choices=TARGETS, help="the grammar to move conditions to")
     parser.add_argument("--dry-run", action="store_true", help="print the diff of the sources instead of writing them")
     parser.add_argument("--quiet", action="store_true", help="do not list the blocks left as they are")

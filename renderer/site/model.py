@@ -56,6 +56,17 @@ class SiteModel:
                     file=page.file, line=1, column=1))
         return unique
 
+    def refreshed(self, pages: list[Page] | None = None) -> SiteModel:
+        """A model of the tree's pages as they are now (after edits), for a long-running preview.
+
+        The redirect table (the costly part) is reused when no page came, went or changed
+        its versions or redirect_from (a title or intro edit): it depends on nothing else.
+        """
+        new = SiteModel(self.tree, pages)
+        if "redirects" in self.__dict__ and _url_shape(new.pages) == _url_shape(self.pages):
+            new.__dict__["redirects"] = self.__dict__["redirects"]
+        return new
+
     # --- pages and renders -------------------------------------------------------------
 
     def page(self, relpath: str) -> Page | None:
@@ -171,3 +182,8 @@ class SiteModel:
                 items.append({"id": v.id, "title": v.title, "url": url, "current": v.id == version,
                               "exists": v.id in shown.versions if shown is not None else False})
         return items
+
+
+def _url_shape(pages: list[Page]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """What the redirect table is made from, page by page."""
+    return [(page.relpath, tuple(page.versions), tuple(page.redirect_from)) for page in pages]
