@@ -24,6 +24,10 @@ V22 = "enterprise-server@2.22"
 V21 = "enterprise-server@2.21"
 VERSIONS = [FPT, V22, V21]
 
+INSTALL_LINE = ('{% if currentVersion == "free-pro-team@latest" or currentVersion ver_gt "enterprise-server@2.21" %}'
+                'Read [the deep guide](/alpha/advanced/deep#the-section) or{% else %}Read{% endif %} '
+                '[the platforms](/alpha/getting-started/platforms).')
+
 FILES = {
     "data/versions.yml": versions_yaml("2.22", "2.21"),
     "data/variables/product.yml": "prodname: Alpha Tool\nprodname_beta: Beta Tool\n",
@@ -83,7 +87,7 @@ redirect_from:
 
 ## Install it
 
-{% if currentVersion == "free-pro-team@latest" or currentVersion ver_gt "enterprise-server@2.21" %}Read [the deep guide](/alpha/advanced/deep#the-section) or{% else %}Read{% endif %} [the platforms](/alpha/getting-started/platforms).
+""" + INSTALL_LINE + """
 
 ### Configure it
 
