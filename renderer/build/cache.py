@@ -119,19 +119,26 @@ class Cache:
 
     def encode(self, ready: dict[str, str] | None = None) -> bytes:
         """The cache file; `ready`: fields encode_content() gave earlier."""
+        return b"".join(self._chunks(ready))
+
+    def _chunks(self, ready: dict[str, str] | None) -> list[bytes]:
+        """The file as a header and one piece per field (no copy of the whole: it is tens of MB)."""
         names = [f.name for f in dataclasses.fields(self)]
         encoded = {**(ready or {}), **self._encode_fields([name for name in names if name not in (ready or {})])}
-        body = ("{" + ",".join(f'"{name}":{encoded[name]}' for name in names) + "}").encode("ascii")
-        header = MAGIC + f"v{CACHE_FORMAT} sha256={hashlib.sha256(body).hexdigest()}\n".encode("ascii")
-        return header + body
+        pieces = [f'{"{" if i == 0 else ","}"{name}":{encoded.pop(name)}'.encode("ascii") for i, name in enumerate(names)]
+        pieces.append(b"}")
+        digest = hashlib.sha256()
+        for piece in pieces:
+            digest.update(piece)
+        return [MAGIC + f"v{CACHE_FORMAT} sha256={digest.hexdigest()}\n".encode("ascii"), *pieces]
 
     def save(self, folder: Path, ready: dict[str, str] | None = None) -> None:
-        raw = self.encode(ready)
+        chunks = self._chunks(ready)
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(raw)
+                f.writelines(chunks)
             os.replace(tmp, folder / FILE_NAME)
         except BaseException:
             unlink_quietly(tmp)
