@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from renderer.limits import MAX_SOURCE_BYTES_ENV, InvalidLimit, max_source_bytes
 
 
 @dataclass
@@ -57,12 +62,71 @@ def line_and_column(source: str, index: int) -> tuple[int, int]:
     return line, column
 
 
-def read_source(path, display: str) -> str:
-    """The text of a source file; a located RenderError when it is not UTF-8 or unreadable."""
+def limit_value(read: Callable[[], int]) -> int:
+    """A configured limit (renderer.limits); a RenderError when its variable is malformed."""
     try:
-        data = path.read_bytes()
+        return read()
+    except InvalidLimit as exc:
+        raise RenderError(str(exc)) from None
+
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind_of(mode: int) -> str:
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def read_regular(path, display: str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file, at most `limit` (default: RENDER_MAX_SOURCE_BYTES).
+
+    Devices, FIFOs and sockets are refused without reading (opening with O_NONBLOCK so a
+    FIFO cannot block, then fstat on the open file so it cannot be swapped in between);
+    a file over the limit is refused from its size, and at most limit + 1 bytes are read
+    in case it grows meanwhile.
+    """
+    limit = limit if limit is not None else limit_value(max_source_bytes)
+
+    def refuse(message: str) -> RenderError:
+        return RenderError(message, file=display, line=1, column=1)
+
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise refuse(f"not a regular file ({_kind_of(before.st_mode)}); only regular files are read")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise RenderError(f"cannot read file: {exc.strerror or exc}", file=display, line=1, column=1) from None
+        raise refuse(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse(f"not a regular file ({_kind_of(info.st_mode)}); only regular files are read")
+        if info.st_size > limit:
+            raise refuse(_too_large(info.st_size, limit))
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(limit + 1 - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise refuse(_too_large(size, limit))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise refuse(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (f"file is too large ({size:,} bytes; the limit is {limit:,}, "
+            f"set {MAX_SOURCE_BYTES_ENV} to change it)")
+
+
+def decode_source(data: bytes, display: str) -> str:
+    """UTF-8 text of a source file's bytes; a located RenderError for other encodings."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -70,6 +134,12 @@ def read_source(path, display: str) -> str:
         line, column = line_and_column(before, len(before))
         raise RenderError(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
                           file=display, line=line, column=column) from None
+
+
+def read_source(path, display: str) -> str:
+    """The text of a source file; a located RenderError when it is not a readable regular
+    file within the size limit, or not UTF-8."""
+    return decode_source(read_regular(path, display), display)
 
 
 def caret_snippet(source_line: str, line: int, column: int, length: int = 1) -> str:

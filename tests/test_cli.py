@@ -52,10 +52,12 @@ ROWS = [
     (["{bad}/content/liquid.md"],
      r"^error: content/liquid\.md:6:9: \[free-pro-team@latest\] unknown data reference 'variables\.nope\.x'\n\s+6 \| ", 1),
     (["check", "--root", "{bad}"], r"^content/unclosed\.md:1:1: error: frontmatter is not closed", 1),
-    # control characters in file names are escaped in every format, so no line can be forged
-    (["check", "--root", "{bad}"], r"^content/a\\n::error file=x::forged\\x1b\[31m\.md:5:9: error: \[", 1),
+    # control characters in file names are escaped in every format, so no line can be forged (and such a
+    # name is itself an error: no page URL may hold them)
+    (["check", "--root", "{bad}"],
+     r"^content/a\\n::error file=x::forged\\x1b\[31m\.md:1:1: error: the file name holds characters", 1),
     (["check", "--root", "{bad}", "--format", "github"],
-     r"^::error file=content/a%0A%3A%3Aerror file=x%3A%3Aforged\\x1b\[31m\.md,line=5,col=9,title=", 1),
+     r"^::error file=content/a%0A%3A%3Aerror file=x%3A%3Aforged\\x1b\[31m\.md,line=1,col=1,title=", 1),
     (["check", "--root", "{bad}", "--format", "json"], r'"file": "content/a\\n::error file=x::forged\\u001b\[31m\.md"', 1),
     # whole option names only: --version is not --versions, --ou is not --out
     (["check", "--root", "{good}", "--version", "x"], r"render check: error: unrecognized arguments: --version x", 2),

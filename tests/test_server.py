@@ -170,7 +170,7 @@ def raw_get(server: PreviewServer, target: bytes) -> tuple[int, bytes]:
     return int(match.group(1)), reply
 
 
-def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -358,7 +358,11 @@ NASTY_PATHS = [
 @pytest.mark.parametrize("target", NASTY_PATHS, ids=[p.decode("latin-1") for p in NASTY_PATHS])
 def test_traversal_attempts_are_refused(served, target):
     status, reply = raw_get(served, target)
-    assert status in (400, 404), status
+    if b"leak" in target and b"static" not in target and b"assets" not in target:
+        # content/leak.md links out of content/: the writer sees it refused, located (the build and check do too)
+        assert status == 500 and b"content/leak.md" in reply, status
+    else:
+        assert status in (400, 404), status
     assert SECRET.encode() not in reply
 
 

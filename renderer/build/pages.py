@@ -102,9 +102,10 @@ class PageLoader:
             digest, frontmatter, body_offset, versions, _signature, fm_digest = entry
             page: Page = CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
         else:
-            try:
-                raw = file.read_bytes()
-            except OSError:
+            try:  # only regular files inside content/ within the size limit, named fit for a URL
+                raw = tree.read_page_bytes(relpath)
+            except RenderError as err:
+                loaded.errors.append(err)
                 return None
             digest = sha1(raw)
             if entry is None or entry[0] != digest:

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from renderer.errors import RenderError, read_source
+from renderer.errors import RenderError, limit_value, read_source
+from renderer.limits import SITE_DATA_MAX_ENV, site_data_max
+from renderer.model.safe_yaml import load_yaml
 
 SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 DATA_REFERENCE = re.compile(r"\{%-?\s*data\s+([\w.-]+)\s*-?%\}")
@@ -47,10 +47,12 @@ class DataStore:
         self._context_free: dict[str, bool] = {}
         self._listings: dict[Path, tuple[set[str], set[str]]] = {}
         self._yaml: dict[Path, tuple[object, str]] = {}
+        self._weights: dict[tuple[str, int], int] = {}  # (dotted, limit) -> weight of a site.data value
 
     def invalidate(self) -> None:
         self._items.clear()
         self._yaml.clear()
+        self._weights.clear()
         self.rendered.clear()
         self._context_free.clear()
         self._listings.clear()
@@ -131,13 +133,29 @@ class DataStore:
         return None
 
     def structure(self, dotted: str) -> object | None:
-        """A YAML list or mapping at a dotted path (for `site.data` loops), else None."""
+        """A YAML list or mapping at a dotted path (for `site.data` loops), else None.
+
+        A RenderError naming the data file when the value is larger than the site.data
+        limit: a template printing it would build that much text in one go.
+        """
         try:
-            return self._structure(dotted)
+            found = self._structure(dotted)
         except OSError:
             return None
+        if found is not None:
+            value, file = found
+            limit = limit_value(site_data_max)
+            weight = self._weights.get((dotted, limit))
+            if weight is None:
+                weight = self._weights[(dotted, limit)] = _weight(value, limit)
+            if weight > limit:
+                raise RenderError(f"site.data.{dotted} is too large for a template (more than {limit:,} elements "
+                                  f"and characters; set {SITE_DATA_MAX_ENV} to change it)",
+                                  file=self._display(file), line=1, column=1)
+            return value
+        return None
 
-    def _structure(self, dotted: str) -> object | None:
+    def _structure(self, dotted: str) -> tuple[object, Path] | None:
         segments = dotted.split(".")
         current = self.data_dir
         for i, segment in enumerate(segments):
@@ -154,7 +172,7 @@ class DataStore:
                 if not isinstance(value, dict) or key not in value:
                     return None
                 value = value[key]
-            return value if isinstance(value, (dict, list)) else None
+            return (value, yml) if isinstance(value, (dict, list)) else None
         return None
 
     def _yaml_item(self, dotted: str, file: Path, keys: list[str]) -> DataItem | None:
@@ -171,18 +189,9 @@ class DataStore:
 
     def _load_yaml(self, file: Path) -> tuple[object, str]:
         if file not in self._yaml:
-            text = read_source(file, self._display(file))
-            try:
-                value = yaml.load(text, Loader=yaml.CSafeLoader)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                raise RenderError(
-                    f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                    file=self._display(file),
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                ) from None
-            self._yaml[file] = (value, text)
+            display = self._display(file)
+            text = read_source(file, display)
+            self._yaml[file] = (load_yaml(text, display), text)
         return self._yaml[file]
 
     def _inside(self, file: Path, base: Path) -> bool:
@@ -213,6 +222,24 @@ class DataStore:
             value, _ = self._load_yaml(file)
             _collect_keys(".".join(rel.parts), value, found)
         return found
+
+
+def _weight(value: object, limit: int) -> int:
+    """Elements plus characters of a YAML value, each shared (aliased) part counted per
+    use, as printing it would; stops counting past `limit`."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        total += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            total += len(item)
+    return total
 
 
 def _collect_keys(prefix: str, value: object, out: list[str]) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import yaml
 
 from renderer.errors import RenderError, error_at
+from renderer.model.safe_yaml import load_yaml
 from renderer.model.versions import VersionModel
 
 FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:(?<=\n)|\n)---[ \t]*(?:\r?\n|\Z)", re.S)  # (?<=\n): empty frontmatter
@@ -92,6 +94,40 @@ def path_from_relpath(relpath: str) -> str:
     return path[: -len("/index")] if path.endswith("/index") else path
 
 
+# Characters a page's path may not hold: it becomes a URL and a folder of the built site,
+# and is written into href attributes, the sitemap and redirect stubs.
+URL_UNSAFE = frozenset('"<>\\^`{|}#?%')
+
+
+# control and format characters (CR, LF, bidi overrides), lone surrogates (bytes that are
+# no UTF-8), private use, line and paragraph separators
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def _unsafe_char(char: str) -> bool:
+    if char in URL_UNSAFE or (char.isspace() and char != " "):  # U+0020 is the one space allowed
+        return True
+    return unicodedata.category(char) in UNSAFE_CATEGORIES
+
+
+def printable_path(path: str) -> str:
+    """A path for messages: unsafe characters as escapes, so one line stays one line."""
+    if not any(_unsafe_char(c) for c in path):
+        return path
+    return "".join(c.encode("unicode_escape", "backslashreplace").decode("ascii") if _unsafe_char(c) and c not in URL_UNSAFE
+                   else c for c in path)
+
+
+def page_path_problem(relpath: str) -> str | None:
+    """Why a page file's path cannot be published, or None."""
+    bad = sorted({c for c in relpath if _unsafe_char(c)})
+    if not bad:
+        return None
+    shown = ", ".join(repr(c) if c.isprintable() else printable_path(c) for c in bad)
+    return (f"the file name holds characters a page URL cannot ({shown}); rename it with letters, digits, "
+            "'-', '_' and '.'")
+
+
 def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenient: bool = False) -> Page:
     """Split and validate frontmatter; raises RenderError located in the file."""
     match = FRONTMATTER.match(text)
@@ -105,6 +141,7 @@ def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenie
     data = _load_yaml(raw, file, text, offset=match.start(1))
     page = Page(relpath, file, text, data, text[match.end():], match.end())
     _validate(page, model, lenient)
+    _validate_redirects(page)
     versions = data["versions"]
     page.versions = model.ids if versions == "*" else model.applicable(versions)
     return page
@@ -128,13 +165,7 @@ def _load_yaml(raw: str, file: str, text: str, offset: int) -> dict:
     alias = _first_alias_index(raw)
     if alias is not None:
         raise error_at("YAML aliases are not allowed in frontmatter", file=file, file_text=text, index=offset + alias)
-    try:
-        data = yaml.load(raw, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        index = offset + (mark.index if mark else 0)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error_at(f"invalid YAML frontmatter: {problem}", file=file, file_text=text, index=index) from None
+    data = load_yaml(raw, file, what="YAML frontmatter", file_text=text, offset=offset)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -175,3 +206,14 @@ def _validate(page: Page, model: VersionModel, lenient: bool = False) -> None:
         if problem:
             fail("versions", problem)
 
+
+
+def _validate_redirects(page: Page) -> None:
+    """`redirect_from` entries become stub folders and Location headers: no control characters."""
+    value = page.frontmatter.get("redirect_from")
+    for entry in [value] if isinstance(value, str) else value or []:
+        text = str(entry)
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
+            raise error_at(f"`redirect_from` entry {printable_path(text)!r} holds control characters",
+                           file=page.file, file_text=page.text, index=_field_index(page, "redirect_from"),
+                           length=len("redirect_from"))

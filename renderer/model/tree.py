@@ -12,14 +12,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from renderer.errors import RenderError, read_source
+from renderer.errors import RenderError, decode_source, read_regular, read_source
 from renderer.liquid.environment import make_environment
 from renderer.markdown.links import LinkRules
 from renderer.markdown.renderer import MarkdownRenderer
 from renderer.model.data import DataStore
 from renderer.model.features import with_features
 from renderer.model.lru import LRUCache
-from renderer.model.pages import Page, parse_page
+from renderer.model.pages import Page, page_path_problem, parse_page, printable_path
 from renderer.model.versions import VersionModel, load_version_model
 
 if TYPE_CHECKING:
@@ -68,13 +68,17 @@ class DocsTree:
             return str(path)
 
     def page(self, relpath: str) -> Page | None:
-        """The page at content/<relpath>, or None. Raises RenderError for a broken page."""
+        """The page at content/<relpath>, or None. Raises RenderError for a broken page.
+
+        None also for a symlink that leads out of content/ (a URL must not tell what is
+        there); `all_pages()` and `read_page_bytes()` report it as an error.
+        """
         if relpath not in self._pages:
             file = self.content_dir / relpath
-            if not _is_file(file) or not _inside(file, self.content_dir):
+            if not _is_entry(file) or not _inside(file, self.content_dir):
                 self._pages[relpath] = None
             else:
-                text = read_source(file, self.display(file))
+                text = decode_source(self.read_page_bytes(relpath), self.display(file))
                 self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient)
         return self._pages[relpath]
 
@@ -82,8 +86,24 @@ class DocsTree:
         """Use `page` for its relpath from now on (parsed by the caller, or from its cache)."""
         self._pages[page.relpath] = page
 
+    def read_page_bytes(self, relpath: str) -> bytes:
+        """The bytes of a page file; a RenderError naming it when its name is not fit for a
+        URL, it leads out of content/, or it is not a regular file within the size limit."""
+        file = self.content_dir / relpath
+        problem = page_path_problem(relpath)
+        if problem is not None:
+            raise RenderError(problem, file=printable_path(f"content/{relpath}"), line=1, column=1)
+        if _is_entry(file) and not _inside(file, self.content_dir):
+            raise RenderError("not read: a symbolic link that leads outside content/", file=self.display(file),
+                              line=1, column=1)
+        return read_regular(file, self.display(file))
+
     def page_relpaths(self) -> list[str]:
-        """Every page file under content/, sorted (README.md files are not pages)."""
+        """Every page file under content/, sorted (README.md files are not pages).
+
+        Every name is listed, even one that is no regular file or no fit name for a URL:
+        reading it gives the error that `render check` reports.
+        """
         found = []
         for dirpath, dirnames, filenames in os.walk(self.content_dir):
             dirnames.sort()
@@ -98,13 +118,15 @@ class DocsTree:
         for relpath in self.page_relpaths():
             try:
                 page = self.page(relpath)
+                if page is None:  # listed, but no page: a symlink out of content/, or gone
+                    self.read_page_bytes(relpath)
+                    continue
             except RenderError as err:
                 if errors is None:
                     raise
                 errors.append(err)
                 continue
-            if page is not None:
-                pages.append(page)
+            pages.append(page)
         return pages
 
     def find_page(self, url_path: str) -> Page | None:
@@ -262,6 +284,14 @@ def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
     except OSError:
+        return False
+
+
+def _is_entry(path: Path) -> bool:
+    """Something that is no folder is there (a file, a FIFO, a device, a symlink to one)."""
+    try:
+        return path.exists() and not path.is_dir()
+    except OSError:  # a name the file system refuses (too long, ...)
         return False
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from renderer.errors import RenderError
+from renderer.errors import RenderError, error_at, read_source
+from renderer.model.safe_yaml import load_yaml
 
 DEFAULT_VERSIONS_YAML = """
 default: free-pro-team@latest
@@ -147,45 +148,116 @@ def load_version_model(path: Path | None) -> VersionModel:
     """Load the versions file, or the 2020 defaults when `path` is None."""
     if path is None:
         return _parse_model(DEFAULT_VERSIONS_YAML, "<defaults>")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RenderError(f"cannot read versions file: {exc.strerror}", file=str(path)) from None
-    return _parse_model(text, str(path))
+    return _parse_model(read_source(path, str(path)), str(path))
+
+
+# Plan and release names become folders of the built site (en/<plan>@<release>/), so they
+# must be plain names: no separators, no "..", nothing a URL or a shell would mangle.
+PLAN_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+RELEASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+CONTEXT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+TOP_KEYS = ("default", "plans")
+PLAN_KEYS = ("name", "title", "short", "releases", "deprecated", "context_name")
+
+
+class _VersionsFile:
+    """The versions file's text and node graph, to locate a mistake at its line and column."""
+
+    def __init__(self, text: str, source: str):
+        self.text = text
+        self.source = source
+        self.root = yaml.compose(text, Loader=yaml.CSafeLoader)  # safe: load_yaml has bounded it
+
+    def node(self, *path: str | int, key: bool = False) -> yaml.Node | None:
+        """The node at a path of mapping keys and list indexes (with `key`, the last key's node)."""
+        node = self.root
+        for i, step in enumerate(path):
+            last = i == len(path) - 1
+            if isinstance(node, yaml.MappingNode):
+                pair = next((kv for kv in node.value if kv[0].value == step), None)
+                if pair is None:
+                    return node
+                node = pair[0] if key and last else pair[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+                node = node.value[step]
+            else:
+                return node
+        return node
+
+    def error(self, message: str, *path: str | int, key: bool = False) -> RenderError:
+        node = self.node(*path, key=key) if self.root is not None else None
+        index = node.start_mark.index if node is not None else 0
+        return error_at(message, file=self.source, file_text=self.text, index=index)
 
 
 def _parse_model(text: str, source: str) -> VersionModel:
-    try:
-        raw = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RenderError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            file=source,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+    raw = load_yaml(text, source)
+    where = _VersionsFile(text, source)
     if not isinstance(raw, dict) or not isinstance(raw.get("plans"), list) or not raw["plans"]:
-        raise RenderError("versions file needs a non-empty `plans` list", file=source)
-    plans = [_parse_plan(entry, source) for entry in raw["plans"]]
-    default = raw.get("default") or f"{plans[0].name}@{plans[0].releases[0]}"
-    return VersionModel(plans, str(default), source)
+        raise where.error("versions file needs a non-empty `plans` list", "plans")
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise where.error(f"unknown key `{key}` in the versions file (expected {', '.join(TOP_KEYS)})", key, key=True)
+    plans = [_parse_plan(entry, where, i) for i, entry in enumerate(raw["plans"])]
+    seen: set[str] = set()
+    for i, plan in enumerate(plans):
+        if plan.name in seen:
+            raise where.error(f"plan `{plan.name}` is listed twice", "plans", i, "name")
+        seen.add(plan.name)
+    default = raw.get("default")
+    if default is not None and not isinstance(default, str):
+        raise where.error(f"`default` must be a version id like {plans[0].name}@{plans[0].releases[0]}", "default")
+    default = default or f"{plans[0].name}@{plans[0].releases[0]}"
+    try:
+        return VersionModel(plans, default, source)
+    except RenderError as err:
+        raise where.error(err.message, "default") from None
 
 
-def _parse_plan(entry: object, source: str) -> Plan:
+def _parse_plan(entry: object, where: _VersionsFile, i: int) -> Plan:
     if not isinstance(entry, dict) or not entry.get("name") or not entry.get("releases"):
-        raise RenderError(f"each plan needs `name` and `releases`, got {entry!r}", file=source)
-    name = str(entry["name"])
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-        raise RenderError(f"plan name {name!r} must be lowercase letters, digits and hyphens", file=source)
+        raise where.error(f"each plan needs `name` and `releases`, got {entry!r}", "plans", i)
+    for key in entry:
+        if key not in PLAN_KEYS:
+            raise where.error(f"unknown key `{key}` in a plan (expected {', '.join(PLAN_KEYS)})", "plans", i, key, key=True)
+    name = entry["name"]
+    if not isinstance(name, str) or not PLAN_NAME.fullmatch(name):
+        raise where.error(f"plan name {name!r} must be lowercase letters, digits and hyphens", "plans", i, "name")
+    title = entry.get("title", name)
+    if not isinstance(title, (str, int)) or isinstance(title, bool):
+        raise where.error(f"`title` of plan `{name}` must be a string", "plans", i, "title")
+    context_name = entry.get("context_name")
+    if context_name is not None and not (isinstance(context_name, str) and CONTEXT_NAME.fullmatch(context_name)):
+        raise where.error(f"`context_name` of plan `{name}` must be a name like enterpriseServer", "plans", i,
+                          "context_name")
     return Plan(
         name=name,
-        title=str(entry.get("title", name)),
-        releases=tuple(str(r) for r in entry["releases"]),
-        deprecated=tuple(str(r) for r in entry.get("deprecated", ()) or ()),
-        context_name=entry.get("context_name"),
+        title=str(title),
+        releases=_releases(entry["releases"], where, i, "releases"),
+        deprecated=_releases(entry.get("deprecated") or [], where, i, "deprecated"),
+        context_name=context_name,
         short=str(entry["short"]) if entry.get("short") else None,
     )
+
+
+def _releases(value: object, where: _VersionsFile, i: int, key: str) -> tuple[str, ...]:
+    """A plan's `releases` or `deprecated`: a list of release names, each once."""
+    if not isinstance(value, list):
+        raise where.error(f"`{key}` must be a list of release names, like [latest] or ['2.22', '2.21'] "
+                          f"(got {type(value).__name__} {value!r})", "plans", i, key)
+    names: list[str] = []
+    for j, release in enumerate(value):
+        if isinstance(release, float):
+            raise where.error(f"release {release!r} must be quoted (YAML reads it as the number {release!r}, "
+                              "so '2.20' would become 2.2)", "plans", i, key, j)
+        text = str(release) if isinstance(release, (str, int)) and not isinstance(release, bool) else None
+        if text is None or not RELEASE_NAME.fullmatch(text) or ".." in text:
+            raise where.error(f"release name {release!r} must be letters, digits, '.', '_' and '-' "
+                              "(starting with a letter or digit, no '..')", "plans", i, key, j)
+        if text in names:
+            raise where.error(f"release {text!r} is listed twice", "plans", i, key, j)
+        names.append(text)
+    return tuple(names)
 
 
 def _plan_keys(plans: list[Plan], source: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renderer.errors import RenderError
+from renderer.model.pages import printable_path
 from renderer.model.tree import normalize_url_path
 from renderer.serve.paths import static_file
 from renderer.site.model import SiteModel
@@ -67,7 +68,7 @@ class Router:
         if clean is None or not self.broken:
             return None
         for relpath in (f"{clean}.md", f"{clean}/index.md") if clean else ("index.md",):
-            err = self.broken.get(f"content/{relpath}")
+            err = self.broken.get(printable_path(f"content/{relpath}"))  # errors name files as printed
             if err is not None:
                 return err
         return None

@@ -306,10 +306,10 @@ class SiteLayout:
         decide whether a page must be laid out again.
         """
         nav = self.nav(version)
-        product_rel, category_rel = nav.section_of(page.relpath)
-        if not product_rel and page.relpath != "index.md":
+        sidebar_key = list(nav.sidebar_key(page.relpath))
+        if not sidebar_key[0] and page.relpath != "index.md":
             # a page outside the navigation (hidden): its section from its URL
-            product_rel, category_rel = self._section_by_path(page, nav)
+            sidebar_key = [*self._section_by_path(page, nav), "", 0]
         url = self.url_for(page, version)
         return {
             "relpath": page.relpath,
@@ -317,7 +317,7 @@ class SiteLayout:
             "url": url,
             "picker": self.picker(page, version),
             "breadcrumbs": [{"title": t, "url": u, "current": u == url} for t, u in self._breadcrumbs(page, version, nav)],
-            "sidebar": [product_rel, category_rel],
+            "sidebar": sidebar_key,  # (product, category, focus, block): see VersionNav.sidebar_key
             "toc_max": toc_max_level(page),
             "site": self.site_context(version),
         }
@@ -396,10 +396,11 @@ class SiteLayout:
     def chrome_digest(self, chrome: dict) -> str:
         """A digest of everything `compose()` adds around a body for this chrome."""
         version = chrome["version"]
-        product_rel, category_rel = chrome["sidebar"]
+        sidebar_key = tuple(chrome["sidebar"])
+        product_rel = sidebar_key[0]
         digest = hashlib.sha1(repr(chrome).encode("utf-8"))  # chrome() builds its dicts in a fixed order
-        sidebar = self._memo(("sidebar-digest", version, product_rel, category_rel),
-                             lambda: hashlib.sha1(self.nav(version).sidebar((product_rel, category_rel)).encode()).hexdigest())
+        sidebar = self._memo(("sidebar-digest", version, *sidebar_key),
+                             lambda: hashlib.sha1(self.nav(version).sidebar(sidebar_key).encode()).hexdigest())
         header_key = self._header_key(version, product_rel, chrome["picker"], chrome["url"])[0]
         header = self._memo(("header-digest", *header_key[1:]),
                             lambda: hashlib.sha1(self._header_fragment(version, product_rel, header_key).encode()).hexdigest())
@@ -462,9 +463,10 @@ class SiteLayout:
     def page_context(self, chrome: dict, title: str, intro: str, body: str) -> dict[str, object]:
         """What page.html renders with."""
         version = chrome["version"]
-        product_rel, category_rel = chrome["sidebar"]
+        sidebar_key = tuple(chrome["sidebar"])
+        product_rel = sidebar_key[0]
         nav = self.nav(version)
-        sidebar = mark_current(nav.sidebar((product_rel, category_rel)), chrome["url"])
+        sidebar = mark_current(nav.sidebar(sidebar_key), chrome["url"])
         toc_max = chrome["toc_max"]
         present = platforms_in(body)
         v = self.tree.model.get(version)
@@ -520,7 +522,8 @@ class SiteLayout:
             self._redirect_shell = self.template("redirect.html").render(
                 target="\x00T\x00", canonical="\x00C\x00", target_json="\x00J\x00")
         canonical = self.base_url + target_url if self.base_url and target_url.startswith("/") else target_url
-        script_value = json.dumps(target_url).replace("</", "<\\/")
+        # inside <script>: no "<", ">" or "&" can end the element or open a comment
+        script_value = json.dumps(target_url).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return (self._redirect_shell.replace("\x00T\x00", html_lib.escape(target_url))
                 .replace("\x00C\x00", html_lib.escape(canonical)).replace("\x00J\x00", script_value))
 

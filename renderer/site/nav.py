@@ -16,14 +16,18 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
-import yaml
-
-from renderer.errors import RenderError
+from renderer.errors import RenderError, read_source
 from renderer.model.pages import Page
+from renderer.model.safe_yaml import load_yaml
 from renderer.model.tree import DocsTree
+
+# Entries one sidebar list shows at most; a longer list shows the window holding the page,
+# with links to the entries before and after it (so a flat folder of thousands of pages
+# does not put thousands of links into every one of them).
+NAV_LIST_LIMIT = 100
 
 # Every link tag that can list a child page in an index, in source order.
 CHILD_LINK = re.compile(
@@ -48,6 +52,9 @@ class VersionNode:
     children: list[VersionNode] = field(default_factory=list)
     parent: VersionNode | None = field(default=None, repr=False)
     is_map_topic: bool = False
+
+    __eq__ = object.__eq__  # identity: comparing by fields would walk whole subtrees
+    __hash__ = object.__hash__
 
     def ancestors(self) -> list[VersionNode]:
         """From the outermost (the home page) down to the parent."""
@@ -75,8 +82,8 @@ def product_order(tree: DocsTree) -> list[str]:
     if not file.is_file():
         return []
     try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
+        data = load_yaml(read_source(file, tree.display(file)), tree.display(file))
+    except RenderError:  # the order is a nicety: a broken file leaves the index order
         return []
     order = data.get("productsInOrder") if isinstance(data, dict) else None
     return [str(p) for p in order] if isinstance(order, list) else []
@@ -207,12 +214,14 @@ class VersionNav:
         self.version = version
         self.root = root
         self.by_relpath: dict[str, VersionNode] = {}
+        self.position: dict[str, int] = {}  # relpath -> index among its parent's children
         self._index(root)
         self._sidebars: dict[tuple[str, str], str] = {}
 
     def _index(self, node: VersionNode) -> None:
         self.by_relpath[node.relpath] = node
-        for child in node.children:
+        for position, child in enumerate(node.children):
+            self.position[child.relpath] = position
             self._index(child)
 
     def digest(self) -> str:
@@ -244,44 +253,87 @@ class VersionNav:
         category = chain[1].relpath if len(chain) > 1 else ""
         return product, category
 
-    def sidebar_key(self, relpath: str) -> tuple[str, str]:
-        return self.section_of(relpath)
+    def sidebar_key(self, relpath: str) -> tuple[str, str, str, int]:
+        """What a page's sidebar is made of: (product, category, focus, block).
 
-    def sidebar(self, key: tuple[str, str]) -> str:
-        """Sidebar HTML for a (product, category): products list when there is no product."""
+        `focus` is the deepest node below the category that is open on the page's path
+        (a map topic, or the page itself when it has children); `block` is which window of
+        NAV_LIST_LIMIT entries of the innermost open list holds the page. Pages with the
+        same key share one rendered sidebar.
+        """
+        product, category = self.section_of(relpath)
+        node = self.by_relpath.get(relpath)
+        if node is None or node.parent is None or len(node.ancestors()) <= 2:  # the home page, a product, a category
+            return product, category, "", 0
+        focus = node if node.children else node.parent
+        focus_rel = "" if focus.relpath == category else focus.relpath
+        block = 0 if node.children else self.position[node.relpath] // NAV_LIST_LIMIT
+        return product, category, focus_rel, block
+
+    def sidebar(self, key: tuple) -> str:
+        """Sidebar HTML for a sidebar key (see `sidebar_key`; a (product, category) pair
+        works too): the products list when there is no product."""
+        key = (*key, "", 0)[:4] if len(key) < 4 else tuple(key)
         if key not in self._sidebars:
             self._sidebars[key] = self._render_sidebar(*key)
         return self._sidebars[key]
 
-    def _render_sidebar(self, product: str, category: str) -> str:
+    def _render_sidebar(self, product: str, category: str, focus: str = "", block: int = 0) -> str:
+        """Only what is on the page's path is open: the product's categories, the
+        current category's entries, the current map topic's articles; nothing else."""
         out: list[str] = ['<nav class="sidebar-nav" aria-label="Navigation">']
-        if not product:
-            out.append('<ul class="nav-products">')
-            for node in self.products:
-                out.append(f'<li><a href="{self.url(node.path)}">{_esc(node.title)}</a></li>')
-            out.append("</ul></nav>")
+        if not product or product not in self.by_relpath:
+            self._render_list(self.products, [], 0, out, "nav-products")
+            out.append("</nav>")
             return "".join(out)
         pnode = self.by_relpath[product]
-        out.append(f'<a class="nav-product" href="{self.url(pnode.path)}">{_esc(pnode.title)}</a>')
-        out.append('<ul class="nav-categories">')
-        for cat in pnode.children:
-            if cat.relpath == category and cat.children:
-                out.append(f'<li class="nav-category is-open"><a href="{self.url(cat.path)}">{_esc(cat.title)}</a>')
-                self._render_list(cat.children, out)
-                out.append("</li>")
-            else:
-                out.append(f'<li class="nav-category"><a href="{self.url(cat.path)}">{_esc(cat.title)}</a></li>')
-        out.append("</ul></nav>")
+        out.append(f'<a class="nav-product" href="{_attr(self.url(pnode.path))}">{_esc(pnode.title)}</a>')
+        open_path: list[VersionNode] = []
+        cnode = self.by_relpath.get(category)
+        if cnode is not None and cnode.parent is pnode:
+            open_path = [cnode]
+            fnode = self.by_relpath.get(focus) if focus else None
+            chain = fnode.ancestors() if fnode is not None else []
+            below = [i for i, n in enumerate(chain) if n is cnode]  # by identity: nodes compare by value
+            if fnode is not None and below:
+                open_path += [*chain[below[0] + 1:], fnode]
+        self._render_list(pnode.children, open_path, block, out, "nav-categories")
+        out.append("</nav>")
         return "".join(out)
 
-    def _render_list(self, nodes: list[VersionNode], out: list[str]) -> None:
-        out.append('<ul class="nav-articles">')
-        for node in nodes:
-            css = "nav-topic" if node.is_map_topic or node.children else "nav-article"
-            out.append(f'<li class="{css}"><a href="{self.url(node.path)}">{_esc(node.title)}</a>')
-            if node.children:
-                self._render_list(node.children, out)
+    def _render_list(self, nodes: list[VersionNode], open_path: list[VersionNode], block: int, out: list[str],
+                     list_css: str) -> None:
+        """One list of the sidebar: a window of at most NAV_LIST_LIMIT entries (the one
+        holding the open entry), with links to the entries before and after it."""
+        here = open_path[0] if open_path else None
+        if here is not None and nodes and here.parent is nodes[0].parent:
+            window = self.position[here.relpath] // NAV_LIST_LIMIT
+        else:
+            window = block
+        start = min(window * NAV_LIST_LIMIT, max(0, len(nodes) - 1) // NAV_LIST_LIMIT * NAV_LIST_LIMIT)
+        shown = nodes[start:start + NAV_LIST_LIMIT]
+        out.append(f'<ul class="{list_css}">')
+        if start > 0:
+            earlier = nodes[start - NAV_LIST_LIMIT]
+            out.append(f'<li class="nav-more"><a class="nav-more-link" href="{_attr(self.url(earlier.path))}">'
+                       f"&hellip; {start} earlier</a></li>")
+        for node in shown:
+            is_open = node is here and bool(node.children)
+            if list_css == "nav-products":
+                css = ""
+            elif list_css == "nav-categories":
+                css = ' class="nav-category is-open"' if is_open else ' class="nav-category"'
+            else:
+                css = ' class="nav-topic"' if node.is_map_topic or node.children else ' class="nav-article"'
+            out.append(f'<li{css}><a href="{_attr(self.url(node.path))}">{_esc(node.title)}</a>')
+            if is_open:
+                self._render_list(node.children, open_path[1:], block, out, "nav-articles")
             out.append("</li>")
+        after = len(nodes) - start - len(shown)
+        if after > 0:
+            later = nodes[start + NAV_LIST_LIMIT]
+            out.append(f'<li class="nav-more"><a class="nav-more-link" href="{_attr(self.url(later.path))}">'
+                       f"{after} more &hellip;</a></li>")
         out.append("</ul>")
 
     def breadcrumbs(self, relpath: str) -> list[tuple[str, str]]:
@@ -295,10 +347,15 @@ class VersionNav:
 
 def mark_current(sidebar_html: str, url: str) -> str:
     """Highlight the page being read in a pre-rendered sidebar."""
-    needle = f'<a href="{url}">'
-    return sidebar_html.replace(needle, f'<a href="{url}" class="is-current" aria-current="page">', 1)
+    needle = f'<a href="{_attr(url)}">'
+    return sidebar_html.replace(needle, f'<a href="{_attr(url)}" class="is-current" aria-current="page">', 1)
 
 
 def _esc(text: str) -> str:
+    """Text between tags."""
     return html.escape(text, quote=False)
 
+
+def _attr(value: str) -> str:
+    """A value inside a double-quoted attribute: quotes escaped too."""
+    return html.escape(value, quote=True)

@@ -55,10 +55,6 @@
     return total;
   }
 
-  function escapeHtml(s) {
-    return s.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
-  }
-
   function excerpt(record, words) {
     var text = record.intro || record.text;
     var lower = record.text.toLowerCase(), at = lower.indexOf(words[0]);
@@ -66,16 +62,41 @@
     return text.length > 160 ? text.slice(0, 160) + "\u2026" : text;
   }
 
+  // Results are built from elements and text nodes, never from HTML: titles, excerpts and
+  // URLs come from the index, which holds whatever the pages' sources hold.
+  function message(text) {
+    var item = document.createElement("li");
+    item.className = "no-results";
+    item.textContent = text;
+    list.replaceChildren(item);
+  }
+
+  function span(css, text) {
+    var element = document.createElement("span");
+    element.className = css;
+    element.textContent = text;
+    return element;
+  }
+
+  function resultItem(record, words) {
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    // only paths on this site: no "javascript:" or other schemes, no "//host" URLs
+    var url = String(record.url);
+    link.setAttribute("href", url.charAt(0) === "/" && url.charAt(1) !== "/" ? url : "#");
+    link.appendChild(span("result-title", String(record.title)));
+    link.appendChild(span("result-text", excerpt(record, words)));
+    item.appendChild(link);
+    return item;
+  }
+
   function render(results, words) {
     active = -1;
-    if (!words.length) { list.hidden = true; list.innerHTML = ""; return; }
+    if (!words.length) { list.hidden = true; list.replaceChildren(); return; }
     if (!results.length) {
-      list.innerHTML = '<li class="no-results">No results</li>';
+      message("No results");
     } else {
-      list.innerHTML = results.map(function (r) {
-        return '<li><a href="' + escapeHtml(r.url) + '"><span class="result-title">' + escapeHtml(r.title) +
-               '</span><span class="result-text">' + escapeHtml(excerpt(r, words)) + "</span></a></li>";
-      }).join("");
+      list.replaceChildren.apply(list, results.map(function (r) { return resultItem(r, words); }));
     }
     list.hidden = false;
   }
@@ -92,7 +113,7 @@
       found.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
       render(found.slice(0, 10).map(function (f) { return all[f[1]]; }), words);
     }, function () {
-      list.innerHTML = '<li class="no-results">Search is unavailable</li>';
+      message("Search is unavailable");
       list.hidden = false;
     });
   }
