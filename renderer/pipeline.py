@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_lib
 from dataclasses import dataclass, field
 
 from liquid.exceptions import LiquidError
@@ -83,10 +82,10 @@ def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
     return RenderedPage(
         version=version,
         path=page.relpath,
-        title=html_lib.unescape(title).strip(),
-        short_title=html_lib.unescape(short_title).strip(),
+        title=tree.markdown.render_plain(title),
+        short_title=tree.markdown.render_plain(short_title),
         intro=rewrite_links(tree.markdown.render_intro(intro), version, rules=tree.link_rules),
         html=rewrite_links(tree.markdown.render(body), version, rules=tree.link_rules),
         deps=state.deps,
-        warnings=state.warnings,
+        warnings=[*page.warnings, *state.warnings],
     )

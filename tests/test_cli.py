@@ -57,8 +57,8 @@ ROWS = [
     (["check", "--root", "{bad}"],
      r"^content/a\\n::error file=x::forged\\x1b\[31m\.md:1:1: error: the file name holds characters", 1),
     (["check", "--root", "{bad}", "--format", "github"],
-     r"^::error file=content/a%0A%3A%3Aerror file=x%3A%3Aforged\\x1b\[31m\.md,line=1,col=1,title=", 1),
-    (["check", "--root", "{bad}", "--format", "json"], r'"file": "content/a\\n::error file=x::forged\\u001b\[31m\.md"', 1),
+     r"^::error file=content/a\\n%3A%3Aerror file=x%3A%3Aforged\\x1b\[31m\.md,line=1,col=1,title=", 1),
+    (["check", "--root", "{bad}", "--format", "json"], r'"file": "content/a\\\\n::error file=x::forged\\\\x1b\[31m\.md"', 1),
     # whole option names only: --version is not --versions, --ou is not --out
     (["check", "--root", "{good}", "--version", "x"], r"render check: error: unrecognized arguments: --version x", 2),
     (["export", "--root", "{good}", "--ou", "{out}/x.jsonl"],

@@ -180,7 +180,7 @@ ERROR_CASES = [
     # (file contents, message fragment, file, line, column)
     ({"content/a/p.md": "---\ntitle: [unclosed\nversions: '*'\n---\nx"}, "invalid YAML frontmatter", "content/a/p.md", 3, 9),
     ({"content/a/p.md": "---\nversions: '*'\n---\nx"}, "missing required field `title`", "content/a/p.md", 1, 1),
-    ({"content/a/p.md": "---\ntitle: T\nversions: {free-pro-team: '*'}\ncolour: red\n---\nx"}, "unknown frontmatter field `colour`", "content/a/p.md", 4, 1),
+    ({"content/a/p.md": "---\ntitle: T\nversions:\n  free-pro-team: 5\n---\nx"}, "range for plan `free-pro-team` must be a string", "content/a/p.md", 4, 3),
     ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-server: '>=two'}\n---\nx"}, "invalid version range", "content/a/p.md", 3, 1),
     ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-cloud: '*'}\n---\nx"}, "unknown plan `enterprise-cloud`", "content/a/p.md", 3, 1),
     ({"content/a/p.md": page("P", "line\n\nsee {% data variables.product.nope %}\n")}, "unknown data reference 'variables.product.nope'", "content/a/p.md", 7, 13),

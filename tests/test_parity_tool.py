@@ -30,9 +30,9 @@ V = "free-pro-team@latest"
 # --------------------------------------------------------------------------
 
 
-def render(path: str = "a.md", html: str = "", title: str = "T", version: str = V) -> dict:
+def render(path: str = "a.md", html: str = "", title: str = "T", version: str = V, intro: str = "") -> dict:
     """One render record as exported by the engine."""
-    return {"version": version, "path": path, "title": title, "intro": "", "html": html}
+    return {"version": version, "path": path, "title": title, "intro": intro, "html": html}
 
 
 def renders(*records: dict) -> dict:
@@ -426,7 +426,50 @@ def test_to_dict_is_json_serialisable() -> None:
     assert data["summary"]["text"] == {"equal": 0, "compared": 1, "ratio": 0.0}
     assert data["pairs_extra"] == [[V, "x.md"]]
     assert data["differences"][0]["aspect"] == "text"
-    assert set(data["differences"][0]) == {"version", "path", "aspect", "kind", "detail"}
+    assert set(data["differences"][0]) == {"version", "path", "aspect", "kind", "detail", "cause"}
+
+
+def test_intro_text_and_links_are_compared() -> None:
+    ref = renders(render("a.md", intro='<p>See <a href="/x">x</a>.</p>'), render("b.md", intro="<p>One</p>"))
+    ours = renders(render("a.md", intro='<p>See <a href="/en/free-pro-team@latest/x">x</a>.</p>'),
+                   render("b.md", intro="<p>Two</p>"))
+    report = compare(ours, ref)
+    found = {(d.path, d.aspect): (d.kind, d.cause) for d in report.differences}
+    assert found == {("a.md", "intro-links"): ("only in ours and only in reference", "links GitHub left unversioned"),
+                     ("b.md", "intro-text"): ("content differs", "other")}
+    assert report.ratio("intro-text") == 0.5 and report.ratio("intro-links") == 0.5
+    assert report.ratio("text") == 1.0
+
+
+@pytest.mark.parametrize("aspect, ours, ref, cause", [
+    ("title", {"title": "Using `dotnet`"}, {"title": "Using dotnet"}, "Markdown in the title"),
+    ("text", {"html": "<p>** Note:** x</p>"}, {"html": "<p><strong> Note:</strong> x</p>"}, "emphasis markers"),
+    ("text", {"html": "<p>thumbs (:+1:)</p>"}, {"html": "<p>thumbs (\U0001F44D)</p>"}, "emoji shortcode"),
+    ("text", {"html": "<pre><code>```shell\nls\n```</code></pre>"}, {"html": "<pre><code>ls</code></pre>"},
+     "code fence markers"),
+    ("text", {"html": "<p>a</p>"}, {"html": "<p>a b c</p>"}, "content missing in ours"),
+    ("headings", {"html": '<h1 id="x"><a href="#x">X</a></h1>'}, {"html": "<h1>X</h1>"}, "raw-HTML heading given an id"),
+    ("headings", {"html": "<p>### X</p>"}, {"html": '<h3 id="x"><a href="#x">X</a></h3>'},
+     "headings lost (read as code or text)"),
+    ("hrefs", {"html": '<a href="/en/enterprise-server@2.22/insights/x">i</a>'},
+     {"html": '<a href="/en/free-pro-team@latest/insights/x">i</a>'}, "link version"),
+    ("hrefs", {"html": "<p>https://[h]/x</p>"}, {"html": '<a href="https://%5Bh%5D/x">https://[h]/x</a>'},
+     "external links and autolinks"),
+])
+def test_differences_name_their_cause(aspect: str, ours: dict, ref: dict, cause: str) -> None:
+    report = compare(renders({**render(), **ours}), renders({**render(), **ref}))
+    assert {d.aspect: d.cause for d in report.differences}[aspect] == cause
+
+
+def test_format_groups_differences_by_cause() -> None:
+    ref = renders(*(render(f"{i}.md", html="<p><strong> Note:</strong> x</p>") for i in range(3)),
+                  render("g.md", html="<p>generated</p>"))
+    ours = renders(*(render(f"{i}.md", html="<p>** Note:** x</p>") for i in range(3)), render("g.md"))
+    text = compare(ours, ref, frozenset({"g.md"})).format(max_examples=1)
+    assert "Differences by cause (renders; aspects):\n  emphasis markers: 3 (text 3)" in text
+    assert "  page built from data the corpus lacks: 1 (text 1)" in text
+    assert text.index("emphasis markers") < text.index("page built from data")
+    assert "    ... and 2 more" in text
 
 
 # --------------------------------------------------------------------------
@@ -620,7 +663,8 @@ def test_reference_extraction_agrees_with_html_parser() -> None:
 def test_pages_needing_generated_data(tmp_path: Path) -> None:
     content = tmp_path / "content"
     (content / "rest").mkdir(parents=True)
-    (content / "rest" / "teams.md").write_text("{% for operation in currentRestOperations %}{% include rest_operation %}{% endfor %}")
+    operations = "{% for operation in currentRestOperations %}{% include rest_operation %}{% endfor %}"
+    (content / "rest" / "teams.md").write_text(operations)
     (content / "rest" / "guide.md").write_text("# A guide\n\nNo generated data here.")
     (content / "graphql.md").write_text("{% for item in graphql.schemaForCurrentVersion.enums %}{% endfor %}")
     assert parity.pages_needing_generated_data(content) == {"rest/teams.md", "graphql.md"}

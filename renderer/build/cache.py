@@ -26,15 +26,15 @@ from renderer.build.options import BuildOptions
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
-CACHE_FORMAT = 12
+CACHE_FORMAT = 13
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 _SET_AT_COMMIT = ("out_id", "file_stats")
 # engine sub-packages that do not shape the site (editing them keeps the cache)
 NOT_OUTPUT_CODE = frozenset({"commands", "serve", "check", "parity", "lifecycle"})
 
-# relpath -> (digest, frontmatter, body offset, versions, signature, frontmatter digest)
-PageEntry = tuple[str, dict, int, tuple[str, ...], Signature | None, str]
+# relpath -> (digest, frontmatter, body offset, versions, signature, frontmatter digest, frontmatter warnings)
+PageEntry = tuple[str, dict, int, tuple[str, ...], Signature | None, str, list[dict]]
 FileStat = tuple[int, int, int]  # (size, mtime_ns, inode) of a site file as the build left it
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from renderer.build.records import all_strings, record_problem
+from renderer.build.records import all_strings, record_problem, warning_ok
 from renderer.model.pages import SCHEMA
 
 _STR_FIELDS = ("key", "chrome_state", "stubs_key")
@@ -34,7 +34,7 @@ def to_json(fields: dict) -> dict:
 def from_json(data: dict) -> dict:
     fields = dict(data)
     fields["out_id"] = tuple(data["out_id"]) if data["out_id"] is not None else None
-    fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5])
+    fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5], e[6])
                        for relpath, e in data["pages"].items()}
     fields["renders"] = {(relpath, version): record for relpath, version, record in data["renders"]}
     fields["file_stats"] = {path: tuple(stat) for path, stat in data["file_stats"].items()}
@@ -117,9 +117,10 @@ def _pages_ok(pages: object) -> bool:
     if type(pages) is not dict:
         return False
     for e in pages.values():
-        if not (type(e) is list and len(e) == 6 and type(e[0]) is str and _frontmatter_ok(e[1])
+        if not (type(e) is list and len(e) == 7 and type(e[0]) is str and _frontmatter_ok(e[1])
                 and type(e[2]) is int and type(e[3]) is list and all_strings(e[3])
-                and (e[4] is None or _ints(e[4], 3)) and type(e[5]) is str):
+                and (e[4] is None or _ints(e[4], 3)) and type(e[5]) is str
+                and type(e[6]) is list and all(warning_ok(w) for w in e[6])):
             return False
     return True
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import Digests, sha1
+from renderer.build.records import error_from_fields
 from renderer.build.options import BuildReport
 from renderer.errors import RenderError
 from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
-
-
-def render_error(fields: dict) -> RenderError:
-    return RenderError(**{**fields, "chain": tuple(fields["chain"])})
 
 
 class Collector:
@@ -47,7 +44,7 @@ class Collector:
         return self.cache.renders[key]
 
     def _failed(self, res: dict) -> None:
-        err = render_error(res["error"])
+        err = error_from_fields(res["error"])
         if err.version is None:
             err.version = res["version"]
         self.report.problems.append(Problem.from_error(err, "render", "error", (res["version"],)))
@@ -83,4 +80,4 @@ class Collector:
         self.report.rendered_keys.sort()
         for (_relpath, version), record in self.records.items():
             for warning in record["warnings"]:
-                self.report.problems.append(Problem.from_error(render_error(warning), "render", "warning", (version,)))
+                self.report.problems.append(Problem.from_error(error_from_fields(warning), "render", "warning", (version,)))

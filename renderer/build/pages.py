@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from renderer.build.cache import PageEntry
 from renderer.build.cache_shape import plain_data
 from renderer.build.digests import Signature, sha1
+from renderer.build.records import error_from_fields, warning_fields
 from renderer.build.workers import die_with_parent
 from renderer.errors import RenderError
 from renderer.model.pages import Page
@@ -30,6 +31,7 @@ class CachedPage(Page):
         self.frontmatter = frontmatter
         self.body_offset = body_offset
         self.versions = versions
+        self.warnings = []  # the frontmatter's, from the cache entry
         self._path = path
 
     def __getattr__(self, name: str):
@@ -54,7 +56,8 @@ class LoadedPages:
         """Entries for the cache: every page whose frontmatter JSON can hold (the ones from
         the cache came from JSON)."""
         return {p.relpath: (self.digests[p.relpath], p.frontmatter, p.body_offset, tuple(p.versions),
-                            self.signatures.get(p.relpath), self.frontmatter_digests[p.relpath])
+                            self.signatures.get(p.relpath), self.frontmatter_digests[p.relpath],
+                            [warning_fields(w) for w in p.warnings])
                 for p in self.pages if p.relpath not in self.parsed or plain_data(p.frontmatter)}
 
 
@@ -99,7 +102,7 @@ class PageLoader:
         if entry is not None and not self.known_versions.issuperset(entry[3]):
             entry = None
         if entry is not None and entry[4] is not None and entry[4] == signature:
-            digest, frontmatter, body_offset, versions, _signature, fm_digest = entry
+            digest, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
             page: Page = CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
         else:
             try:  # only regular files inside content/ within the size limit, named fit for a URL
@@ -111,8 +114,9 @@ class PageLoader:
             if entry is None or entry[0] != digest:
                 return (relpath, digest, raw)
             text = raw.decode("utf-8")
-            _, frontmatter, body_offset, versions, _signature, fm_digest = entry
+            _, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
             page = Page(relpath, tree.display(file), text, frontmatter, text[body_offset:], body_offset, list(versions))
+        page.warnings = [error_from_fields(w) for w in warnings]  # reported again by every render of the page
         tree.add_page(page)
         loaded.digests[relpath] = digest
         loaded.frontmatter_digests[relpath] = fm_digest
@@ -156,17 +160,17 @@ class PageLoader:
             if error is not None:
                 errors.append(RenderError(**error))
             elif fields is not None:
-                frontmatter, body_offset, versions = fields
+                frontmatter, body_offset, versions, warnings = fields
                 text = raw.decode("utf-8")
                 page = Page(relpath, tree.display(tree.content_dir / relpath), text, frontmatter,
-                            text[body_offset:], body_offset, versions)
+                            text[body_offset:], body_offset, versions, [error_from_fields(w) for w in warnings])
                 tree.add_page(page)
                 parsed.append((relpath, digest, page))
         return parsed
 
 
 def parse_frontmatter(root: str, versions: str | None, lenient: bool, relpaths: list[str]) -> list[tuple]:
-    """In a helper process: (frontmatter, body offset, versions) or an error, per page."""
+    """In a helper process: (frontmatter, body offset, versions, warnings) or an error, per page."""
     tree = DocsTree(root, versions, lenient=lenient)
     found: list[tuple] = []
     for relpath in relpaths:
@@ -175,5 +179,6 @@ def parse_frontmatter(root: str, versions: str | None, lenient: bool, relpaths: 
         except RenderError as err:
             found.append((None, dataclasses.asdict(err)))
             continue
-        found.append(((page.frontmatter, page.body_offset, page.versions), None) if page is not None else (None, None))
+        found.append(((page.frontmatter, page.body_offset, page.versions, [warning_fields(w) for w in page.warnings]),
+                      None) if page is not None else (None, None))
     return found

@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from renderer.build.digests import sha1
+from renderer.errors import RenderError
 from renderer.model.pages import Page
 from renderer.site.linkcheck import link_facts
 from renderer.site.search import search_record
@@ -63,6 +64,11 @@ def warning_fields(warning) -> dict:
     return fields
 
 
+def error_from_fields(fields: dict) -> RenderError:
+    """The RenderError that warning_fields() (or dataclasses.asdict) made plain data of."""
+    return RenderError(**{**fields, "chain": tuple(fields["chain"])})
+
+
 def extract_body(file: Path, expected: str) -> str | None:
     """The article body of a page file from the previous build, if it is the expected one."""
     try:
@@ -88,7 +94,7 @@ def record_problem(record: object) -> str | None:
     if type(deps) is not dict or not all_strings(deps.values()):
         return "render deps of the wrong type"
     warnings = record["warnings"]
-    if type(warnings) is not list or not all(_warning_ok(w) for w in warnings):
+    if type(warnings) is not list or not all(warning_ok(w) for w in warnings):
         return "a render warning of the wrong shape"
     broken = record["broken"]
     if type(broken) is not list or not all(_broken_ok(b) for b in broken):
@@ -109,7 +115,8 @@ def all_strings(values) -> bool:
     return True
 
 
-def _warning_ok(warning: object) -> bool:
+def warning_ok(warning: object) -> bool:
+    """A RenderError as warning_fields() stores it."""
     return (type(warning) is dict and warning.keys() == _WARNING_KEYS
             and all(isinstance(warning[k], types) for k, types in _WARNING_FIELDS)
             and _str_list(warning["chain"]))

@@ -54,7 +54,7 @@ def version_literal_problem(model: VersionModel, value: str, *, bare_ok: bool) -
     plan, at, release = value.rpartition("@")
     if not at:
         if bare_ok and release_key(value) is not None:
-            if any(value in p.releases or value in p.deprecated for p in model.plans):
+            if any(value in p.releases or value in p.deprecated or value in p.upcoming for p in model.plans):
                 return None
             return f"release {value!r} exists in no plan (neither supported nor deprecated)"
         return f"{value!r} is not a version id (expected <plan>@<release>, e.g. {model.default})"

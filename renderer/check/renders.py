@@ -39,8 +39,10 @@ def render_all(tree: DocsTree, renders: Iterable[tuple[Page, str]], findings: Fi
         for warning in result.warnings:
             if warning.message.startswith("link target"):  # a link tag to no page: a broken link
                 findings.add_error(warning, "link", severity="error")
+            elif warning in page.warnings:  # a frontmatter field the schema does not know
+                findings.add_error(warning, "frontmatter", severity="warning")
             else:  # e.g. an include --lenient let through
                 findings.add_error(warning, "render", severity="warning")
         done.append(Rendered(page, version, link_facts(result.intro, result.html), frozenset(result.deps),
-                             not result.warnings))
+                             len(result.warnings) == len(page.warnings)))
     return done

@@ -28,7 +28,7 @@ from renderer.lifecycle.migrate import Skipped
 from renderer.lifecycle.prune import Pruner, PruneStats
 from renderer.lifecycle.sources import Changeset, LiquidSource, liquid_sources
 from renderer.lifecycle.truth import VersionOracle, walk_nodes
-from renderer.liquid.link_tags import LinkNode
+from renderer.liquid.tags.links import LinkNode
 from renderer.model.features import feature_files
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree

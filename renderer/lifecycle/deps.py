@@ -18,8 +18,9 @@ from liquid.exceptions import LiquidError
 
 from renderer.errors import RenderError
 from renderer.lifecycle.truth import walk_nodes
-from renderer.liquid.environment import DataNode, IncludeNode
-from renderer.liquid.link_tags import LinkNode
+from renderer.liquid.tags.data import DataNode
+from renderer.liquid.tags.include import IncludeNode
+from renderer.liquid.tags.links import LinkNode
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 

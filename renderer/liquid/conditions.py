@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from liquid.ast import BlockNode, ConditionalBlockNode, Node
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
+from liquid.builtin.expressions._tokenize import tokenize
 from liquid.builtin.expressions.primitive import parse_primitive
 from liquid.builtin.tags.if_tag import IfNode, IfTag
 from liquid.builtin.tags.unless_tag import UnlessNode, UnlessTag
 from liquid.exceptions import LiquidSyntaxError
 from liquid.expression import Expression
-from liquid.builtin.expressions._tokenize import tokenize
 from liquid.parser import get_parser
 from liquid.stream import TokenStream
 from liquid.tag import Tag

@@ -13,36 +13,22 @@ from __future__ import annotations
 import html
 import os
 import re
-from functools import lru_cache
 
-from pygments import highlight as pygments_highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+from renderer.markdown.code import highlight_fences
+from renderer.markdown.dialect import RAW_HEADING_MARK, prepare_2020_markdown
+from renderer.markdown.inline import protect_escaped_stars, remark_inline
 
 GFM_RULES = ["table", "strikethrough", "linkify"]
 
 # github-slugger keeps letters, numbers, marks, spaces, '-' and '_'; drops the rest.
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 _TAG = re.compile(r"<[^>]+>")
-# Possessive runs that stop at the next heading / code tag keep these scans linear even
-# on raw HTML full of unclosed tags.
+# Possessive runs that stop at the next heading tag keep the scan linear even on raw HTML
+# full of unclosed tags.
 _HEADING = re.compile(r"<h([1-6])>((?:[^<]|<(?!h[1-6][\s>]|/h\1>))*+)</h\1>")
-_FENCE = re.compile(r'<pre><code(?: class="language-([^"]+)")?>((?:[^<]|<(?!/code></pre>|pre><code))*+)</code></pre>')
-_FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 _TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
-# Writers emphasise placeholders inside code blocks (`admin@<em>HOSTNAME</em>`);
-# GitHub's engine kept those tags, so they survive highlighting as placeholders.
-# Writers mark placeholders inside code blocks (`admin@<em>HOSTNAME</em>`) and write
-# entities (`&lt;token&gt;`); GitHub's 2020 engine showed both as HTML would.
-_CODE_MARKUP = re.compile(r"</?(?:em|strong|b|i|span|code)(?:\s[^<>]*)?>")
-# --lenient mimics GitHub's 2020 engine exactly: in a fence with a (non-markup) language,
-# every tag-like `<word ...>` went through as HTML (so `git add <file>` read `git add `);
-# a fence without a language showed everything literally.
-_CODE_ANY_TAG = re.compile(r"</?[A-Za-z][\w@.:-]*(?:\s[^<>]*)?/?>")
-_NO_MARKUP = re.compile(r"(?!)")
-_MARKUP_LANGUAGES = frozenset({"xml", "html", "svg", "markup", "erb", "jsx", "vue", "xhtml"})
-_PLACEHOLDER_BASE = 0xF0000  # a private-use plane: never in real text, untouched by lexers
+# Titles are plain text: these mark the ones that need Markdown to read as GitHub showed them.
+_TITLE_MARKUP = re.compile(r"[`*_\[\]\\~]|:[a-z0-9_+-]+:")
 
 
 _ANY_SPACE = re.compile(r"\s", re.UNICODE)
@@ -84,206 +70,9 @@ def add_heading_ids(body: str) -> str:
     return _HEADING.sub(decorate, body)
 
 
-# Pygments' lexers are superlinear on very long lines (100 kB of '% ' in YAML: ~70 s), so
-# blocks past these sizes are shown as plain text. The 2020 corpus stays far below them.
-MAX_HIGHLIGHT_CHARS = 50_000
-MAX_HIGHLIGHT_LINE = 2_000
-
-
-@lru_cache(maxsize=8192)
-def highlight_code(code: str, lang: str) -> str:
-    """Pygments HTML for a code block; escaped plain text when the language is unknown."""
-    if len(code) > MAX_HIGHLIGHT_CHARS or max(map(len, code.split("\n"))) > MAX_HIGHLIGHT_LINE:
-        return html.escape(code, quote=False)
-    lexer = _lexer(lang)
-    if lexer is None:
-        return html.escape(code, quote=False)
-    return pygments_highlight(code, lexer, _FORMATTER)
-
-
-@lru_cache(maxsize=256)
-def _lexer(lang: str):
-    """A Pygments lexer by language name, looked up once (lookups are slow)."""
-    try:
-        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return None
-
-
-def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -> str:
-    """A code block's HTML: inline markup kept, entities decoded, the rest highlighted."""
-    tags: list[str] = []
-
-    def hold(m: re.Match) -> str:
-        tags.append(m.group(0))
-        return chr(_PLACEHOLDER_BASE + len(tags) - 1)
-
-    if markup is _NO_MARKUP:
-        return html.escape(source, quote=False)
-    text = html.unescape(markup.sub(hold, source)) if ("<" in source or "&" in source) else source
-    code = highlight_code(text, lang.lower()) if lang else html.escape(text, quote=False)
-    for index, tag in enumerate(tags):
-        code = code.replace(chr(_PLACEHOLDER_BASE + index), tag)
-    return code
-
-
-COPY_MARK = "{:copy}"
-
-
-def _code_markup(lang: str, lenient: bool) -> re.Pattern:
-    if not lenient:
-        return _CODE_MARKUP
-    if not lang:
-        return _NO_MARKUP
-    return _CODE_MARKUP if lang.lower() in _MARKUP_LANGUAGES else _CODE_ANY_TAG
-
-
-def highlight_fences(body: str, lenient: bool = False) -> str:
-    def decorate(m: re.Match) -> str:
-        lang, source = m.group(1) or "", html.unescape(m.group(2))
-        copy = lang.endswith(COPY_MARK)
-        lang = lang[: -len(COPY_MARK)] if copy else lang
-        code = code_block_html(source, lang, _code_markup(lang, lenient))
-        block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
-        if not copy:
-            return block
-        # ```yaml{:copy}: a header with the language and a copy-to-clipboard button
-        return (
-            '<div class="code-extra"><header class="code-header"><span>'
-            f"{html.escape(lang.upper())}</span>"
-            f'<button class="js-btn-copy" data-clipboard-text="{html.escape(source)}" aria-label="Copy to clipboard"></button>'
-            f"</header>{block}</div>"
-        )
-
-    return _FENCE.sub(decorate, body)
-
-
 def tighten_tables(body: str) -> str:
     """Drop newlines between table tags, as GitHub's engine emitted tables."""
     return _TABLE_GAP.sub(">", body) if "<table" in body else body
-
-
-_COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
-
-
-def align_comment_lines(text: str) -> str:
-    """Indent a line holding only an HTML comment like the next line of content.
-
-    Writers put `<!-- if ... -->` markers between list items; GitHub's 2020 engine kept
-    the list going, while CommonMark would end the list at an unindented comment.
-    """
-    if "<!--" not in text:
-        return text
-    lines = text.split("\n")
-    indent = ""
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i]
-        if _COMMENT_LINE.match(line):
-            lines[i] = indent + line.strip()
-        elif line.strip():
-            indent = line[: len(line) - len(line.lstrip())]
-    return "\n".join(lines)
-
-
-_FENCE_LINE = re.compile(r"^ {0,3}(```|~~~)")
-_ORDERED_ITEM = re.compile(r"^ {0,3}\d{1,9}[.)] +\S")
-_ANY_ITEM = re.compile(r"^\s*(?:\d{1,9}[.)]|[-*+])(?:\s|$)")
-
-
-def separate_numbered_steps(text: str) -> str:
-    """Let a numbered step follow a paragraph line directly, as the 2020 engine did.
-
-    CommonMark only lets an ordered list interrupt a paragraph when it starts at 1, so
-    "...see the image.\n6. Next step" would be one paragraph. A blank line is inserted
-    before such a step (outside code fences); the list then reads the same.
-    """
-    if ". " not in text:
-        return text
-    lines = text.split("\n")
-    out: list[str] = []
-    in_fence = False
-    for line in lines:
-        if _FENCE_LINE.match(line):
-            in_fence = not in_fence
-        elif (not in_fence and out and out[-1].strip() and _ORDERED_ITEM.match(line)
-              and not line.lstrip().startswith("1.") and not _ANY_ITEM.match(out[-1])):
-            out.append("")
-        out.append(line)
-    return "\n".join(out)
-
-
-_ORPHAN_LINK_ITEM = re.compile(r'^ {4,}- <a class="(?:article|topic)-link ')
-
-
-def dedent_orphaned_link_items(text: str) -> str:
-    """Un-indent `link_in_list` items whose parent topic link rendered nothing.
-
-    Category indexes nest article links under `{% topic_link_in_list %}`; when the topic
-    does not exist in a version, the indented items would become a code block.
-    """
-    if "-link link Bump-link" not in text:
-        return text
-    lines = text.split("\n")
-    previous = ""
-    for i, line in enumerate(lines):
-        if _ORPHAN_LINK_ITEM.match(line) and not _ANY_ITEM.match(previous):
-            lines[i] = line.lstrip()
-        if line.strip() and not _COMMENT_LINE.match(line):
-            previous = lines[i]
-    return "\n".join(lines)
-
-
-_TOP_ORDERED_ITEM = re.compile(r"^\d{1,9}[.)] ")
-
-
-def indent_two_space_continuations(text: str) -> str:
-    """Treat 2-space indented lines under a `1. ` step as part of the step.
-
-    GitHub's writers indented notes, images and code fences under numbered steps by two
-    spaces; remark accepted that, CommonMark wants three (the width of `1. `). A fence
-    opened inside a step stays in it up to its closing line, wherever that line starts.
-    """
-    if "\n  " not in text:
-        return text
-    lines = text.split("\n")
-    in_step = in_fence = False
-    for i, line in enumerate(lines):
-        if in_fence:
-            if _FENCE_LINE.match(line.lstrip()):
-                in_fence = False
-            if line.strip():
-                indent = len(line) - len(line.lstrip())
-                lines[i] = " " + line if indent >= 2 else "   " + line.lstrip()
-        elif _TOP_ORDERED_ITEM.match(line):
-            in_step = True
-        elif line and not line[0].isspace():
-            in_step = False
-        elif in_step and line.startswith("  ") and not line.startswith("   "):
-            lines[i] = " " + line
-            in_fence = bool(_FENCE_LINE.match(line.lstrip()))
-    return "\n".join(lines)
-
-
-_INDENTED_RULE = re.compile(r"^ {1,3}-{3,}\s*$")
-
-
-def rule_not_heading(text: str) -> str:
-    """An indented `---` under a line was a horizontal rule to the 2020 engine, not a heading underline."""
-    if "\n " not in text or "---" not in text:
-        return text
-    lines = text.split("\n")
-    out: list[str] = []
-    for line in lines:
-        if _INDENTED_RULE.match(line) and out and out[-1].strip():
-            out.append("")
-        out.append(line)
-    return "\n".join(out)
-
-
-def prepare_2020_markdown(text: str) -> str:
-    """Source fix-ups so CommonMark reads the text as GitHub's 2020 engine (remark) did."""
-    text = rule_not_heading(indent_two_space_continuations(text))
-    return separate_numbered_steps(align_comment_lines(dedent_orphaned_link_items(text)))
 
 
 def _pyrs_backend():
@@ -342,11 +131,23 @@ class MarkdownRenderer:
     def render(self, text: str) -> str:
         cached = self._cache.get(text)
         if cached is None:
-            cached = tighten_tables(highlight_fences(add_heading_ids(self._to_html(prepare_2020_markdown(text))), self.lenient))
+            body = remark_inline(self._to_html(protect_escaped_stars(prepare_2020_markdown(text))))
+            cached = tighten_tables(highlight_fences(add_heading_ids(body), self.lenient))
+            if RAW_HEADING_MARK in cached:
+                cached = cached.replace(RAW_HEADING_MARK, "")
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
             self._cache[text] = cached
         return cached
+
+    def render_plain(self, text: str) -> str:
+        """A title as GitHub showed it: the text of its Markdown (`` `dotnet` `` reads dotnet)."""
+        if not _TITLE_MARKUP.search(text):
+            return html.unescape(text).strip()
+        # `<` outside code spans is text in a title, never an HTML tag
+        parts = text.split("`")
+        literal = "`".join(part.replace("<", "\\<") if i % 2 == 0 else part for i, part in enumerate(parts))
+        return visible_text(self.render(literal))
 
     def render_inline(self, text: str) -> str:
         """A one-paragraph field (an intro) without its <p> wrapper."""

@@ -178,6 +178,9 @@ class DataStore:
     def _yaml_item(self, dotted: str, file: Path, keys: list[str]) -> DataItem | None:
         value, text = self._load_yaml(file)
         for key in keys:
+            if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+                value = value[int(key)]  # `glossaries.external[3].term` arrives as `...external.3.term`
+                continue
             if not isinstance(value, dict) or key not in value:
                 return None
             value = value[key]

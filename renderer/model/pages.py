@@ -9,34 +9,13 @@ from dataclasses import dataclass, field
 import yaml
 
 from renderer.errors import RenderError, error_at
+from renderer.model.frontmatter import DEFAULT_SCHEMA, FrontmatterSchema
 from renderer.model.safe_yaml import load_yaml
 from renderer.model.versions import VersionModel
 
 FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:(?<=\n)|\n)---[ \t]*(?:\r?\n|\Z)", re.S)  # (?<=\n): empty frontmatter
 OPENING = re.compile(r"\A---[ \t]*(?:\r?\n|\Z)")
 MAX_FRONTMATTER_BYTES = 64 * 1024
-
-# field -> (accepted python types, required)
-SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
-    "title": ((str,), True),
-    "shortTitle": ((str,), False),
-    "intro": ((str,), False),
-    "versions": ((dict, str), True),
-    "redirect_from": ((list, str), False),
-    "product": ((str,), False),
-    "permissions": ((str,), False),
-    "mapTopic": ((bool,), False),
-    "hidden": ((bool,), False),
-    "showMiniToc": ((bool,), False),
-    "miniTocMaxHeadingLevel": ((int,), False),
-    "allowTitleToDifferFromFilename": ((bool,), False),
-    "gettingStartedLinks": ((list,), False),
-    "popularLinks": ((list,), False),
-    "guideLinks": ((list,), False),
-    "introLinks": ((dict,), False),
-    "layout": ((str, bool), False),
-    "featuredLinks": ((dict,), False),
-}
 
 
 @dataclass
@@ -50,6 +29,7 @@ class Page:
     body: str
     body_offset: int  # index in `text` where the body starts
     versions: list[str] = field(default_factory=list)
+    warnings: list[RenderError] = field(default_factory=list)  # e.g. fields the schema does not know
 
     @property
     def permalink_path(self) -> str:
@@ -128,7 +108,8 @@ def page_path_problem(relpath: str) -> str | None:
             "'-', '_' and '.'")
 
 
-def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenient: bool = False) -> Page:
+def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenient: bool = False,
+               schema: FrontmatterSchema = DEFAULT_SCHEMA) -> Page:
     """Split and validate frontmatter; raises RenderError located in the file."""
     match = FRONTMATTER.match(text)
     if not match and OPENING.match(text):
@@ -140,7 +121,7 @@ def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenie
         raise RenderError(f"frontmatter larger than {MAX_FRONTMATTER_BYTES} bytes", file=file, line=1, column=1)
     data = _load_yaml(raw, file, text, offset=match.start(1))
     page = Page(relpath, file, text, data, text[match.end():], match.end())
-    _validate(page, model, lenient)
+    _validate(page, model, lenient, schema)
     _validate_redirects(page)
     versions = data["versions"]
     page.versions = model.ids if versions == "*" else model.applicable(versions)
@@ -178,29 +159,25 @@ def _field_index(page: Page, key: str) -> int:
     return m.start() if m else 0
 
 
-def _validate(page: Page, model: VersionModel, lenient: bool = False) -> None:
+def _validate(page: Page, model: VersionModel, lenient: bool = False, schema: FrontmatterSchema = DEFAULT_SCHEMA) -> None:
     data = page.frontmatter
 
     def fail(key: str, message: str) -> None:
         raise error_at(message, file=page.file, file_text=page.text, index=_field_index(page, key), length=len(key))
 
-    for key, (types, required) in SCHEMA.items():
-        if key not in data:
-            if required:
-                fail(key, f"frontmatter is missing required field `{key}`")
-            continue
-        value = data[key]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            names = " or ".join(t.__name__ for t in types)
-            fail(key, f"frontmatter field `{key}` must be {names}, got {type(data[key]).__name__}")
-    for key in data:
-        if key not in SCHEMA:
-            fail(key, f"unknown frontmatter field `{key}`")
+    problem = schema.first_error(data)
+    if problem:
+        fail(*problem)
+    for key, message in schema.unknown(data):
+        warning = error_at(message, file=page.file, file_text=page.text, index=_field_index(page, key), length=len(key))
+        warning.severity = "warning"
+        page.warnings.append(warning)
     versions = data["versions"]
     if isinstance(versions, str):
         if versions != "*":
             fail("versions", "`versions` must be '*' or a mapping of plan to range")
         return
+    _check_range_types(page, versions)
     for plan, spec in versions.items():
         problem = model.versions_key_problem(str(plan), spec, lenient)  # plan, short name or `feature`
         if problem:
@@ -217,3 +194,14 @@ def _validate_redirects(page: Page) -> None:
             raise error_at(f"`redirect_from` entry {printable_path(text)!r} holds control characters",
                            file=page.file, file_text=page.text, index=_field_index(page, "redirect_from"),
                            length=len("redirect_from"))
+
+
+def _check_range_types(page: Page, versions: dict) -> None:
+    """A plan's range is a string: `free-pro-team: 5` is a mistake, not the range '5'."""
+    for plan, spec in versions.items():
+        if plan != "feature" and not isinstance(spec, str):  # `feature:` names features (a name or a list)
+            start = _field_index(page, "versions")
+            at = re.compile(rf"^[ \t]+({re.escape(str(plan))})[ \t]*:", re.M).search(page.text, start, page.body_offset)
+            kind = "empty" if spec is None else type(spec).__name__
+            raise error_at(f"the range for plan `{plan}` must be a string such as '*' or '>=2.22', got {kind} {spec!r}",
+                           file=page.file, file_text=page.text, index=at.start(1) if at else start, length=len(str(plan)))

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from renderer.errors import RenderError, decode_source, read_regular, read_source
 from renderer.liquid.environment import make_environment
-from renderer.markdown.links import LinkRules
+from renderer.markdown.link_rules import load_link_rules
 from renderer.markdown.renderer import MarkdownRenderer
 from renderer.model.data import DataStore
 from renderer.model.features import with_features
+from renderer.model.frontmatter import load_frontmatter_schema
 from renderer.model.lru import LRUCache
 from renderer.model.pages import Page, page_path_problem, parse_page, printable_path
 from renderer.model.versions import VersionModel, load_version_model
@@ -52,7 +53,8 @@ class DocsTree:
             TEMPLATE_CACHE_ENTRIES, TEMPLATE_CACHE_CHARS, lambda text, _: len(text) + TEMPLATE_OVERHEAD_CHARS)
         self._redirects: dict[str, Page] | None = None
         self._globals: dict[str, object] | None = None
-        self.link_rules = LinkRules.from_model(self.model)
+        self.link_rules = load_link_rules(self.root, self.model)
+        self.frontmatter_schema = load_frontmatter_schema(self.root)
 
     def _default_versions_file(self) -> Path | None:
         candidate = self.root / "data" / "versions.yml"
@@ -79,7 +81,8 @@ class DocsTree:
                 self._pages[relpath] = None
             else:
                 text = decode_source(self.read_page_bytes(relpath), self.display(file))
-                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient)
+                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient,
+                                                  schema=self.frontmatter_schema)
         return self._pages[relpath]
 
     def add_page(self, page: Page) -> None:

@@ -54,6 +54,7 @@ class Plan:
     deprecated: tuple[str, ...] = ()
     context_name: str | None = None
     short: str | None = None  # e.g. `ghes`, for `{% ifversion %}` and frontmatter
+    upcoming: tuple[str, ...] = ()  # announced, not yet rendered: references to them are not mistakes
 
 
 @dataclass
@@ -85,10 +86,10 @@ class VersionModel:
             raise RenderError(f"unknown version {version_id!r} (known: {known})") from None
 
     def is_known_release(self, plan: str, release: str) -> bool:
-        """True for supported or deprecated releases of a plan."""
+        """True for supported, deprecated or upcoming releases of a plan."""
         for p in self.plans:
             if p.name == plan:
-                return release in p.releases or release in p.deprecated
+                return release in p.releases or release in p.deprecated or release in p.upcoming
         return False
 
     def applicable(self, versions_field: dict) -> list[str]:
@@ -157,7 +158,7 @@ PLAN_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 RELEASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 CONTEXT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOP_KEYS = ("default", "plans")
-PLAN_KEYS = ("name", "title", "short", "releases", "deprecated", "context_name")
+PLAN_KEYS = ("name", "title", "short", "releases", "deprecated", "upcoming", "context_name")
 
 
 class _VersionsFile:
@@ -237,6 +238,7 @@ def _parse_plan(entry: object, where: _VersionsFile, i: int) -> Plan:
         deprecated=_releases(entry.get("deprecated") or [], where, i, "deprecated"),
         context_name=context_name,
         short=str(entry["short"]) if entry.get("short") else None,
+        upcoming=_releases(entry.get("upcoming") or [], where, i, "upcoming"),
     )
 
 

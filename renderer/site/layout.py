@@ -137,6 +137,7 @@ def _shell_context(context: dict, values: list[str]) -> tuple[dict, tuple]:
         bool(page["intro"]), bool(page["description"]), bool(page["canonical"]),
         tuple(t["level"] for t in context["toc"]),
         tuple(p["id"] for p in context["platforms"]),
+        context["default_platform"],
         tuple((p["title"], p["url"]) for p in context["products"]),
     )
     return shell, shape
@@ -320,6 +321,7 @@ class SiteLayout:
             "sidebar": sidebar_key,  # (product, category, focus, block): see VersionNav.sidebar_key
             "toc_max": toc_max_level(page),
             "site": self.site_context(version),
+            "default_platform": str(page.frontmatter.get("defaultPlatform") or ""),
         }
 
     def _section_by_path(self, page: Page, nav: VersionNav) -> tuple[str, str]:
@@ -488,6 +490,7 @@ class SiteLayout:
             toc=headings(body, toc_max) if toc_max else [],
             products=self._products_for_home(version, chrome, body),
             platforms=[{"id": p, "title": t} for p, t in PLATFORMS if p in present],
+            default_platform=chrome.get("default_platform", ""),
             body=body,
         )
 

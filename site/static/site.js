@@ -34,6 +34,8 @@
     var stored = null;
     try { stored = localStorage.getItem("docs-platform"); } catch (e) { /* private mode */ }
     if (stored && available.indexOf(stored) >= 0) return stored;
+    var preferred = switcher.getAttribute("data-default-platform");  // the page's defaultPlatform
+    if (preferred && available.indexOf(preferred) >= 0) return preferred;
     var platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "";
     var guess = /mac|iphone|ipad|ipod/i.test(platform) ? "mac" : /win/i.test(platform) ? "windows" : "linux";
     return available.indexOf(guess) >= 0 ? guess : available[0];

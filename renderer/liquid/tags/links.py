@@ -16,7 +16,7 @@ from liquid.exceptions import LiquidSyntaxError
 from liquid.tag import Tag
 from liquid.token import TOKEN_TAG, Token
 
-from renderer.liquid.environment import DocsLiquidError, SourceFile, expression_text, render_state
+from renderer.liquid.state import DocsLiquidError, SourceFile, expression_text, render_state
 
 if TYPE_CHECKING:
     from liquid import RenderContext
@@ -73,12 +73,13 @@ class LinkNode(Node):
             # version-neutral href: the links stage adds /en/<version>, so renders of
             # different versions can share one Markdown text
             "href": f"/{target.permalink_path}" + (f"#{anchor}" if anchor else ""),
-            "title": html.escape(_page_text(state, context, target, "title"), quote=False),
+            "title": html.escape(state.tree.markdown.render_plain(_page_text(state, context, target, "title")), quote=False),
         }
         template = TEMPLATES[self.kind]
         if "{short_title}" in template:
             short = "shortTitle" if target.frontmatter.get("shortTitle") else "title"
-            fields["short_title"] = html.escape(_page_text(state, context, target, short), quote=False)
+            fields["short_title"] = html.escape(state.tree.markdown.render_plain(_page_text(state, context, target, short)),
+                                                quote=False)
         if "{intro}" in template:
             fields["intro"] = state.tree.markdown.render_inline(_page_text(state, context, target, "intro"))
         return buffer.write(template.format(**fields))

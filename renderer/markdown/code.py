@@ -1,0 +1,129 @@
+"""Code blocks: fenced code highlighted with Pygments, inline markup kept as GitHub kept it.
+
+Writers mark placeholders inside code blocks (`admin@<em>HOSTNAME</em>`) and write
+entities (`&lt;token&gt;`); GitHub's 2020 engine showed both as HTML would, so those tags
+survive highlighting (held as private-use placeholders while Pygments runs).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+# Possessive runs that stop at the next code tag keep the scan linear on unclosed tags.
+_FENCE = re.compile(r'<pre><code(?: class="language-([^"]+)")?>((?:[^<]|<(?!/code></pre>|pre><code))*+)</code></pre>')
+_FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
+_CODE_MARKUP = re.compile(r"</?(?:em|strong|b|i|span|code)(?:\s[^<>]*)?>")
+# --lenient mimics GitHub's 2020 engine exactly. It highlighted most languages, and the
+# highlighter saw tags as text; in a fence it left unhighlighted (`shell`, or a language it
+# did not know) every tag-like `<word ...>` went through as HTML (so `git add <file>`
+# read `git add `); a fence without a language showed everything literally.
+_CODE_ANY_TAG = re.compile(r"</?[A-Za-z][\w@.:-]*(?:\s[^<>]*)?/?>")
+_NO_MARKUP = re.compile(r"(?!)")
+_MARKUP_LANGUAGES = frozenset({"xml", "html", "svg", "markup", "erb", "jsx", "vue", "xhtml"})
+_UNHIGHLIGHTED_2020 = frozenset({"shell"})
+_PLACEHOLDER_BASE = 0xF0000  # a private-use plane: never in real text, untouched by lexers
+# An indented code block holding one whole `shell` fence: GitHub's engine showed the
+# fence's HTML (it turned shell fences into HTML before reading the Markdown).
+_NESTED_FENCE = re.compile(r"(```|~~~)(shell)\n(.*)\n\1\n?", re.S)
+
+# Pygments' lexers are superlinear on very long lines (100 kB of '% ' in YAML: ~70 s), so
+# blocks past these sizes are shown as plain text. The 2020 corpus stays far below them.
+MAX_HIGHLIGHT_CHARS = 50_000
+MAX_HIGHLIGHT_LINE = 2_000
+
+
+@lru_cache(maxsize=8192)
+def highlight_code(code: str, lang: str) -> str:
+    """Pygments HTML for a code block; escaped plain text when the language is unknown."""
+    if len(code) > MAX_HIGHLIGHT_CHARS or max(map(len, code.split("\n"))) > MAX_HIGHLIGHT_LINE:
+        return html.escape(code, quote=False)
+    lexer = _lexer(lang)
+    if lexer is None:
+        return html.escape(code, quote=False)
+    return pygments_highlight(code, lexer, _FORMATTER)
+
+
+@lru_cache(maxsize=256)
+def _lexer(lang: str):
+    """A Pygments lexer by language name, looked up once (lookups are slow)."""
+    try:
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -> str:
+    """A code block's HTML: inline markup kept, entities decoded, the rest highlighted."""
+    tags: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        tags.append(m.group(0))
+        return chr(_PLACEHOLDER_BASE + len(tags) - 1)
+
+    if markup is _NO_MARKUP:
+        return html.escape(source, quote=False)
+    text = html.unescape(markup.sub(hold, source)) if ("<" in source or "&" in source) else source
+    code = highlight_code(text, lang.lower()) if lang else html.escape(text, quote=False)
+    for index, tag in enumerate(tags):
+        code = code.replace(chr(_PLACEHOLDER_BASE + index), tag)
+    return code
+
+
+COPY_MARK = "{:copy}"
+
+
+def _code_markup(lang: str, lenient: bool) -> re.Pattern:
+    if not lenient:
+        return _CODE_MARKUP
+    if not lang:
+        return _NO_MARKUP
+    lang = lang.lower()
+    if lang in _MARKUP_LANGUAGES:
+        return _CODE_MARKUP
+    return _CODE_ANY_TAG if lang in _UNHIGHLIGHTED_2020 or _lexer(lang) is None else _CODE_MARKUP
+
+
+def nested_fence_html(source: str) -> str | None:
+    """`<pre><code class="hljs language-x">...` as text, for an indented block that is one fence."""
+    m = _NESTED_FENCE.fullmatch(source)
+    if not m:
+        return None
+    code = "\n".join(_expand_leading_tabs(line) for line in m.group(3).split("\n"))
+    inner = f'<pre><code class="hljs language-{m.group(2)}">{code}</code></pre>'
+    return html.escape(inner, quote=False) + "\n"
+
+
+def _expand_leading_tabs(line: str) -> str:
+    """remark re-indented code lines with spaces: a leading tab reads as 4 columns."""
+    stripped = line.lstrip(" \t")
+    return line[: len(line) - len(stripped)].expandtabs(4) + stripped
+
+
+def highlight_fences(body: str, lenient: bool = False) -> str:
+    def decorate(m: re.Match) -> str:
+        lang, source = m.group(1) or "", html.unescape(m.group(2))
+        nested = nested_fence_html(source) if lenient and not lang else None
+        if nested is not None:
+            return f"<pre><code>{nested}</code></pre>"
+        copy = lang.endswith(COPY_MARK)
+        lang = lang[: -len(COPY_MARK)] if copy else lang
+        code = code_block_html(source, lang, _code_markup(lang, lenient))
+        block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
+        if not copy:
+            return block
+        # ```yaml{:copy}: a header with the language and a copy-to-clipboard button
+        return (
+            '<div class="code-extra"><header class="code-header"><span>'
+            f"{html.escape(lang.upper())}</span>"
+            f'<button class="js-btn-copy" data-clipboard-text="{html.escape(source)}" aria-label="Copy to clipboard"></button>'
+            f"</header>{block}</div>"
+        )
+
+    return _FENCE.sub(decorate, body)
