@@ -300,3 +300,31 @@ def test_an_error_half_way_through_the_commit_never_leaves_a_mix(tmp_path, monke
     monkeypatch.undo()
     assert len(calls) >= 3
     assert tree_digest(out) in (before, after), "the site is a mix of two builds"
+
+
+def test_frontmatter_warnings_survive_the_cache_and_the_schema_file_counts(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    deep = root / "content/alpha/getting-started/first-steps.md"
+    deep.write_text(deep.read_text().replace("versions: '*'\n", "versions: '*'\ncolour: red\n", 1))
+    _age(root)
+    out = tmp_path / "_site"
+
+    def colour_warnings(report):
+        return [p for p in report.warnings if "colour" in p.message]
+
+    first = run_build(root, out)
+    assert [p.versions for p in colour_warnings(first)] == [(FPT, V22, V21)]
+    # the page is not parsed again (its frontmatter comes from the cache), but it renders again
+    note = root / "reusables/alpha/shared-note.md"
+    note.write_text(note.read_text().replace("Shared note", "Edited note"))
+    again = run_build(root, out)
+    assert again.mode == "incremental" and ("alpha/getting-started/first-steps.md", FPT) in again.rendered_keys
+    assert [p.versions for p in colour_warnings(again)] == [(FPT, V22, V21)]
+    # and in a full build where a helper process parses half of the pages
+    monkeypatch.setattr(pages, "PARSE_HELPER_ABOVE", 0)
+    helped = run_build(root, tmp_path / "helped" / "_site", jobs=2)
+    assert [p.versions for p in colour_warnings(helped)] == [(FPT, V22, V21)]
+    # declaring the field in data/frontmatter.yml changes every page's validation: a full build
+    (root / "data" / "frontmatter.yml").write_text("fields:\n  colour: string\n")
+    declared = run_build(root, out)
+    assert declared.mode == "full" and colour_warnings(declared) == []

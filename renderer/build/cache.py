@@ -31,6 +31,8 @@ MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 _SET_AT_COMMIT = ("out_id", "file_stats")
 # engine sub-packages that do not shape the site (editing them keeps the cache)
+# data files every page depends on: products, the frontmatter schema, link rules
+SITE_WIDE_DATA = ("products.yml", "frontmatter.yml", "link-rules.yml")
 NOT_OUTPUT_CODE = frozenset({"commands", "serve", "check", "parity", "lifecycle"})
 
 # relpath -> (digest, frontmatter, body offset, versions, signature, frontmatter digest, frontmatter warnings)
@@ -185,6 +187,7 @@ def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
     digest.update(directory_digest(site_dir).encode())
     versions_file = tree.versions_file
     digest.update(versions_file.read_bytes() if versions_file else b"<defaults>")
-    products = tree.root / "data" / "products.yml"
-    digest.update(products.read_bytes() if products.is_file() else b"")
+    for name in SITE_WIDE_DATA:
+        file = tree.root / "data" / name
+        digest.update(name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
     return digest.hexdigest()

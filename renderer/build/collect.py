@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import Digests, sha1
-from renderer.build.records import error_from_fields
 from renderer.build.options import BuildReport
+from renderer.build.records import error_from_fields
 from renderer.errors import RenderError
 from renderer.problems import Problem
 from renderer.site.layout import SiteLayout

@@ -99,7 +99,7 @@ class PageLoader:
         signature = (st.st_mtime_ns, st.st_size, st.st_ino)
         loaded.signatures[relpath] = signature if st.st_mtime_ns < self.racy_after_ns else None
         entry = self.cached.get(relpath)
-        if entry is not None and not self.known_versions.issuperset(entry[3]):
+        if entry is not None and not self._usable(entry):
             entry = None
         if entry is not None and entry[4] is not None and entry[4] == signature:
             digest, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
@@ -121,6 +121,10 @@ class PageLoader:
         loaded.digests[relpath] = digest
         loaded.frontmatter_digests[relpath] = fm_digest
         return page
+
+    def _usable(self, entry: PageEntry) -> bool:
+        """An entry this tree's versions and frontmatter schema accept (else the page is parsed)."""
+        return self.known_versions.issuperset(entry[3]) and self.tree.frontmatter_schema.first_error(entry[1]) is None
 
     def _parse(self, to_parse: list[tuple[str, str, bytes]], errors: list[RenderError]) -> list[tuple]:
         """Parse new and changed pages: (relpath, digest, page)."""
