@@ -104,6 +104,8 @@ class LinkChecker:
         path = unquote(path.split("?", 1)[0])
         if path in self.files or self.site.is_site_file(path):
             return None
+        if self.site.tree.link_rules.is_unversioned(path) and not self.site.in_site_folder(path):
+            return None  # left as written by the link rules: a page of the product, not of these docs
         found = self.site.resolve_page(path)
         if found is None:
             return self._unresolved(href, path)

@@ -150,6 +150,10 @@ class SiteModel:
         real = os.path.realpath(folder.joinpath(*parts[1:]))
         return real.startswith(os.path.realpath(folder) + os.sep) and os.path.isfile(real)
 
+    def in_site_folder(self, url_path: str) -> bool:
+        """Is a URL path inside a folder the site publishes as it is ('/assets/...')?"""
+        return url_path.lstrip("/").split("/", 1)[0] in _SITE_FOLDERS
+
     def release_status(self, version_id: str) -> str:
         """'supported', 'deprecated' (a known release no longer built) or 'unknown'."""
         if version_id in self.versions.by_id:
