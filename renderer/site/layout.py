@@ -186,6 +186,7 @@ class SiteLayout:
         self._redirect_shell: str | None = None
         self._fragments: dict[tuple, str] = {}
         self._shells: dict[tuple, list] = {}
+        self._reused_shells: dict[tuple, list] = {}
         self._site_titles: dict[str, str] = {}
         self._shells_ok: bool | None = None
         self.use_shells = True
@@ -273,6 +274,7 @@ class SiteLayout:
         self.env = self._make_env()
         self._fragments.clear()
         self._shells.clear()
+        self._reused_shells.clear()
         self._site_titles.clear()
         self._shells_ok = None
         self._redirect_shell = None
@@ -418,7 +420,7 @@ class SiteLayout:
             return template.render(**context)
         values: list[str] = []
         shell_context, shape = _shell_context(context, values)
-        shell = self._shells.get(shape)
+        shell = self._shells.get(shape) or self._reused_shell(shape, len(values))
         if shell is None:
             shell = self._shells[shape] = _parse_shell(template.render(**shell_context))
             self.new_shells.append(shape)
@@ -428,6 +430,29 @@ class SiteLayout:
                 return template.render(**context)
             return document
         return _fill(shell, values)
+
+    def _reused_shell(self, shape: tuple, values: int) -> list | None:
+        shell = self._reused_shells.pop(shape, None)
+        if shell is not None and all(part[0] < values for part in shell if part.__class__ is not str):
+            self._shells[shape] = shell
+            return shell
+        return None
+
+    def reuse_shells(self, shells: dict[tuple, list]) -> None:
+        """Shells of these same templates kept by a build cache (or made by a build's
+        workers); each is checked against its first page's values when first used."""
+        for shape, shell in shells.items():
+            self._reused_shells.setdefault(shape, shell)
+
+    def take_new_shells(self) -> dict[tuple, list]:
+        """The shells made since the last call (none when shells are off), for a build cache."""
+        new = {shape: self._shells[shape] for shape in self.new_shells} if self._shells_ok else {}
+        self.new_shells.clear()
+        return new
+
+    def all_shells(self) -> dict[tuple, list]:
+        """Every shell made or given to reuse_shells(), for a build cache."""
+        return {**self._reused_shells, **self._shells}
 
     def _shells_allowed(self) -> bool:
         """Shells need templates that only escape page values and compare them with "" or

@@ -115,6 +115,10 @@ class SiteModel:
     def redirects(self) -> dict[str, Redirect]:
         return build_redirects(self)
 
+    def reuse_redirects(self, table: dict[str, Redirect]) -> None:
+        """A table build_redirects() made earlier from the same pages and versions (a build's cache)."""
+        self.__dict__["redirects"] = table
+
     @cached_property
     def _page_urls(self) -> dict[str, tuple[Page, str]]:
         return {url_key(self.url(page, version)): (page, version) for page, version in self.renders()}
