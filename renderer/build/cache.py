@@ -26,7 +26,7 @@ from renderer.build.options import BuildOptions
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
-CACHE_FORMAT = 13
+CACHE_FORMAT = 14
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 _SET_AT_COMMIT = ("out_id", "file_stats")

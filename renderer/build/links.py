@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 
 from renderer.problems import Problem
-from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files, version_neutral
+from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
 from renderer.site.model import SiteModel
 
 
@@ -27,7 +27,8 @@ class BuildLinkCheck:
         key = (relpath, version)
         if key not in self.facts:
             record = self.records.get(key)
-            self.facts[key] = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"])) if record else None
+            self.facts[key] = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]),
+                                          record["complete"]) if record else None
         return self.facts[key]
 
     def universe_key(self, chrome_state: str, stubs_key: str) -> str:
@@ -48,8 +49,7 @@ class BuildLinkCheck:
                 continue
             facts = self.facts_of(page.relpath, version)
             if facts is not None and record.get("links_checked") != universe_key:
-                found = [version_neutral(p, version)  # reads the same in every version: one merged Problem
-                         for p in self.checker.check(page, version, facts, record["deps"])]
+                found = self.checker.check(page, version, facts, record["deps"])
                 record["broken"] = [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found]
                 record["links_checked"] = universe_key
             problems += [Problem(kind, severity, message, file, line, column, (version,))

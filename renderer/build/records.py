@@ -13,7 +13,7 @@ from pathlib import Path
 from renderer.build.digests import sha1
 from renderer.errors import RenderError
 from renderer.model.pages import Page
-from renderer.site.linkcheck import link_facts
+from renderer.site.linkcheck import render_facts
 from renderer.site.search import search_record
 
 BODY_START = "<!-- docs:body -->"
@@ -22,7 +22,7 @@ BODY_END = "<!-- /docs:body -->"
 _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", "ids_digest", "search_digest",
                "chrome_key", "layout_key", "digest", "links_checked")
 _STR_LISTS = ("ids", "hrefs", "search")
-_BOOL_FIELDS = ("site_data", "cacheable")
+_BOOL_FIELDS = ("site_data", "cacheable", "complete")
 RECORD_KEYS = frozenset((*_STR_FIELDS, *_STR_LISTS, *_BOOL_FIELDS, "deps", "warnings", "broken"))
 _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
                    ("column", (int, type(None))), ("version", (str, type(None))), ("snippet", (str,)),
@@ -36,7 +36,7 @@ def make_record(rendered, url: str, page: Page) -> dict:
     deps.add(f"file:{page.relpath}")
     if page.is_map_topic:  # its article list comes from the category index
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
-    facts = link_facts(rendered.intro, rendered.html)
+    facts = render_facts(rendered, page)
     ids = sorted(facts.ids)
     search = search_record(rendered.title, url, rendered.intro, rendered.html)
     body_digest = sha1(rendered.html)
@@ -51,6 +51,7 @@ def make_record(rendered, url: str, page: Page) -> dict:
         "ids": ids,
         "ids_digest": sha1("\n".join(ids)),
         "hrefs": list(facts.hrefs),
+        "complete": facts.complete,
         "search": search,
         "search_digest": sha1("\x1f".join(search)),
         "site_data": "site.data" in page.text,

@@ -15,9 +15,9 @@ from renderer.check.renders import render_all
 from renderer.check.report import Report
 from renderer.check.sources import Source, page_sources, report_at, reusable_sources, variable_sources
 from renderer.check.templates import conditions_of, walk_nodes
-from renderer.liquid.ifversion import IfversionNode
 from renderer.errors import RenderError
 from renderer.liquid.environment import DataNode
+from renderer.liquid.ifversion import IfversionNode
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.problems import Problem

@@ -16,22 +16,23 @@ import hashlib
 import html as html_lib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from liquid import CachingFileSystemLoader, Environment, StrictUndefined
 
 from renderer.errors import RenderError
 from renderer.liquid.environment import RenderState
+from renderer.model.pages import Page
+from renderer.pipeline import render_field
 from renderer.site.model import SiteModel
 from renderer.site.nav import NavTree, VersionNav, mark_current
 from renderer.site.urls import page_url
-from renderer.model.pages import Page
-from renderer.pipeline import render_field
 
 if TYPE_CHECKING:
-    from renderer.pipeline import RenderedPage
     from renderer.model.tree import DocsTree
+    from renderer.pipeline import RenderedPage
 
 SITE_DIR = Path(__file__).resolve().parents[2] / "site"
 PLATFORMS = (("mac", "Mac"), ("windows", "Windows"), ("linux", "Linux"))

@@ -9,9 +9,9 @@ where the version picker points. Commands differ only in what they do with the a
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 from renderer.errors import RenderError
 from renderer.model.pages import Page
