@@ -7,15 +7,14 @@ import subprocess
 import sys
 
 import pytest
+from docs_fixture import REPO_ROOT, make_tree, page
 
 from renderer.errors import RenderError
 from renderer.markdown.links import localize_href
 from renderer.markdown.renderer import MarkdownRenderer, slugify
-from renderer.pipeline import render_page
 from renderer.model.tree import DocsTree
 from renderer.model.versions import compare_versions, load_version_model, range_matches
-
-from docs_fixture import REPO_ROOT, make_tree, page
+from renderer.pipeline import render_page
 
 FPT, GHES22, GHES21, GHES19 = "free-pro-team@latest", "enterprise-server@2.22", "enterprise-server@2.21", "enterprise-server@2.19"
 

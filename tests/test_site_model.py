@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from docs_fixture import make_tree, page, versions_yaml
+
 from renderer.pipeline import render_page
 from renderer.problems import Problem, format_github, format_text, merge
 from renderer.site.linkcheck import LinkChecker, link_facts
