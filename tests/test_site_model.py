@@ -97,7 +97,8 @@ def test_link_checker(site):
     assert summary == sorted([
         ("anchor", "error", "anchor '#nope' is not an element id on this page"),
         ("anchor", "error", "link '/en/enterprise-server@2.22/actions#missing'"),
-        ("link", "warning", "link '/en/enterprise-server@2.18/admin' goes to enterprise-server@2.18, a deprecated release this site does not build"),
+        ("link", "warning",
+         "link '/en/enterprise-server@2.18/admin' goes to enterprise-server@2.18, a deprecated release this site does not build"),
         ("link", "error", "link '/en/enterprise-server@2.99/admin' names unknown version 'enterprise-server@2.99'"),
         ("link", "error", "link '/en/enterprise-server@2.22/actions/nowhere'"),
         ("link", "error", "link 'guide'"),  # relative to /actions/guide/, as a browser reads it
