@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from docs_fixture import make_tree, page, versions_yaml
+
 from renderer.pipeline import render_page
 from renderer.problems import Problem, format_github, format_text, merge
 from renderer.site.linkcheck import LinkChecker, link_facts
@@ -97,7 +97,8 @@ def test_link_checker(site):
     assert summary == sorted([
         ("anchor", "error", "anchor '#nope' is not an element id on this page"),
         ("anchor", "error", "link '/en/<version>/actions#missing'"),
-        ("link", "warning", "link '/en/enterprise-server@2.18/admin' goes to enterprise-server@2.18, a deprecated release this site does not build"),
+        ("link", "warning",
+         "link '/en/enterprise-server@2.18/admin' goes to enterprise-server@2.18, a deprecated release this site does not build"),
         ("link", "error", "link '/en/enterprise-server@2.99/admin' names unknown version 'enterprise-server@2.99'"),
         ("link", "error", "link '/en/<version>/actions/nowhere'"),
         ("link", "error", "link 'guide'"),  # relative to /actions/guide/, as a browser reads it
