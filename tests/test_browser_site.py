@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from test_build_support import FPT, V21, V22, make_docs, run_build
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from docs_fixture import CORPUS, REPO_ROOT, make_tree, page, versions_yaml
+
 from renderer.model.tree import DocsTree
 from renderer.problems import Problem, merge
 from renderer.serve import PreviewApp
