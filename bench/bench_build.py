@@ -7,6 +7,7 @@ The corpus is copied to a temporary folder first (the shared one is read-only). 
 - the full build (every page in every version, layouts, search, redirects, link check):
   seconds, renders per second, peak RSS of the build process plus its largest worker
   (resource.getrusage of self + children);
+- the cache: its size, and what loading and saving it costs (JSON, verified);
 - the rebuild after editing one reusable that about 20 pages use (picked by counting the
   build cache's dependency records): as the `render build` command (with interpreter
   start-up) and as a warm in-process call.
@@ -32,6 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from renderer.build import BuildOptions, Cache, build  # noqa: E402
+from renderer.build.cache import FILE_NAME  # noqa: E402
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
 
@@ -58,6 +60,20 @@ def pick_reusable(cache_folder: Path, target: int = 20) -> tuple[str, int]:
         users[dep[1]] += 1
     name, count = min(users.items(), key=lambda item: (abs(item[1] - target), item[0]))
     return name, count
+
+
+def print_cache_costs(folder: Path) -> None:
+    """Size of the cache file and the best of three loads (read, verify, check, decode) and saves."""
+    size = (folder / FILE_NAME).stat().st_size
+    loads, saves = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        cache = Cache.read(folder)
+        loads.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        cache.save(folder)
+        saves.append(time.perf_counter() - started)
+    print(f"cache:       {size / 1e6:.1f} MB of JSON, load {min(loads):.2f} s, save {min(saves):.2f} s (best of 3)")
 
 
 def reusable_file(root: Path, dotted: str) -> Path:
@@ -98,12 +114,13 @@ def main() -> int:
               f"{report.versions} versions, {report.renders / report.seconds:.0f} renders/s, "
               f"{report.pages / report.seconds:.0f} pages/s, {cpu:.1f} CPU-s on {os.cpu_count()} cores, "
               f"peak RSS {rss:.0f} MB (self + largest worker), "
-              f"{report.files} files, {len(report.errors)} render errors, {len(report.broken_links)} broken links")
+              f"{report.files} files, {len(report.errors)} errors, {len(report.broken_links)} broken links (one per mistake)")
         print("             " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
         load = os.getloadavg()[0]
         print(f"             load average before the build: {load_before:.2f}, after: {load:.2f} "
               "(other work on the machine slows every figure)")
 
+        print_cache_costs(Cache.folder_for(out.resolve()))
         dotted, users = pick_reusable(Cache.folder_for(out.resolve()))
         file = reusable_file(root, dotted)
         command = [sys.executable, "-m", "renderer", "build", "--root", str(root), "--out", str(out),
@@ -114,11 +131,15 @@ def main() -> int:
             file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + f" Edited for the benchmark ({attempt}).\n",
                             encoding="utf-8")
             started = time.perf_counter()
-            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                                  env={**os.environ, "RENDER_BUILD_TIMINGS": "1"})
             seconds = time.perf_counter() - started
             summary = [line for line in done.stderr.splitlines() if line.startswith(("done", "FAILED"))]
+            timings = [line for line in done.stderr.splitlines() if line.startswith("timings: ")]
             print(f"rebuild {attempt}:   {seconds:.2f} s as `render build` after editing {dotted} "
                   f"({users} pages use it): {summary[-1] if summary else done.stderr[-500:]}")
+            if timings:
+                print("             " + timings[-1][len("timings: "):])
         file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + " Edited in-process.\n", encoding="utf-8")
         again = build(BuildOptions(**options))
         print(f"rebuild:     {again.seconds:.2f} s in-process (warm imports): {again.rendered} renders, "

@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from renderer.errors import RenderError  # noqa: E402
-from renderer.pipeline import render_page  # noqa: E402
 from renderer.model.tree import DocsTree  # noqa: E402
+from renderer.pipeline import render_page  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpora" / "github-docs-2020-10"
 

@@ -62,9 +62,10 @@ def _map_topic_list(tree: DocsTree, state: RenderState, page: Page) -> str:
     """A map topic lists its articles, each with its intro, after its own body."""
     index = tree.page(page.relpath.rsplit("/", 1)[0] + "/index.md")
     parts = []
-    for href, offset in tree.map_topic_children(page):
-        tag = f"{{% link_with_intro {href} %}}"
-        parts.append(render_liquid(tree, state, SourceFile(index.file, index.text, offset), tag))
+    if index is not None:  # the articles are listed in the category index
+        for href, offset in tree.map_topic_children(page):
+            tag = f"{{% link_with_intro {href} %}}"
+            parts.append(render_liquid(tree, state, SourceFile(index.file, index.text, offset), tag))
     return "\n" + "\n".join(p for p in parts if p)
 
 

@@ -8,8 +8,8 @@ escape control characters, so a file name holding a newline cannot forge output 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from renderer.errors import RenderError
 

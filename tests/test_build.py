@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-
-from renderer.build import main as build_main
-from renderer.errors import RenderError
-from renderer.site.layout import SiteLayout
-from renderer.model.tree import DocsTree
-from renderer.site.search import bundle_pages, read_bundle
 from test_build_support import FPT, V21, V22, VERSIONS, make_docs, read, run_build
+
+from renderer.commands.build import main as build_main
+from renderer.errors import RenderError
+from renderer.model.tree import DocsTree
+from renderer.site.layout import SiteLayout
+from renderer.site.search import bundle_pages, read_bundle
 
 PICKER = re.compile(r'<details class="picker version-picker">(.*?)</details>', re.S)
 SIDEBAR = re.compile(r'<aside class="sidebar" id="sidebar">(.*?)</aside>', re.S)
@@ -211,19 +211,20 @@ Only on the cloud, and [deep](/alpha/advanced/deep).
     out = tmp_path / "_site"
     report = run_build(root, out)
     assert report.ok
-    found = {(b.file, b.line, b.version, b.href.split("/", 3)[-1], b.reason.split(" ")[0]) for b in report.broken_links}
+    # one Problem per mistake, with the versions it is made in
+    found = {(b.file, b.line, b.kind, b.severity, b.message.split(":")[0], b.versions) for b in report.broken_links}
     deep = "content/alpha/advanced/deep.md"
     assert found == {
-        (deep, 10, FPT, "alpha/nowhere", "no"),
-        (deep, 10, V22, "alpha/nowhere", "no"),
-        (deep, 10, FPT, "alpha/getting-started/first-steps#no-such-heading", "no"),
-        (deep, 10, V22, "alpha/getting-started/first-steps#no-such-heading", "no"),
+        (deep, 10, "link", "warning", "link '/en/<version>/alpha/nowhere'", (FPT, V22)),
+        (deep, 10, "anchor", "warning", "link '/en/<version>/alpha/getting-started/first-steps#no-such-heading'", (FPT, V22)),
     }
-    # the CLI prints them and exits 0; --strict fails and leaves the site as it was
+    # the CLI prints them (one line each) and exits 0; --strict fails and leaves the site as it was
     before = (out / "en" / FPT / "alpha" / "advanced" / "deep" / "index.html").stat().st_ino
     assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 0
     err = capsys.readouterr().err
-    assert f"{deep}:10: broken link /alpha/nowhere: no such page [{FPT}, {V22}]" in err
+    assert (f"{deep}:10:15: warning: [{FPT}, {V22}] link '/en/<version>/alpha/nowhere': no page or redirect at "
+            "/en/<version>/alpha/nowhere (link)" in err.splitlines())
+    assert err.count("/alpha/nowhere") == 2 and "2 warnings, 0 errors, 2 broken links" in err
     (root / "content/alpha/advanced/deep.md").write_text(
         (root / "content/alpha/advanced/deep.md").read_text().replace("Fine:", "Also fine:"))
     assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress", "--strict"]) == 1
@@ -243,7 +244,7 @@ def test_render_errors_fail_the_build_and_keep_going_publishes(tmp_path, capsys)
     before = read(out, f"/en/{FPT}/alpha/advanced/deep/")
     assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 1
     err = capsys.readouterr().err
-    assert "error: content/alpha/advanced/deep.md:" in err and f"[{FPT}]" in err
+    assert "content/alpha/advanced/deep.md:12:4: error: " in err and f"[{FPT}, {V22}]" in err
     assert read(out, f"/en/{FPT}/alpha/advanced/deep/") == before
     assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress", "--keep-going"]) == 1
     page = read(out, f"/en/{FPT}/alpha/advanced/deep/")
@@ -307,6 +308,7 @@ versions:
     # a template that transforms page values turns shells off, and still renders right
     site = tmp_path / "site"
     import shutil
+
     from renderer.site.layout import SITE_DIR
     shutil.copytree(SITE_DIR, site)
     template = site / "templates" / "page.html"
@@ -348,7 +350,7 @@ def test_two_files_for_one_url_are_an_error(tmp_path, capsys):
     out = tmp_path / "_site"
     assert build_main(["--root", str(root), "--out", str(out), "--jobs", "1", "--no-progress"]) == 1
     err = capsys.readouterr().err
-    assert "content/alpha/advanced/deep/index.md:1:1: this page has the same URL (/alpha/advanced/deep/)" in err
+    assert "content/alpha/advanced/deep/index.md:1:1: error: this page has the same URL (/alpha/advanced/deep/)" in err
     assert not out.exists()
 
 

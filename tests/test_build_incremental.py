@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-import renderer.build as build_module
 from test_build_support import FPT, V21, V22, make_docs, read, run_build, tree_digest
+
+from renderer.build import BuildFailed, Cache, links, pages, runner
+from renderer.build.output import FileWriter
 
 USERS_OF_SHARED_NOTE = {"alpha/getting-started/first-steps.md", "alpha/getting-started/platforms.md"}
 
@@ -104,19 +105,19 @@ def test_a_failure_mid_build_leaves_the_previous_site(tmp_path, monkeypatch):
     before = tree_digest(out)
     deep = root / "content/alpha/advanced/deep.md"
     deep.write_text(deep.read_text().replace("xylophone", "marimba"))
-    real_write = build_module._write_file
+    real_write = FileWriter.write
     calls = []
 
-    def failing_write(folder, relpath, data):
+    def failing_write(self, relpath, data):
         calls.append(relpath)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        real_write(folder, relpath, data)
+        return real_write(self, relpath, data)
 
-    monkeypatch.setattr(build_module, "_write_file", failing_write)
+    monkeypatch.setattr(FileWriter, "write", failing_write)
     for use_cache in (True, False):  # incremental and full builds
         calls.clear()
-        with pytest.raises(OSError):
+        with pytest.raises(BuildFailed, match="No space left on device"):  # (a one-line reason, not an OSError)
             run_build(root, out, use_cache=use_cache)
         assert tree_digest(out) == before
         assert leftovers(tmp_path) == []
@@ -125,7 +126,7 @@ def test_a_failure_mid_build_leaves_the_previous_site(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module.Builder, "_check_links", interrupted)
+    monkeypatch.setattr(links.BuildLinkCheck, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_build(root, out)
     assert tree_digest(out) == before and leftovers(tmp_path) == []
@@ -144,13 +145,37 @@ def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module, "_prune_dirs", crash)
-    (root / "content/beta/index.md").unlink()  # a deletion, so the commit reaches _prune_dirs
+    monkeypatch.setattr(Cache, "save", crash)  # the new site is in place, its cache not yet saved
+    (root / "content/beta/index.md").unlink()
     with pytest.raises(KeyboardInterrupt):
         run_build(root, out)
     monkeypatch.undo()
+    assert "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
     report = run_build(root, out)
     assert report.mode == "full" and report.ok
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_a_commit_interrupted_before_the_swap_leaves_the_previous_site(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("renderer.build.builder.swap_in", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_build(root, out)
+    monkeypatch.undo()
+    assert tree_digest(out) == before and leftovers(tmp_path) == []
+    report = run_build(root, out)
+    assert report.ok and "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
     clean = tmp_path / "clean" / "_site"
     run_build(root, clean, use_cache=False)
     assert tree_digest(out) == tree_digest(clean)
@@ -159,7 +184,7 @@ def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
 def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs")
     serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
-    monkeypatch.setattr(build_module, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(runner, "SERIAL_BELOW", 0)
     pooled = run_build(root, tmp_path / "pool" / "_site", jobs=2, use_cache=False)
     assert serial.ok and pooled.ok and pooled.rendered == serial.rendered == 24
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
@@ -168,7 +193,7 @@ def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
 def test_pages_parsed_by_a_helper_process(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs", {"content/beta/broken.md": "---\ntitle: [oops\n---\n"})
     serial = run_build(root, tmp_path / "serial" / "_site", keep_going=True)
-    monkeypatch.setattr(build_module, "PARSE_HELPER_ABOVE", 0)
+    monkeypatch.setattr(pages, "PARSE_HELPER_ABOVE", 0)
     helped = run_build(root, tmp_path / "helped" / "_site", jobs=2, keep_going=True)
     assert [str(e) for e in helped.errors] == [str(e) for e in serial.errors]
     assert serial.errors[0].file == "content/beta/broken.md"
@@ -232,9 +257,75 @@ def test_link_check_follows_changes_elsewhere(tmp_path):
     deep.write_text(deep.read_text().replace("## The section", "## Another section"))
     report = run_build(root, out)
     assert sorted(report.rendered_keys) == sorted([("alpha/advanced/deep.md", FPT), ("alpha/advanced/deep.md", V22)])
-    assert {(b.file, b.version, b.href) for b in report.broken_links} == {
-        ("content/alpha/getting-started/first-steps.md", v, f"/en/{v}/alpha/advanced/deep#the-section") for v in (FPT, V22)}
-    assert len(run_build(root, out).broken_links) == 2  # reported again by a build that renders nothing
+    assert [(b.file, b.versions, b.message.split(":")[0]) for b in report.broken_links] == [
+        ("content/alpha/getting-started/first-steps.md", (FPT, V22), "link '/en/<version>/alpha/advanced/deep#the-section'")]
+    again = run_build(root, out)  # a build that renders nothing reports it again
+    assert again.rendered == 0 and again.broken_links == report.broken_links
     deep.write_text(deep.read_text().replace("## Another section", "## The section"))
     assert run_build(root, out).broken_links == []
 
+
+
+def test_an_error_half_way_through_the_commit_never_leaves_a_mix(tmp_path, monkeypatch):
+    """EPERM on the third file moved or linked into place: readers see the old site or the new
+    one, never some files of each."""
+    import errno
+    import os
+
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    note = root / "reusables/alpha/shared-note.md"
+    note.write_text(note.read_text().replace("Shared note", "Edited note"))  # several pages and indexes change
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    after = tree_digest(clean)
+    calls = []
+
+    def failing(real):
+        def call(src, dst, *args, **kwargs):
+            if str(dst).startswith(str(tmp_path)) and ".render-cache" not in str(dst):
+                calls.append(dst)
+                if len(calls) == 3:
+                    raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), str(dst))
+            return real(src, dst, *args, **kwargs)
+        return call
+
+    for name in ("replace", "rename", "link"):
+        monkeypatch.setattr(os, name, failing(getattr(os, name)))
+    try:
+        run_build(root, out)
+    except (OSError, BuildFailed):
+        pass
+    monkeypatch.undo()
+    assert len(calls) >= 3
+    assert tree_digest(out) in (before, after), "the site is a mix of two builds"
+
+
+def test_frontmatter_warnings_survive_the_cache_and_the_schema_file_counts(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    deep = root / "content/alpha/getting-started/first-steps.md"
+    deep.write_text(deep.read_text().replace("versions: '*'\n", "versions: '*'\ncolour: red\n", 1))
+    _age(root)
+    out = tmp_path / "_site"
+
+    def colour_warnings(report):
+        return [p for p in report.warnings if "colour" in p.message]
+
+    first = run_build(root, out)
+    assert [p.versions for p in colour_warnings(first)] == [(FPT, V22, V21)]
+    # the page is not parsed again (its frontmatter comes from the cache), but it renders again
+    note = root / "reusables/alpha/shared-note.md"
+    note.write_text(note.read_text().replace("Shared note", "Edited note"))
+    again = run_build(root, out)
+    assert again.mode == "incremental" and ("alpha/getting-started/first-steps.md", FPT) in again.rendered_keys
+    assert [p.versions for p in colour_warnings(again)] == [(FPT, V22, V21)]
+    # and in a full build where a helper process parses half of the pages
+    monkeypatch.setattr(pages, "PARSE_HELPER_ABOVE", 0)
+    helped = run_build(root, tmp_path / "helped" / "_site", jobs=2)
+    assert [p.versions for p in colour_warnings(helped)] == [(FPT, V22, V21)]
+    # declaring the field in data/frontmatter.yml changes every page's validation: a full build
+    (root / "data" / "frontmatter.yml").write_text("fields:\n  colour: string\n")
+    declared = run_build(root, out)
+    assert declared.mode == "full" and colour_warnings(declared) == []

@@ -15,13 +15,18 @@ import hashlib
 import os
 from pathlib import Path
 
-from renderer.build import BuildOptions, build
 from docs_fixture import versions_yaml
+
+from renderer.build import BuildOptions, build
 
 FPT = "free-pro-team@latest"
 V22 = "enterprise-server@2.22"
 V21 = "enterprise-server@2.21"
 VERSIONS = [FPT, V22, V21]
+
+INSTALL_LINE = ('{% if currentVersion == "free-pro-team@latest" or currentVersion ver_gt "enterprise-server@2.21" %}'
+                'Read [the deep guide](/alpha/advanced/deep#the-section) or{% else %}Read{% endif %} '
+                '[the platforms](/alpha/getting-started/platforms).')
 
 FILES = {
     "data/versions.yml": versions_yaml("2.22", "2.21"),
@@ -82,7 +87,7 @@ redirect_from:
 
 ## Install it
 
-{% if currentVersion == "free-pro-team@latest" or currentVersion ver_gt "enterprise-server@2.21" %}Read [the deep guide](/alpha/advanced/deep#the-section) or{% else %}Read{% endif %} [the platforms](/alpha/getting-started/platforms).
+""" + INSTALL_LINE + """
 
 ### Configure it
 

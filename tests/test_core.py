@@ -7,15 +7,14 @@ import subprocess
 import sys
 
 import pytest
+from docs_fixture import REPO_ROOT, make_tree, page
 
 from renderer.errors import RenderError
 from renderer.markdown.links import localize_href
 from renderer.markdown.renderer import MarkdownRenderer, slugify
-from renderer.pipeline import render_page
 from renderer.model.tree import DocsTree
 from renderer.model.versions import compare_versions, load_version_model, range_matches
-
-from docs_fixture import REPO_ROOT, make_tree, page
+from renderer.pipeline import render_page
 
 FPT, GHES22, GHES21, GHES19 = "free-pro-team@latest", "enterprise-server@2.22", "enterprise-server@2.21", "enterprise-server@2.19"
 
@@ -57,7 +56,8 @@ def test_new_plan_is_data_only(tmp_path):
                         "  - {name: github-ae, title: GitHub AE, releases: [latest]}\n")
     tree = make_tree(tmp_path, {
         "data/versions.yml": versions.read_text(),
-        "content/a/p.md": page("P", '{% if currentVersion == "github-ae@latest" %}AE only{% endif %}', versions="{github-ae: '*'}"),
+        "content/a/p.md": page("P", '{% if currentVersion == "github-ae@latest" %}AE only{% endif %}',
+                               versions="{github-ae: '*'}"),
     })
     p = tree.page("a/p.md")
     assert p.versions == ["github-ae@latest"]
@@ -91,7 +91,8 @@ OPERATOR_CASES = [
      {FPT: False, GHES22: False, GHES21: True}),
     ('{% if enterpriseServerVersions contains currentVersion %}Y{% endif %}', {FPT: False, GHES19: True}),
     ('{% unless currentVersion == "free-pro-team@latest" %}Y{% endunless %}', {FPT: False, GHES21: True}),
-    ('{% if currentVersion ver_gt "enterprise-server@2.22" %}N{% elsif currentVersion ver_gt "enterprise-server@2.20" %}Y{% else %}N{% endif %}',
+    ('{% if currentVersion ver_gt "enterprise-server@2.22" %}N'
+     '{% elsif currentVersion ver_gt "enterprise-server@2.20" %}Y{% else %}N{% endif %}',
      {GHES22: True, GHES21: True, GHES19: False}),
     ('{% if currentVersion == "free-pro-team@latest" %}N{% else %}Y{% endif %}', {FPT: False, GHES19: True}),
 ]
@@ -112,7 +113,8 @@ TAG_CASES = [
     ("{% data variables.product.product_name %}", GHES22, "GitHub Enterprise Server"),
     ("{% data reusables.outer %}", FPT, "Outer Inner GitHub"),
     ("{% raw %}${{ secrets.GITHUB_TOKEN }}{% endraw %}", FPT, "${{ secrets.GITHUB_TOKEN }}"),
-    ("{% note %}\n\n**Note:** x\n\n{% endnote %}", FPT, '<div class="extended-markdown note border rounded-1 mb-4 p-3 border-blue bg-blue-light f5">'),
+    ("{% note %}\n\n**Note:** x\n\n{% endnote %}", FPT,
+     '<div class="extended-markdown note border rounded-1 mb-4 p-3 border-blue bg-blue-light f5">'),
     ("{% tip %}\n\nt\n\n{% endtip %}", FPT, '<div class="extended-markdown tip '),
     ("{% warning %}\n\nw\n\n{% endwarning %}", FPT, "border-red bg-red-light"),
     ("{% danger %}\n\nd\n\n{% enddanger %}", FPT, '<div class="extended-markdown danger '),
@@ -121,8 +123,12 @@ TAG_CASES = [
     ("{% linux %}\n\nl\n\n{% endlinux %}", FPT, '<div class="extended-markdown linux">'),
     ("{% all %}\n\na\n\n{% endall %}", FPT, '<div class="extended-markdown all">'),
     ('{% octicon "gear" aria-label="The gear icon" %}', FPT, 'class="octicon octicon-gear" aria-label="The gear icon"'),
-    ("{% link /a/target %}", GHES22, '<a class="link-title Bump-link--hover no-underline" href="/en/enterprise-server@2.22/a/target">Target for GitHub Enterprise Server</a>'),
-    ("{% link_in_list /a/target %}", FPT, '<li><a class="article-link link Bump-link--hover no-underline" href="/en/free-pro-team@latest/a/target">Target for GitHub</a></li>'),
+    ("{% link /a/target %}", GHES22,
+     '<a class="link-title Bump-link--hover no-underline" href="/en/enterprise-server@2.22/a/target">'
+     'Target for GitHub Enterprise Server</a>'),
+    ("{% link_in_list /a/target %}", FPT,
+     '<li><a class="article-link link Bump-link--hover no-underline" href="/en/free-pro-team@latest/a/target">'
+     'Target for GitHub</a></li>'),
     ("{% topic_link_in_list /a/target %}", FPT, '<a class="topic-link link'),
     ("{% link_with_intro /a/target %}", FPT, '<p class="link-with-intro-intro">Intro of <em>target</em></p>'),
     ("{% homepage_link_with_intro /a/target %}", FPT, 'class="link-with-intro-intro f5">Intro of <em>target</em>'),
@@ -138,7 +144,8 @@ TAG_FILES = {
     "reusables/outer.md": "Outer {% data reusables.nested.inner %}",
     "reusables/nested/inner.md": "Inner {% data variables.product.product_name %}\n",
     "reusables/multi.md": "line one\nline two",
-    "content/a/target.md": page("Target for {% data variables.product.product_name %}", "## Usage\n", intro="'Intro of *target*'", shortTitle="Short"),
+    "content/a/target.md": page("Target for {% data variables.product.product_name %}", "## Usage\n",
+                                intro="'Intro of *target*'", shortTitle="Short"),
     "content/a/fpt-only.md": page("FPT only", "x", versions="{free-pro-team: '*'}"),
     "includes/snippet.html": "included {% data variables.product.product_name %}",
     "data/glossary.yml": "terms:\n  - {term: alpha}\n  - {term: beta}\n",
@@ -153,7 +160,8 @@ def test_tags(tmp_path, body, version, expected):
 
 def test_map_topic_lists_its_articles(tmp_path):
     tree = make_tree(tmp_path, {
-        "content/cat/index.md": page("Cat", "{% topic_link_in_list /topic %}\n    {% link_in_list /one %}\n    {% link_in_list /two %}\n"),
+        "content/cat/index.md": page(
+            "Cat", "{% topic_link_in_list /topic %}\n    {% link_in_list /one %}\n    {% link_in_list /two %}\n"),
         "content/cat/topic.md": page("Topic", "", mapTopic="true"),
         "content/cat/one.md": page("One", "", intro="First article"),
         "content/cat/two.md": page("Two", "", versions="{free-pro-team: '*'}"),
@@ -163,7 +171,8 @@ def test_map_topic_lists_its_articles(tmp_path):
     assert fpt.index("One") < fpt.index("Two") and "First article" in fpt
     assert "Two" not in render_page(tree, topic, GHES22).html
     index = render_page(tree, tree.page("cat/index.md"), FPT).html
-    assert '<li><a class="topic-link link Bump-link--hover no-underline" href="/en/free-pro-team@latest/cat/topic">Topic</a>\n<ul>' in index
+    assert ('<li><a class="topic-link link Bump-link--hover no-underline" href="/en/free-pro-team@latest/cat/topic">'
+            'Topic</a>\n<ul>') in index
 
 
 def test_page_versions_decide_existence(tmp_path):
@@ -180,20 +189,28 @@ ERROR_CASES = [
     # (file contents, message fragment, file, line, column)
     ({"content/a/p.md": "---\ntitle: [unclosed\nversions: '*'\n---\nx"}, "invalid YAML frontmatter", "content/a/p.md", 3, 9),
     ({"content/a/p.md": "---\nversions: '*'\n---\nx"}, "missing required field `title`", "content/a/p.md", 1, 1),
-    ({"content/a/p.md": "---\ntitle: T\nversions:\n  free-pro-team: 5\n---\nx"}, "range for plan `free-pro-team` must be a string", "content/a/p.md", 4, 3),
-    ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-server: '>=two'}\n---\nx"}, "invalid version range", "content/a/p.md", 3, 1),
-    ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-cloud: '*'}\n---\nx"}, "unknown plan `enterprise-cloud`", "content/a/p.md", 3, 1),
-    ({"content/a/p.md": page("P", "line\n\nsee {% data variables.product.nope %}\n")}, "unknown data reference 'variables.product.nope'", "content/a/p.md", 7, 13),
-    ({"content/a/p.md": "---\ntitle: 'Hi {% data variables.product.nope %}'\nversions: '*'\n---\nx"}, "unknown data reference", "content/a/p.md", 2, 20),
+    ({"content/a/p.md": "---\ntitle: T\nversions:\n  free-pro-team: 5\n---\nx"},
+     "range for plan `free-pro-team` must be a string", "content/a/p.md", 4, 3),
+    ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-server: '>=two'}\n---\nx"},
+     "invalid version range", "content/a/p.md", 3, 1),
+    ({"content/a/p.md": "---\ntitle: T\nversions: {enterprise-cloud: '*'}\n---\nx"},
+     "unknown plan `enterprise-cloud`", "content/a/p.md", 3, 1),
+    ({"content/a/p.md": page("P", "line\n\nsee {% data variables.product.nope %}\n")},
+     "unknown data reference 'variables.product.nope'", "content/a/p.md", 7, 13),
+    ({"content/a/p.md": "---\ntitle: 'Hi {% data variables.product.nope %}'\nversions: '*'\n---\nx"},
+     "unknown data reference", "content/a/p.md", 2, 20),
     ({"content/a/p.md": page("P", "{% data ../../etc/passwd %}")}, "invalid data path", "content/a/p.md", 5, 9),
     ({"content/a/p.md": page("P", "x\n{% if currentVersion == %}y{% endif %}")}, "expected", "content/a/p.md", 6, 7),
     ({"content/a/p.md": page("P", "x\n{% frobnicate %}")}, "frobnicate", "content/a/p.md", 6, 4),
     ({"content/a/p.md": page("P", "x\n{% if currentVersion ver_gt 'a' %}never closed")}, "endif", "content/a/p.md", 6, 4),
     ({"content/a/p.md": page("P", "{% note %}\nunclosed")}, "endnote", "content/a/p.md", 5, 4),
-    ({"content/a/p.md": page("P", "{% data reusables.a %}"), "reusables/a.md": "A {% data reusables.b %}", "reusables/b.md": "B {% data reusables.a %}"},
+    ({"content/a/p.md": page("P", "{% data reusables.a %}"),
+      "reusables/a.md": "A {% data reusables.b %}", "reusables/b.md": "B {% data reusables.a %}"},
      "reusable includes itself: reusables.a -> reusables.b -> reusables.a", "reusables/b.md", 1, 11),
-    ({"content/a/p.md": page("P", "ok\n{% data reusables.bad %}"), "reusables/bad.md": "fine\n{% if x %}\nno end"}, "endif", "reusables/bad.md", 2, 4),
-    ({"content/a/p.md": page("P", "{% if currentVersion == 'x' %}a{% else if y %}b{% endif %}")}, "did you mean 'elsif'", "content/a/p.md", 5, 40),
+    ({"content/a/p.md": page("P", "ok\n{% data reusables.bad %}"), "reusables/bad.md": "fine\n{% if x %}\nno end"},
+     "endif", "reusables/bad.md", 2, 4),
+    ({"content/a/p.md": page("P", "{% if currentVersion == 'x' %}a{% else if y %}b{% endif %}")},
+     "did you mean 'elsif'", "content/a/p.md", 5, 40),
 ]
 
 
@@ -218,7 +235,8 @@ def test_error_in_reusable_names_the_including_page(tmp_path):
 
 
 def test_yaml_alias_bomb_is_refused(tmp_path):
-    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
     with pytest.raises(RenderError, match="aliases are not allowed"):
         make_tree(tmp_path, {"content/a/p.md": f"---\ntitle: T\nversions: '*'\n{bomb}---\n"}).page("a/p.md")
 
@@ -258,8 +276,10 @@ def test_slugify(text, slug):
 
 
 MARKDOWN_CASES = [
-    ("## Hello world\n\n## Hello world", '<h2 id="hello-world"><a href="#hello-world">Hello world</a></h2>\n<h2 id="hello-world-1">'),
-    ("| a | b |\n|---|---|\n| 1 | 2 |", "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>"),
+    ("## Hello world\n\n## Hello world",
+     '<h2 id="hello-world"><a href="#hello-world">Hello world</a></h2>\n<h2 id="hello-world-1">'),
+    ("| a | b |\n|---|---|\n| 1 | 2 |",
+     "<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>"),
     ("~~gone~~", "<s>gone</s>"),
     ("see https://github.com today", '<a href="https://github.com">https://github.com</a>'),
     ("```yaml\non: push\n```", '<pre><code class="hljs language-yaml"><span class="hl-'),
@@ -277,7 +297,8 @@ def test_markdown(text, expected, backend):
 @pytest.mark.parametrize("href, expected", [
     ("/actions/x", "/en/free-pro-team@latest/actions/x"), ("/actions/x/", "/en/free-pro-team@latest/actions/x"),
     ("/actions/x#y", "/en/free-pro-team@latest/actions/x#y"), ("/en/enterprise-server@2.22/x", "/en/enterprise-server@2.22/x"),
-    ("/enterprise/admin/x", "/en/enterprise-server@2.22/admin/x"), ("/enterprise/2.20/user/articles/x", "/en/enterprise-server@2.20/articles/x"),
+    ("/enterprise/admin/x", "/en/enterprise-server@2.22/admin/x"),
+    ("/enterprise/2.20/user/articles/x", "/en/enterprise-server@2.20/articles/x"),
     ("/apps//marketplace/x", "/en/free-pro-team@latest/apps/marketplace/x"),
     ("//cdn.example.com/x", "//cdn.example.com/x"), ("//apps/x", "/en/free-pro-team@latest/apps/x"),
 ])
@@ -344,7 +365,8 @@ def test_cli_unknown_version(tmp_path):
 
 
 def test_export_writes_one_record_per_render(tmp_path):
-    make_tree(tmp_path, {"content/a/p.md": page("P {% data variables.product.product_name %}", "Hi", versions="{free-pro-team: '*', enterprise-server: '>=2.21'}")})
+    make_tree(tmp_path, {"content/a/p.md": page("P {% data variables.product.product_name %}", "Hi",
+                                                versions="{free-pro-team: '*', enterprise-server: '>=2.21'}")})
     out = tmp_path / "out.jsonl"
     result = run_cli("export", "--root", str(tmp_path), "--out", str(out))
     assert result.returncode == 0, result.stderr

@@ -15,15 +15,15 @@ import os
 from pathlib import Path
 
 import pytest
+from docs_fixture import time_limit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from renderer.check import Checker
 from renderer.errors import RenderError
 from renderer.model.pages import parse_page
-from renderer.pipeline import render_page
 from renderer.model.tree import DocsTree
-from docs_fixture import time_limit
+from renderer.pipeline import render_page
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"

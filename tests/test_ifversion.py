@@ -218,3 +218,33 @@ def test_render_check_renders_ifversion_blocks_without_problems(tmp_path):
     tree = make_tree(tmp_path, {"p.md": page(body)})
     report = run_check(tree)
     assert report.problems == [] and report.renders == 2 * len(EVERY)
+
+
+def test_check_reports_ifversion_mistakes_and_constant_conditions(tmp_path):
+    from renderer.check import run_check
+
+    files = {
+        "data/versions.yml": (
+            "default: free-pro-team@latest\nplans:\n"
+            "  - name: free-pro-team\n    short: fpt\n    releases: [latest]\n"
+            "  - name: enterprise-server\n    short: ghes\n    releases: ['2.22', '2.21']\n"
+        ),
+        "content/index.md": "---\ntitle: Home\nversions: '*'\n---\n",
+        "content/a.md": (
+            "---\ntitle: A\nversions: {fpt: '*', ghes: '*'}\n---\n"
+            "{% ifversion ghez %}typo{% endif %}\n"
+            "{% ifversion ghes > 2.99 %}no such release{% endif %}\n"
+            "{% ifversion fpt or ghes %}always{% endif %}\n"
+            "{% ifversion ghes > 2.21 %}fine{% endif %}\n"
+        ),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    from renderer.model.tree import DocsTree
+
+    found = {(p.kind, p.line, p.column) for p in run_check(DocsTree(tmp_path)).problems}
+    assert ("version-reference", 5, 14) in found  # ghez
+    assert any(kind == "version-reference" and line == 6 for kind, line, _ in found)  # 2.99
+    assert ("constant-condition", 7, 14) in found  # fpt or ghes: every version the page has
+    assert not any(line == 8 for _, line, _ in found)

@@ -9,8 +9,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from docs_fixture import make_tree, page, versions_yaml
+
 from renderer.site.model import SiteModel
 from renderer.site.redirect_formats import NGINX_FILE, redirect_file
 

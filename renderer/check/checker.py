@@ -17,6 +17,7 @@ from renderer.check.sources import Source, page_sources, report_at, reusable_sou
 from renderer.check.templates import conditions_of, walk_nodes
 from renderer.errors import RenderError
 from renderer.liquid.environment import DataNode
+from renderer.liquid.ifversion import IfversionNode
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.problems import Problem
@@ -77,8 +78,12 @@ class Checker:
         for node in walk_nodes(template.nodes):
             if isinstance(node, DataNode):
                 check_data_reference(self.tree.data, self.findings, source, node)
+            ifversion = isinstance(node, IfversionNode)
             for condition in conditions_of(node):
-                self.conditions.check(source, condition)
+                if ifversion:
+                    self.conditions.check_ifversion(source, condition)
+                else:
+                    self.conditions.check(source, condition)
 
 
 def run_check(tree: DocsTree, *, links: bool = True, data: bool = True) -> Report:

@@ -12,6 +12,7 @@ from renderer.check.findings import Findings
 from renderer.check.references import check_version_literals
 from renderer.check.sources import Source, report_at
 from renderer.check.templates import first_index, path_head, walk_expression
+from renderer.liquid.ifversion import name_problems, versions_where
 from renderer.model.tree import DocsTree
 
 
@@ -37,6 +38,17 @@ class ConditionCheck:
         if static and uses_version and source.versions:
             self.report_if_constant(source, condition)
 
+    def check_ifversion(self, source: Source, condition: Expression) -> None:
+        """An `{% ifversion %}` condition: its names and releases exist, and it is not constant."""
+        problems = name_problems(condition, self.tree.model)
+        for token, message in problems:
+            report_at(self.findings, source, token.start_index, message, "version-reference")
+        if problems or not source.versions:
+            return
+        holds = versions_where(condition, self.tree.model) & set(source.versions)
+        if not holds or len(holds) == len(source.versions):
+            self.report_constant(source, condition, bool(holds))
+
     def report_if_constant(self, source: Source, condition: Expression) -> None:
         results = set()
         for version in source.versions:
@@ -45,11 +57,13 @@ class ConditionCheck:
             except Exception:  # noqa: BLE001 - an odd expression is not this check's business
                 return
         if len(results) == 1:
-            value = "true" if results.pop() else "false"
-            scope = "every version this page exists in" if source.on_page else "every supported version"
-            report_at(self.findings, source, first_index(condition),
-                      f"condition `{condition}` is always {value} in {scope} ({', '.join(source.versions)})",
-                      "constant-condition", severity="warning", versions=())
+            self.report_constant(source, condition, results.pop())
+
+    def report_constant(self, source: Source, condition: Expression, value: bool) -> None:
+        scope = "every version this page exists in" if source.on_page else "every supported version"
+        report_at(self.findings, source, first_index(condition),
+                  f"condition `{condition}` is always {'true' if value else 'false'} in {scope} "
+                  f"({', '.join(source.versions)})", "constant-condition", severity="warning", versions=())
 
     def context(self, version: str) -> RenderContext:
         if version not in self.contexts:

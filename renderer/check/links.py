@@ -9,7 +9,7 @@ from pathlib import Path
 from renderer.check.findings import Findings
 from renderer.check.renders import Rendered
 from renderer.site.layout import SITE_DIR
-from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files, version_neutral
+from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
 from renderer.site.model import SiteModel
 
 
@@ -18,15 +18,12 @@ def check_links(site: SiteModel, rendered: list[Rendered], findings: Findings) -
 
     def facts_of(relpath: str, version: str) -> LinkFacts | None:
         entry = by_render.get((relpath, version))
-        return entry.facts if entry is not None and entry.complete else None  # missing parts: don't guess
+        return entry.facts if entry is not None else None
 
     checker = LinkChecker(site, facts_of, published_files(layout_dir(site.tree.root)))
     for entry in rendered:
-        facts = entry.facts
-        if not entry.complete:  # its own ids are incomplete: check where its links go, not its #anchors
-            facts = LinkFacts(tuple(h for h in facts.hrefs if not h.startswith("#")), facts.ids)
-        problems = checker.check(entry.page, entry.version, facts, entry.deps)
-        findings.extend(version_neutral(problem, entry.version) for problem in problems)
+        problems = checker.check(entry.page, entry.version, entry.facts, entry.deps)
+        findings.extend(problems)
 
 
 def layout_dir(root: Path) -> Path:

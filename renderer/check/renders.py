@@ -12,7 +12,7 @@ from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.pipeline import render_page
 from renderer.problems import Problem
-from renderer.site.linkcheck import LinkFacts, link_facts
+from renderer.site.linkcheck import LinkFacts, render_facts
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,6 @@ class Rendered:
     version: str
     facts: LinkFacts  # its internal hrefs and element ids
     deps: frozenset[str]  # data paths the render used
-    complete: bool  # False when parts were missing (a warning): its ids are not trusted
 
 
 def render_all(tree: DocsTree, renders: Iterable[tuple[Page, str]], findings: Findings) -> list[Rendered]:
@@ -43,6 +42,5 @@ def render_all(tree: DocsTree, renders: Iterable[tuple[Page, str]], findings: Fi
                 findings.add_error(warning, "frontmatter", severity="warning")
             else:  # e.g. an include --lenient let through
                 findings.add_error(warning, "render", severity="warning")
-        done.append(Rendered(page, version, link_facts(result.intro, result.html), frozenset(result.deps),
-                             len(result.warnings) == len(page.warnings)))
+        done.append(Rendered(page, version, render_facts(result, page), frozenset(result.deps)))
     return done

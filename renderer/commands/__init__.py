@@ -18,7 +18,7 @@ from renderer.problems import printable
 
 COMMANDS = {
     "export": "renderer.commands.export",
-    "build": "renderer.build",
+    "build": "renderer.commands.build",
     "serve": "renderer.commands.serve",
     "check": "renderer.commands.check",
     "parity": "renderer.parity",

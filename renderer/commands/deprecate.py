@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from renderer.lifecycle.deprecate import deprecate_release
 from renderer.commands.common import add_common_options, new_parser, open_tree
+from renderer.lifecycle.deprecate import deprecate_release
 
 
 def main(argv: list[str]) -> int:

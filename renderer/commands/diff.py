@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from renderer.commands.common import add_common_options, new_parser, open_tree
 from renderer.errors import RenderError
 from renderer.lifecycle.diff import diff_base, diff_versions
-from renderer.commands.common import add_common_options, new_parser, open_tree
 from renderer.lifecycle.report import format_html, format_json, format_text
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from renderer.lifecycle.migrate import TARGETS, migrate_tree
 from renderer.commands.common import add_common_options, new_parser, open_tree
+from renderer.lifecycle.migrate import TARGETS, migrate_tree
 
 
 def main(argv: list[str]) -> int:

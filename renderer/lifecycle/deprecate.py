@@ -94,21 +94,22 @@ def deprecate_release(tree: DocsTree, version_id: str) -> tuple[Changeset, Depre
     if tree.versions_file is None or not tree.versions_file.is_file():
         raise RenderError("deprecate edits the versions file, and this tree has none: write data/versions.yml "
                           "(the built-in 2020 defaults are in renderer/model/versions.py)")
-    retiring = Retirement(tree, plan, release)
+    retiring = Retirement(tree, plan, release, tree.versions_file)
     retiring.run()
     return retiring.changes, retiring.report
 
 
 class Retirement:
-    def __init__(self, tree: DocsTree, plan: Plan, release: str):
+    def __init__(self, tree: DocsTree, plan: Plan, release: str, versions_file: Path):
         self.tree = tree
+        self.versions_file = versions_file  # the tree's, which this retirement edits
         self.plan = plan
         self.release = release
         self.gone = f"{plan.name}@{release}"
         self.after = retired_model(tree.model, plan, release)
         self.pruner = Pruner(VersionOracle(tree, tree.model), VersionOracle(tree, self.after), self.gone)
         self.changes = Changeset(tree.root)
-        self.report = DeprecateReport(self.gone, tree.display(tree.versions_file))
+        self.report = DeprecateReport(self.gone, tree.display(versions_file))
         self.removed: dict[str, Page] = {}
 
     def skip(self, file: str, text: str, index: int, reason: str) -> None:
@@ -131,7 +132,7 @@ class Retirement:
         self.remove_pages(pages)
 
     def retire_in_versions_file(self) -> None:
-        path = self.tree.versions_file
+        path = self.versions_file
         display = self.report.versions_file
         text = read_source(path, display)
         edits = versions_file_edits(text, self.plan, self.release)
@@ -210,17 +211,16 @@ class Retirement:
 
     def remove_pages(self, pages: list[Page]) -> None:
         """Remove pages that only the retired release had; their URLs redirect to the nearest page above."""
-        by_parent: dict[str, list[str]] = {}
+        by_parent: dict[str, tuple[Page, list[str]]] = {}
         for relpath, page in sorted(self.removed.items()):
             self.changes.remove_file(self.tree.content_dir / relpath, page.file, page.text)
             self.report.pages_removed.append(page.file)
             parent = self.nearest_parent(relpath)
             if parent is None:
                 continue
-            urls = by_parent.setdefault(parent.relpath, [])
+            _, urls = by_parent.setdefault(parent.relpath, (parent, []))
             urls.extend(u for u in [f"/{page.permalink_path}", *page.redirect_from] if u not in urls)
-        for relpath, urls in by_parent.items():
-            parent = self.tree.page(relpath)
+        for relpath, (parent, urls) in by_parent.items():
             edit = redirect_edit(parent, urls)
             if edit is None:
                 self.skip(parent.file, parent.text, 0, f"add to redirect_from by hand: {', '.join(urls)}")
@@ -229,9 +229,10 @@ class Retirement:
             self.report.redirects[parent.file] = urls
 
     def nearest_parent(self, relpath: str) -> Page | None:
-        folder = PurePosixPath(relpath).parent
+        own_folder = PurePosixPath(relpath).parent
+        folder: PurePosixPath | None = own_folder
         if PurePosixPath(relpath).name == "index.md":
-            folder = folder.parent if str(folder) != "." else None
+            folder = own_folder.parent if str(own_folder) != "." else None
         while folder is not None:
             candidate = "index.md" if str(folder) == "." else f"{folder}/index.md"
             page = self.tree.page(candidate)

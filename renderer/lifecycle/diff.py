@@ -117,7 +117,7 @@ def diff_versions(tree: DocsTree, old: str, new: str) -> DiffResult:
 def compare_renders(old_tree: DocsTree, old_page: Page, old_version: str, new_tree: DocsTree, new_page: Page,
                     new_version: str, result: DiffResult, *, exact: bool = False) -> RenderChange | None:
     """The change between two renders, or None. `exact`: any difference in the HTML counts."""
-    sides = []
+    sides: list[RenderedPage | RenderError] = []
     for tree, page, version in ((old_tree, old_page, old_version), (new_tree, new_page, new_version)):
         result.renders += 1
         try:
@@ -125,12 +125,12 @@ def compare_renders(old_tree: DocsTree, old_page: Page, old_version: str, new_tr
         except RenderError as err:
             sides.append(err)
     before, after = sides
-    if isinstance(before, RenderError) or isinstance(after, RenderError):
-        if isinstance(before, RenderError) and isinstance(after, RenderError) and before.message == after.message:
+    if isinstance(after, RenderError):
+        if isinstance(before, RenderError) and before.message == after.message:
             return None
-        problem = after if isinstance(after, RenderError) else before
-        side = "new" if problem is after else "old"
-        return RenderChange(new_page.relpath, new_version, "error", new_page.title, [], f"{side}: {problem.headline()}")
+        return RenderChange(new_page.relpath, new_version, "error", new_page.title, [], f"new: {after.headline()}")
+    if isinstance(before, RenderError):
+        return RenderChange(new_page.relpath, new_version, "error", new_page.title, [], f"old: {before.headline()}")
     same_record = before.export_record() | {"version": ""} == after.export_record() | {"version": ""}
     sections = compare_sections(sections_of(before), sections_of(after))
     if exact and not same_record and not sections:  # only markup changed: show the HTML lines
@@ -205,11 +205,13 @@ def _page_or_none(tree: DocsTree, relpath: str) -> Page | None:
 
 def compare_one(base: DocsTree, old_page: Page | None, head: DocsTree, new_page: Page | None, version: str,
                 result: DiffResult) -> RenderChange | None:
+    """The change of one render; `version` is one of either page's versions."""
     in_old = old_page is not None and version in old_page.versions
     in_new = new_page is not None and version in new_page.versions
-    if in_old and in_new:
+    if in_old and in_new and old_page is not None and new_page is not None:
         return compare_renders(base, old_page, version, head, new_page, version, result, exact=True)
     page, tree = (new_page, head) if in_new else (old_page, base)
+    assert page is not None  # the page of the side that has `version`
     result.renders += 1
     try:
         text = html_text(render_page(tree, page, version).html)

@@ -67,7 +67,9 @@ def versions_block_edits(text: str, offset: int, mapping: yaml.Node, model: Vers
     """
     edits: list[Edit] = []
     opened = removed = 0
-    for key_node, value_node in mapping.value if isinstance(mapping, yaml.MappingNode) else []:
+    if not isinstance(mapping, yaml.MappingNode):
+        return edits, opened, removed
+    for key_node, value_node in mapping.value:
         if not isinstance(value_node, yaml.ScalarNode) or model.plan_keys.get(key_node.value) != plan.name:
             continue
         change = range_after_retiring(value_node.value, plan, release)
@@ -91,9 +93,8 @@ class FrontmatterEdit:
 def page_versions_edit(page: Page, after: VersionModel, plan: Plan, release: str) -> FrontmatterEdit | None:
     """Edits of a page's `versions` for the retirement; None when they would not keep its other versions."""
     match = FRONTMATTER.match(page.text)
-    root = compose(match.group(1)) if match else None
-    entry = mapping_entry(root, "versions")
-    if entry is None or not isinstance(entry[1], yaml.MappingNode):
+    entry = mapping_entry(compose(match.group(1)), "versions") if match else None
+    if match is None or entry is None or not isinstance(entry[1], yaml.MappingNode):
         return FrontmatterEdit([])
     edits, opened, removed = versions_block_edits(match.group(1), match.start(1), entry[1], after, plan, release)
     if not edits:
@@ -104,7 +105,13 @@ def page_versions_edit(page: Page, after: VersionModel, plan: Plan, release: str
     except (yaml.YAMLError, KeyError, TypeError):
         return None
     wanted = [v for v in page.versions if v != f"{plan.name}@{release}"]
-    if not isinstance(versions, (dict, str)) or (after.ids if versions == "*" else after.applicable(versions)) != wanted:
+    if versions == "*":
+        kept = after.ids
+    elif isinstance(versions, dict):
+        kept = after.applicable(versions)
+    else:  # the edits only touch entries of the mapping, so it stays '*' or a mapping
+        return None
+    if kept != wanted:
         return None
     return FrontmatterEdit(edits, opened, removed)
 

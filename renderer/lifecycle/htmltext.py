@@ -88,7 +88,8 @@ class Section:
 def article_sections(title: str, intro_html: str, body_html: str) -> list[Section]:
     """Title, intro and the body cut at every heading (the heading line starts its section)."""
     sections = [Section("(title)", (title,)), Section("(intro)", tuple(html_text(intro_html)))]
-    heading, lines = "(top)", []
+    heading = "(top)"
+    lines: list[str] = []
     body, headings = text_lines(body_html)
     for index, line in enumerate(body):
         if index in headings:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from liquid.builtin.tags.if_tag import IfNode
 from liquid.builtin.tags.unless_tag import UnlessNode
 from liquid.exceptions import LiquidError
 
@@ -133,13 +134,14 @@ class Migrator:
             written = [to_2020(c, model) if c is not None else None for c in read]
         if any(c is None for c in read):
             return "a condition is not only a test of the version (or names an unknown plan)"
-        if any(t is None for t in written):
+        texts = [t for t in written if t is not None]
+        if len(texts) != len(written):
             return f"a condition cannot be written in the {self.target} grammar"
-        for index, (old, text) in enumerate(zip(conditions, written, strict=False)):
+        for index, (old, text) in enumerate(zip(conditions, texts, strict=False)):
             negate = index == 0 and isinstance(node, UnlessNode)
             if not self.same_versions(old, text, negate):
                 return f"the {self.target} condition `{text}` would not hold in the same versions"
-        return written
+        return texts
 
     def same_versions(self, old, text: str, negate: bool) -> bool:
         """Does the new condition text hold in exactly the versions the old condition held in?"""
@@ -158,7 +160,10 @@ class Migrator:
     def versions_of_text(self, text: str) -> set[str]:
         if self.target == "ifversion":
             template = self.tree.env.from_string(f"{{% ifversion {text} %}}{{% endif %}}")
-            return set(versions_where(template.nodes[0].condition, self.tree.model))
+            block = template.nodes[0]
+            assert isinstance(block, IfversionNode)  # the template is that one block
+            return set(versions_where(block.condition, self.tree.model))
         template = self.tree.env.from_string(f"{{% if {text} %}}{{% endif %}}")
-        condition = template.nodes[0].condition
-        return {v for v in self.tree.model.ids if self.oracle.truth(condition, v)}
+        block = template.nodes[0]
+        assert isinstance(block, IfNode)  # the template is that one block
+        return {v for v in self.tree.model.ids if self.oracle.truth(block.condition, v)}

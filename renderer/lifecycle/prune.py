@@ -19,8 +19,10 @@ the `-` eats) and reported.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from liquid.ast import Node
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
 from liquid.builtin.tags.unless_tag import UnlessNode
@@ -43,9 +45,9 @@ class PruneStats:
     left: list[tuple[int, str]] = field(default_factory=list)  # (template index, why)
 
 
-def top_conditionals(nodes) -> list:
+def top_conditionals(nodes: Iterable[Node]) -> list[Node]:
     """Conditional blocks in `nodes` that are not inside another conditional block there."""
-    found = []
+    found: list[Node] = []
     stack = list(reversed(list(nodes)))
     while stack:
         node = stack.pop()

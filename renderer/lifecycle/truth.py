@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from liquid import RenderContext
-from liquid.ast import Node
+from liquid.ast import BlockNode, Node
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
 from liquid.builtin.expressions.path import Path as LiquidPath
@@ -52,7 +52,7 @@ def conditions_of(node: IfNode | UnlessNode) -> list[Expression]:
     return [node.condition, *(alternative.expression for alternative in node.alternatives)]
 
 
-def blocks_of(node: IfNode | UnlessNode) -> list[Node]:
+def blocks_of(node: IfNode | UnlessNode) -> list[BlockNode]:
     """Branch bodies: consequence, each elsif's block, then the else block if any."""
     blocks = [node.consequence, *(alternative.block for alternative in node.alternatives)]
     return blocks + [node.default] if node.default is not None else blocks

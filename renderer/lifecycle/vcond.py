@@ -15,7 +15,9 @@ swapping operands, which is safe for version tests) and gives up (None) when it 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeAlias, TypeVar
 
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
@@ -50,19 +52,22 @@ class Not:
     inner: VCond
 
 
-@dataclass(frozen=True)
-class And:
-    left: VCond
-    right: VCond
+Operand = TypeVar("Operand")
 
 
 @dataclass(frozen=True)
-class Or:
-    left: VCond
-    right: VCond
+class And(Generic[Operand]):
+    left: Operand
+    right: Operand
 
 
-VCond = InPlan | Cmp | Feature | Not | And | Or
+@dataclass(frozen=True)
+class Or(Generic[Operand]):
+    left: Operand
+    right: Operand
+
+
+VCond: TypeAlias = InPlan | Cmp | Feature | Not | And["VCond"] | Or["VCond"]
 NEGATED_OP = {"=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
 
@@ -71,8 +76,10 @@ def normalized(cond: VCond) -> VCond:
     if isinstance(cond, Not):
         inner = normalized(cond.inner)
         return negate(inner) if isinstance(inner, (And, Or, Not)) else Not(inner)
-    if isinstance(cond, (And, Or)):
-        return type(cond)(normalized(cond.left), normalized(cond.right))
+    if isinstance(cond, And):
+        return And(normalized(cond.left), normalized(cond.right))
+    if isinstance(cond, Or):
+        return Or(normalized(cond.left), normalized(cond.right))
     return cond
 
 
@@ -120,8 +127,8 @@ def from_2020(expr: Expression, model: VersionModel) -> VCond | None:
             return None
         return And(left, right) if isinstance(expr, lg.LogicalAndExpression) else Or(left, right)
     if isinstance(expr, (lg.EqExpression, lg.NeExpression)):
-        left, right = expr.children()
-        literal = _literal(right) if _is_current(left) else _literal(left) if _is_current(right) else None
+        lhs, rhs = expr.left, expr.right
+        literal = _literal(rhs) if _is_current(lhs) else _literal(lhs) if _is_current(rhs) else None
         term = _equals(literal, model) if literal is not None else None
         return Not(term) if term is not None and isinstance(expr, lg.NeExpression) else term
     if isinstance(expr, VersionComparison):
@@ -130,7 +137,7 @@ def from_2020(expr: Expression, model: VersionModel) -> VCond | None:
             return None
         return _ordered(literal, ">" if expr.operator == "ver_gt" else "<", model)
     if isinstance(expr, lg.ContainsExpression):
-        return _contains(*expr.children(), model)
+        return _contains(expr.left, expr.right, model)
     return None
 
 
@@ -201,6 +208,8 @@ def _ifversion_term(term: VCond, model: VersionModel) -> str | None:
         return f"not {inner}" if inner is not None else None
     if isinstance(term, Feature):
         return term.name
+    if not isinstance(term, (InPlan, Cmp)):  # _print hands over single terms only
+        return None
     plan = _plan(model, term.plan)
     if plan is None:
         return None
@@ -219,11 +228,19 @@ class _Term2020:
     text: str
 
 
-def _lower_2020(cond: VCond, model: VersionModel) -> VCond | _Term2020 | None:
+# A condition lowered to the 2020 grammar: and/or over its literal terms.
+Lowered2020: TypeAlias = _Term2020 | And["Lowered2020"] | Or["Lowered2020"]
+
+
+def _lower_2020(cond: VCond | None, model: VersionModel) -> Lowered2020 | None:
     """Rewrite into terms the 2020 grammar has; negations are pushed down first."""
+    if cond is None:
+        return None
     if isinstance(cond, (And, Or)):
         left, right = _lower_2020(cond.left, model), _lower_2020(cond.right, model)
-        return None if left is None or right is None else type(cond)(left, right)
+        if left is None or right is None:
+            return None
+        return And(left, right) if isinstance(cond, And) else Or(left, right)
     if isinstance(cond, Not) and isinstance(cond.inner, (And, Or, Not)):
         return _lower_2020(negate(cond.inner) if not isinstance(cond.inner, Not) else cond.inner.inner, model)
     if isinstance(cond, Feature):
@@ -234,9 +251,11 @@ def _lower_2020(cond: VCond, model: VersionModel) -> VCond | _Term2020 | None:
     return _lower_term(cond, model)
 
 
-def _lower_term(cond: VCond, model: VersionModel) -> VCond | _Term2020 | None:
+def _lower_term(cond: VCond, model: VersionModel) -> Lowered2020 | None:
     negated = isinstance(cond, Not)
-    term = cond.inner if negated else cond
+    term = cond.inner if isinstance(cond, Not) else cond
+    if not isinstance(term, (InPlan, Cmp)):  # the caller has lowered features and compound negations
+        return None
     plan = _plan(model, term.plan)
     if plan is None:
         return None
@@ -275,7 +294,7 @@ def open_plan_test_2020(plan: Plan) -> str:
     return f'currentVersion contains "{plan.name}@"'
 
 
-def _versions_as_terms(version_ids, model: VersionModel) -> VCond | None:
+def _versions_as_terms(version_ids: Iterable[str], model: VersionModel) -> VCond | None:
     """A set of version ids as whole plans where it holds all of a plan, else single releases."""
     chosen = set(version_ids)
     terms: list[VCond] = []
@@ -289,7 +308,10 @@ def _versions_as_terms(version_ids, model: VersionModel) -> VCond | None:
     return _any_of(terms)
 
 
-def _any_of(terms: list) -> VCond | None:
+Tree = TypeVar("Tree", VCond, Lowered2020)
+
+
+def _any_of(terms: list[Tree]) -> Tree | None:
     if not terms:
         return None
     result = terms[-1]
@@ -298,11 +320,11 @@ def _any_of(terms: list) -> VCond | None:
     return result
 
 
-def _2020_term(term) -> str | None:
+def _2020_term(term: Lowered2020) -> str | None:
     return term.text if isinstance(term, _Term2020) else None
 
 
-def _print(cond, term_text) -> str | None:
+def _print(cond: Tree, term_text: Callable[[Tree], str | None]) -> str | None:
     """Flat text for a tree: and/or group to the right, so a left operand must be one term."""
     if not isinstance(cond, (And, Or)):
         return term_text(cond)

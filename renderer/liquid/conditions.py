@@ -9,9 +9,10 @@ differ. Tokens keep their positions in the source, so errors stay exactly locate
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
-from liquid.ast import BlockNode, ConditionalBlockNode, Node
+from liquid.ast import BlockNode, ConditionalBlockNode
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
 from liquid.builtin.expressions._tokenize import tokenize
@@ -58,7 +59,7 @@ class VersionComparison(Expression):
 
 VERSION_OPERATORS = frozenset({"ver_gt", "ver_lt"})
 
-BUILTIN_INFIX = {
+BUILTIN_INFIX: dict[str, Callable[[Token, Expression, Expression], Expression]] = {
     lg.TOKEN_EQ: lg.EqExpression,
     lg.TOKEN_NE: lg.NeExpression,
     lg.TOKEN_LG: lg.NeExpression,
@@ -148,14 +149,14 @@ class Clause(NamedTuple):
 class ConditionalTag(Tag):
     """Shared strict parser for `if`/`unless` blocks: condition, elsif*, else?, end."""
 
-    node_class: type[Node]
+    node_class: type[VersionedIfNode] | type[VersionedUnlessNode]
 
     def parse_expression(self, stream: TokenStream, tag: Token) -> BooleanExpression:
         """The condition after `tag` (an `if`/`unless`/`elsif` name token)."""
         where = stream.current if stream.current.kind == TOKEN_EXPRESSION else tag
         return parse_boolean(self.env, condition_tokens(self.env, stream, tag), where)
 
-    def parse(self, stream: TokenStream) -> Node:
+    def parse(self, stream: TokenStream) -> VersionedIfNode | VersionedUnlessNode:
         token = stream.eat(TOKEN_TAG)
         clauses = [Clause(token.value, token)]
         condition = self.parse_expression(stream, token)
@@ -202,12 +203,14 @@ class VersionedIfNode(IfNode):
     """An `if` block that remembers its clauses (see Clause)."""
 
     __slots__ = ("clauses",)
+    clauses: tuple[Clause, ...]
 
 
 class VersionedUnlessNode(UnlessNode):
     """An `unless` block that remembers its clauses."""
 
     __slots__ = ("clauses",)
+    clauses: tuple[Clause, ...]
 
 
 class VersionedIfTag(ConditionalTag, IfTag):

@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 
 from liquid import Environment, Mode
 from liquid.lex import _tokenize_template, compile_liquid_rules
+from liquid.tag import Tag
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
 from renderer.liquid.ifversion import IfversionTag
@@ -70,8 +71,9 @@ class LenientDocsEnvironment(DocsEnvironment):
 
 def make_environment(lenient: bool = False) -> DocsEnvironment:
     env = (LenientDocsEnvironment if lenient else DocsEnvironment)(tolerance=Mode.STRICT)
-    for tag in (VersionedIfTag, VersionedUnlessTag, IfversionTag, DataTag, IndentedDataReferenceTag, OcticonTag,
-                IncludeTag, *LINK_TAGS):
+    tags: list[type[Tag]] = [VersionedIfTag, VersionedUnlessTag, IfversionTag, DataTag, IndentedDataReferenceTag,
+                             OcticonTag, IncludeTag, *LINK_TAGS]
+    for tag in tags:
         env.add_tag(tag)
     for kind in CALLOUT_CLASSES:
         env.add_tag(make_wrapper_tag(kind))

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
-from liquid.builtin.tags.if_tag import IfNode, IfTag
+from liquid.builtin.tags.if_tag import IfTag
 from liquid.exceptions import LiquidError, LiquidSyntaxError
 from liquid.expression import Expression
 from liquid.stream import TokenStream
 from liquid.token import TOKEN_EXPRESSION, Token
 
-from renderer.liquid.conditions import ConditionalTag
+from renderer.liquid.conditions import ConditionalTag, VersionedIfNode
 from renderer.model.versions import VersionModel, release_key
 
 if TYPE_CHECKING:
@@ -271,10 +271,10 @@ def condition_leaves(expr: Expression) -> Iterator[VersionName | ReleaseComparis
 # --- the tag --------------------------------------------------------------------------
 
 
-class IfversionNode(IfNode):
+class IfversionNode(VersionedIfNode):
     """An `ifversion` block: the first branch whose condition holds in this version renders."""
 
-    __slots__ = ("clauses",)
+    __slots__ = ()
 
     def conditions(self) -> list[Expression]:
         return [self.condition, *(alternative.expression for alternative in self.alternatives)]

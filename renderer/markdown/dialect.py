@@ -112,8 +112,8 @@ def indent_two_space_continuations(text: str) -> str:
                 lines[i] = " " * (width - 2) + line if indent >= 2 else " " * width + line.lstrip()
             elif block == "pre":
                 lines[i] = " " * width
-        elif _TOP_ORDERED_ITEM.match(line):
-            width = len(_TOP_ORDERED_ITEM.match(line).group(0))
+        elif item := _TOP_ORDERED_ITEM.match(line):
+            width = len(item.group(0))
         elif line and not line[0].isspace():
             width = 0
         elif width and 2 <= len(line) - len(line.lstrip(" ")) < width and line.strip():

@@ -20,7 +20,10 @@ from renderer.model.safe_yaml import load_yaml
 
 SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 DATA_REFERENCE = re.compile(r"\{%-?\s*data\s+([\w.-]+)\s*-?%\}")
-CONTEXT_MARKERS = re.compile(r"\{\{|\bpage\b|\{%-?\s*(?:for|assign|capture|include|link\w*|topic_link\w*|homepage_link\w*|indented_data_reference|increment|decrement|cycle)\b")
+CONTEXT_MARKERS = re.compile(
+    r"\{\{|\bpage\b|\{%-?\s*(?:for|assign|capture|include|link\w*|topic_link\w*|homepage_link\w*"
+    r"|indented_data_reference|increment|decrement|cycle)\b"
+)
 
 
 @dataclass(frozen=True)

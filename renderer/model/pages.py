@@ -134,7 +134,7 @@ def _first_alias_index(raw: str) -> int | None:
         return None
     try:
         for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.AliasEvent):
+            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
                 return event.start_mark.index
     except yaml.YAMLError:
         return None  # reported with its position by the real load below
@@ -179,9 +179,9 @@ def _validate(page: Page, model: VersionModel, lenient: bool = False, schema: Fr
         return
     _check_range_types(page, versions)
     for plan, spec in versions.items():
-        problem = model.versions_key_problem(str(plan), spec, lenient)  # plan, short name or `feature`
-        if problem:
-            fail("versions", problem)
+        key_problem = model.versions_key_problem(str(plan), spec, lenient)  # plan, short name or `feature`
+        if key_problem:
+            fail("versions", key_problem)
 
 
 

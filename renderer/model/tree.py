@@ -85,6 +85,10 @@ class DocsTree:
                                                   schema=self.frontmatter_schema)
         return self._pages[relpath]
 
+    def add_page(self, page: Page) -> None:
+        """Use `page` for its relpath from now on (parsed by the caller, or from its cache)."""
+        self._pages[page.relpath] = page
+
     def read_page_bytes(self, relpath: str) -> bytes:
         """The bytes of a page file; a RenderError naming it when its name is not fit for a
         URL, it leads out of content/, or it is not a regular file within the size limit."""

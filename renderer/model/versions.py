@@ -316,6 +316,7 @@ def _all_comparators(comparators: list[str], key: tuple[int, ...]) -> bool:
         if ver in ("*", "x"):
             continue
         bound = release_key(ver)
+        assert bound is not None  # _COMPARATOR admits only dotted digits here
         if op == "^":
             ok = key >= bound and key[0] == bound[0]
         elif op == "~":

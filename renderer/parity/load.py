@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
-from typing import IO
 
 Key = tuple[str, str]
 
@@ -18,7 +18,7 @@ class ParityInputError(Exception):
 _REQUIRED_FIELDS = ("version", "path", "title", "html")
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def _open_binary(path: Path) -> io.BufferedIOBase:
     """Open ``path`` for reading bytes, transparently gunzipping gzip data."""
     with path.open("rb") as probe:
         magic = probe.read(2)

@@ -14,7 +14,7 @@ from pathlib import Path
 from renderer.model.pages import Page
 from renderer.pipeline import RenderedPage
 from renderer.problems import Problem
-from renderer.site.linkcheck import LinkChecker, LinkFacts, link_facts, published_files
+from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files, render_facts
 from renderer.site.model import SiteModel
 from renderer.site.search import search_record
 
@@ -55,7 +55,7 @@ class FactStore:
 
     def remember(self, page: Page, version: str, rendered: RenderedPage, url: str) -> RenderFacts:
         facts = RenderFacts(search_record(rendered.title, url, rendered.intro, rendered.html),
-                            link_facts(rendered.intro, rendered.html))
+                            render_facts(rendered, page))
         self.facts[(page.relpath, version)] = facts
         return facts
 

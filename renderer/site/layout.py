@@ -31,6 +31,7 @@ from renderer.site.history import GitHistory, readable_date
 from renderer.site.landing import intro_links, is_landing
 from renderer.site.model import SiteModel
 from renderer.site.nav import NavTree, VersionNav, mark_current
+from renderer.site.releases import release_data, script_json
 from renderer.site.shells import fill_shell, parse_shell, shell_context
 from renderer.site.siteconfig import load_site_config
 from renderer.site.urls import page_url
@@ -75,6 +76,7 @@ class SiteLayout:
         self._redirect_shell: str | None = None
         self._fragments: dict[tuple, str] = {}
         self._shells: dict[tuple, list] = {}
+        self._reused_shells: dict[tuple, list] = {}
         self._site_titles: dict[str, str] = {}
         self._shells_ok: bool | None = None
         self.use_shells = True
@@ -165,6 +167,7 @@ class SiteLayout:
         self.env = self._make_env()
         self._fragments.clear()
         self._shells.clear()
+        self._reused_shells.clear()
         self._site_titles.clear()
         self._shells_ok = None
         self._redirect_shell = None
@@ -328,7 +331,7 @@ class SiteLayout:
             return template.render(**context)
         values: list[str] = []
         placeholders, shape = shell_context(context, values)
-        shell = self._shells.get(shape)
+        shell = self._shells.get(shape) or self._reused_shell(shape, len(values))
         if shell is None:
             shell = self._shells[shape] = parse_shell(template.render(**placeholders))
             self.new_shells.append(shape)
@@ -338,6 +341,29 @@ class SiteLayout:
                 return template.render(**context)
             return document
         return fill_shell(shell, values)
+
+    def _reused_shell(self, shape: tuple, values: int) -> list | None:
+        shell = self._reused_shells.pop(shape, None)
+        if shell is not None and all(part[0] < values for part in shell if part.__class__ is not str):
+            self._shells[shape] = shell
+            return shell
+        return None
+
+    def reuse_shells(self, shells: dict[tuple, list]) -> None:
+        """Shells of these same templates kept by a build cache (or made by a build's
+        workers); each is checked against its first page's values when first used."""
+        for shape, shell in shells.items():
+            self._reused_shells.setdefault(shape, shell)
+
+    def take_new_shells(self) -> dict[tuple, list]:
+        """The shells made since the last call (none when shells are off), for a build cache."""
+        new = {shape: self._shells[shape] for shape in self.new_shells} if self._shells_ok else {}
+        self.new_shells.clear()
+        return new
+
+    def all_shells(self) -> dict[tuple, list]:
+        """Every shell made or given to reuse_shells(), for a build cache."""
+        return {**self._reused_shells, **self._shells}
 
     def _shells_allowed(self) -> bool:
         """Shells need templates that only escape page values and compare them with "" or
@@ -452,20 +478,3 @@ class SiteLayout:
             },
             version={"id": version},
         )
-
-
-def script_json(value: object) -> str:
-    """JSON to put inside a <script> element: no "<", ">" or "&" can end it or open a comment."""
-    return (json.dumps(value, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("&", "\\u0026"))
-
-
-def release_data(model) -> dict[str, object]:
-    """Per plan: its title, newest release and deprecated releases (for the 404 page's script)."""
-    plans = {}
-    for plan in model.plans:
-        if plan.releases:
-            newest = model.get(f"{plan.name}@{plan.releases[0]}")
-            plans[plan.name] = {"title": plan.title, "latest": newest.id, "latest_title": newest.title,
-                                "deprecated": list(plan.deprecated)}
-    return {"plans": plans}

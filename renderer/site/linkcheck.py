@@ -13,13 +13,14 @@ from __future__ import annotations
 import html as html_lib
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import unquote, urljoin
 
 from renderer.errors import RenderError, line_and_column
 from renderer.model.pages import Page
+from renderer.pipeline import RenderedPage
 from renderer.problems import Problem
 from renderer.site.model import SiteModel
 from renderer.site.urls import LANGUAGE
@@ -37,16 +38,22 @@ class LinkFacts:
 
     hrefs: tuple[str, ...]
     ids: frozenset[str]
+    complete: bool = True  # False: parts of the render were missing (a warning), so its ids are not trusted
 
 
-def link_facts(intro_html: str, body_html: str) -> LinkFacts:
+def render_facts(rendered: RenderedPage, page: Page) -> LinkFacts:
+    """The facts of a render; incomplete when it warned of more than its frontmatter."""
+    return link_facts(rendered.intro, rendered.html, complete=len(rendered.warnings) == len(page.warnings))
+
+
+def link_facts(intro_html: str, body_html: str, complete: bool = True) -> LinkFacts:
     content = intro_html + "\n" + body_html
     found = _ID.findall(content)
     if " name=" in content:
         found += _NAME.findall(content)
     ids = frozenset(html_lib.unescape(i) if "&" in i else i for i in found)
     hrefs = {html_lib.unescape(h) if "&" in h else h for h in _HREF.findall(content)}
-    return LinkFacts(tuple(sorted(h for h in hrefs if is_internal(h))), ids)
+    return LinkFacts(tuple(sorted(h for h in hrefs if is_internal(h))), ids, complete)
 
 
 def is_internal(href: str) -> bool:
@@ -78,20 +85,22 @@ class LinkChecker:
         self._outcomes: dict[str, Outcome] = {}  # absolute href -> outcome
 
     def check(self, page: Page, version: str, facts: LinkFacts, deps: Iterable[str] = ()) -> list[Problem]:
-        """The broken links of one render, each located where it was written."""
+        """The broken links of one render, each located where it was written (the render's own
+        version written `<version>` in messages, so one mistake reads the same in every version)."""
         problems = []
         for href in facts.hrefs:
             outcome = self.outcome(href, page, version, facts)
             if outcome is not None:
                 kind, severity, message = outcome
                 file, line, column = locate_href(self.site, page, deps, href)
-                problems.append(Problem(kind, severity, message, file, line, column, (version,)))
+                problems.append(version_neutral(Problem(kind, severity, message, file, line, column, (version,)),
+                                                version))
         return problems
 
     def outcome(self, href: str, page: Page, version: str, facts: LinkFacts) -> Outcome:
         if href.startswith("#"):
             anchor = unquote(href[1:])
-            if anchor and anchor not in facts.ids:
+            if anchor and facts.complete and anchor not in facts.ids:
                 return "anchor", "error", f"anchor {href!r} is not an element id on this page"
             return None
         absolute = href if href.startswith("/") else urljoin(self.site.url(page, version), href)
@@ -104,6 +113,8 @@ class LinkChecker:
         path = unquote(path.split("?", 1)[0])
         if path in self.files or self.site.is_site_file(path):
             return None
+        if self.site.tree.link_rules.is_unversioned(path) and not self.site.in_site_folder(path):
+            return None  # left as written by the link rules: a page of the product, not of these docs
         found = self.site.resolve_page(path)
         if found is None:
             return self._unresolved(href, path)
@@ -111,7 +122,7 @@ class LinkChecker:
         anchor = unquote(anchor)
         if anchor:
             facts = self.facts_of(target.relpath, target_version)
-            if facts is not None and anchor not in facts.ids:
+            if facts is not None and facts.complete and anchor not in facts.ids:
                 return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file} ({target_version})"
         return None
 

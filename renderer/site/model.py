@@ -9,9 +9,9 @@ where the version picker points. Commands differ only in what they do with the a
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 from renderer.errors import RenderError
 from renderer.model.pages import Page
@@ -115,6 +115,10 @@ class SiteModel:
     def redirects(self) -> dict[str, Redirect]:
         return build_redirects(self)
 
+    def reuse_redirects(self, table: dict[str, Redirect]) -> None:
+        """A table build_redirects() made earlier from the same pages and versions (a build's cache)."""
+        self.__dict__["redirects"] = table
+
     @cached_property
     def _page_urls(self) -> dict[str, tuple[Page, str]]:
         return {url_key(self.url(page, version)): (page, version) for page, version in self.renders()}
@@ -145,6 +149,10 @@ class SiteModel:
         folder = self.tree.root / parts[0]
         real = os.path.realpath(folder.joinpath(*parts[1:]))
         return real.startswith(os.path.realpath(folder) + os.sep) and os.path.isfile(real)
+
+    def in_site_folder(self, url_path: str) -> bool:
+        """Is a URL path inside a folder the site publishes as it is ('/assets/...')?"""
+        return url_path.lstrip("/").split("/", 1)[0] in _SITE_FOLDERS
 
     def release_status(self, version_id: str) -> str:
         """'supported', 'deprecated' (a known release no longer built) or 'unknown'."""

@@ -16,8 +16,9 @@ A URL that is a page never redirects; the first page (by path) claiming a URL wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from renderer.markdown.links import localize_href
 from renderer.model.tree import normalize_url_path

@@ -11,6 +11,7 @@ from __future__ import annotations
 from liquid.builtin.expressions import FilteredExpression, parse_primitive, tokenize
 from liquid.builtin.output import Output, OutputNode
 from liquid.exceptions import LiquidSyntaxError
+from liquid.expression import Expression
 from liquid.stream import TokenStream
 from liquid.token import TOKEN_EXPRESSION, TOKEN_OUTPUT
 
@@ -21,6 +22,7 @@ class LenientOutput(Output):
     def parse(self, stream: TokenStream) -> OutputNode:
         token = stream.eat(TOKEN_OUTPUT)
         expr_token = stream.expect(TOKEN_EXPRESSION)
+        expression: Expression
         try:
             expression = FilteredExpression.parse(self.env, TokenStream(tokenize(expr_token.value, expr_token)))
         except LiquidSyntaxError:

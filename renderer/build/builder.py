@@ -1,0 +1,268 @@
+"""The build's flow: load, plan, render and lay out, extras, link check, commit."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import os
+import shutil
+import time
+from pathlib import Path
+
+from liquid.exceptions import LiquidError
+
+from renderer.build.cache import Cache, CacheRejected, code_key, dir_id, unlink_quietly
+from renderer.build.collect import Collector
+from renderer.build.commit import discard, discard_stale, stage_kept_files, swap_in
+from renderer.build.digests import Digests
+from renderer.build.extras import Emitter, Extras
+from renderer.build.links import BuildLinkCheck
+from renderer.build.options import LINK_KINDS, BuildFailed, BuildOptions, BuildReport
+from renderer.build.output import FileWriter, OutputLock, make_staging, trusted_files
+from renderer.build.pages import LoadedPages, PageLoader
+from renderer.build.plan import Plan, chrome_state, make_plan
+from renderer.build.runner import TaskRunner, progress_bar
+from renderer.build.workers import WorkerConfig
+from renderer.errors import RenderError
+from renderer.model.tree import DocsTree
+from renderer.problems import Problem, merge
+from renderer.site.layout import SITE_DIR, SiteLayout
+from renderer.site.model import SiteModel
+
+TEMPLATES = ("page.html", "header.html", "footer.html", "404.html", "redirect.html", "error.html")
+
+
+class Builder:
+    def __init__(self, options: BuildOptions, console=None):
+        self.options = options
+        self.console = console
+        self.out = Path(options.out).resolve()
+        own = Path(options.root).resolve() / "site"  # a docs root may bring its own layouts
+        self.site_dir = (Path(options.site_dir).resolve() if options.site_dir
+                         else own if (own / "templates").is_dir() else SITE_DIR)
+        self.cache_folder = Path(options.cache_dir).resolve() if options.cache_dir else Cache.folder_for(self.out)
+        self.report = BuildReport(out=self.out)
+        self._last = 0.0
+
+    def phase(self, name: str) -> None:
+        """Record the time since the previous phase ended under `name`."""
+        now = time.perf_counter()
+        self.report.timings[name] = self.report.timings.get(name, 0.0) + now - self._last
+        self._last = now
+
+    # -- main flow --
+
+    def run(self) -> BuildReport:
+        started = self._last = time.perf_counter()
+        tree = DocsTree(self.options.root, self.options.versions, lenient=self.options.lenient)
+        self._check_site_dir()
+        self._check_out(tree)
+        self._make_cache_folder()
+        with OutputLock(self.out):
+            try:
+                self._run_locked(tree)
+            except OSError as err:  # ENOSPC, EROFS, EPERM, ...: before the commit, so nothing changed
+                raise BuildFailed(self.report, f"cannot write the site: {_os_error(err)}") from None
+            except LiquidError as err:
+                raise BuildFailed(self.report, f"error in the site's templates in {self.site_dir}: {err}") from None
+            finally:
+                self.report.seconds = time.perf_counter() - started
+                self.report.problems = merge(self.report.problems, tree.model.ids)
+        return self.report
+
+    def _run_locked(self, tree: DocsTree) -> None:
+        key = code_key(self.options, tree, self.site_dir)
+        cache = self._load_cache(key)
+        self.report.mode = "incremental" if cache is not None else "full"
+        self.phase("setup")
+        racy_after_ns = time.time_ns() - 2_000_000_000
+        with cf.ThreadPoolExecutor(1) as thread:  # stat the live site meanwhile (system calls: no GIL)
+            trusting = thread.submit(self._trusted, cache)
+            site, loaded = self._load_pages(tree, cache, racy_after_ns)
+            digests = Digests(tree, loaded.digests, loaded.frontmatter_digests, cache.dep_stats if cache else None,
+                              racy_after_ns)
+            self.phase("load pages")
+            layout = self._layout(site, cache)
+            self.phase("navigation")
+            state = chrome_state(layout, site.pages, key)
+            trusted = trusting.result()
+        plan = make_plan(site, cache, digests, trusted, cache is not None and cache.chrome_state == state)
+        self.report.from_cache = len(plan.records)
+        self.phase("plan")
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        discard_stale(self.out)
+        staging = make_staging(self.out)
+        try:
+            config = self._worker_config(tree, staging, cache, racy_after_ns, key)
+            _Stages(self, site, layout, loaded, digests, cache, plan, config, key, state).run(
+                trusted if cache is not None else None)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def _check_site_dir(self) -> None:
+        missing = [name for name in TEMPLATES if not (self.site_dir / "templates" / name).is_file()]
+        if missing:
+            raise RenderError(f"--site-dir {self.site_dir}: no {', '.join(missing)} in its templates/ folder")
+
+    def _check_out(self, tree: DocsTree) -> None:
+        """Refuse an --out that a full build would replace but that is not a built site."""
+        out = self.out
+        content = tree.content_dir
+        if out == tree.root or out in tree.root.parents or out == content or content in out.parents:
+            raise RenderError(f"--out {out} would replace or sit in the docs tree; choose a folder of its own")
+        if not out.exists():
+            return
+        if not out.is_dir():
+            raise RenderError(f"--out {out} is a file, not a folder")
+        if any(out.iterdir()) and not ((out / "en").is_dir() and (out / "404.html").is_file()):
+            raise RenderError(f"--out {out} holds files that are not a site built by `render build`; "
+                              "choose another folder or empty it")
+
+    def _make_cache_folder(self) -> None:
+        try:
+            self.cache_folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RenderError(f"cannot make the cache folder {self.cache_folder}: {err.strerror}") from None
+
+    def _load_cache(self, key: str) -> Cache | None:
+        if not self.options.use_cache:
+            return None
+        try:
+            return Cache.load(self.cache_folder, key, self.out)
+        except CacheRejected as why:
+            self.report.notes.append(f"the build cache in {self.cache_folder} was not used ({why}): building everything")
+            return None
+
+    def _load_pages(self, tree: DocsTree, cache: Cache | None, racy_after_ns: int) -> tuple[SiteModel, LoadedPages]:
+        use_helper = (self.options.jobs or os.cpu_count() or 1) > 1 and not self.options.executor
+        loaded = PageLoader(tree, cache.pages if cache else {}, racy_after_ns, use_helper).load()
+        site = SiteModel(tree, loaded.pages)
+        loaded.pages = site.pages  # one page per URL
+        self.report.problems += [Problem.from_error(err, "frontmatter") for err in loaded.errors]
+        self.report.problems += [Problem.from_error(err, "page") for err in site.errors]
+        self.report.pages = len(site.pages)
+        self.report.versions = len(tree.model.ids)
+        self.report.renders = site.render_count()
+        return site, loaded
+
+    def _layout(self, site: SiteModel, cache: Cache | None) -> SiteLayout:
+        layout = SiteLayout(site.tree, self.site_dir, base_url=self.options.base_url, pages=site.pages, site=site)
+        if cache is not None:
+            layout.reuse_shells(cache.shells)  # page shells of these same templates
+        for version in site.versions.ids:
+            layout.nav(version)
+        return layout
+
+    def _trusted(self, cache: Cache | None) -> dict[str, str]:
+        if cache is None:
+            return {}
+        return {path: cache.manifest[path] for path in trusted_files(self.out, cache.manifest, cache.file_stats)}
+
+    def _worker_config(self, tree: DocsTree, staging: Path, cache: Cache | None, racy_after_ns: int,
+                       key: str) -> WorkerConfig:
+        return WorkerConfig(
+            token=f"{key}:{os.getpid()}:{id(self)}:{time.time_ns()}",
+            root=str(tree.root), versions=str(tree.versions_file) if tree.versions_file else None,
+            lenient=self.options.lenient, site_dir=str(self.site_dir), base_url=self.options.base_url,
+            staging=str(staging), live=str(self.out), write_all=cache is None, racy_after_ns=racy_after_ns,
+            parent_pid=os.getpid(),
+        )
+
+
+class _Stages:
+    """One build's work from the plan on: everything it writes goes into `staging`."""
+
+    def __init__(self, builder: Builder, site: SiteModel, layout: SiteLayout, loaded: LoadedPages, digests: Digests,
+                 cache: Cache | None, plan: Plan, config: WorkerConfig, key: str, chrome: str):
+        self.builder = builder
+        self.options = builder.options
+        self.report = builder.report
+        self.site, self.tree, self.layout, self.loaded, self.digests = site, site.tree, layout, loaded, digests
+        self.cache, self.plan, self.config, self.key, self.chrome = cache, plan, config, key, chrome
+        self.staging = Path(config.staging)
+        self.writer = FileWriter(self.staging)
+
+    def run(self, trusted: dict[str, str] | None) -> None:
+        report, plan, builder = self.report, self.plan, self.builder
+        collector = Collector(report, self.layout, self.digests, self.cache, plan.records, plan.manifest)
+        emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
+        extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url)
+        runner = TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
+                            progress=progress_bar(builder.console, self.options.progress))
+        runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
+        collector.finish()
+        report.problems += extras.problems
+        builder.phase("render and lay out")
+        if report.errors and not self.options.keep_going:
+            raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
+        extras.write_error_pages(collector.failed)
+        extras.write_search_and_sitemap(plan.records, self.cache)
+        builder.phase("redirects, search, sitemap")
+        self.check_links(extras)
+        builder.phase("link check")
+        report.files = len(plan.manifest)
+        report.files_written = len(collector.written)
+        new_cache = Cache(key=self.key, pages=self.loaded.cache_entries(), manifest=plan.manifest,
+                          chrome_state=self.chrome, dep_stats=self.digests.stats, stubs_key=extras.stubs_key,
+                          redirects={key: (r.target, r.permanent) for key, r in extras.redirects.items()},
+                          unwritable=extras.unwritable, search_keys=extras.search_keys, shells=self.layout.all_shells(),
+                          renders={k: r for k, r in plan.records.items() if r.get("cacheable")})
+        builder.phase("prepare commit")
+        self.commit(new_cache, collector.written)
+        builder.phase("commit")
+
+    def check_links(self, extras: Extras) -> None:
+        """Broken links are warnings, or errors that fail the build with --strict."""
+        check = BuildLinkCheck(self.site, self.plan.records, self.plan.manifest, extras.stubs, self.builder.site_dir)
+        found = check.run(check.universe_key(self.chrome, extras.stubs_key))
+        self.report.links_checked = True
+        if not self.options.strict:
+            found = [dataclasses.replace(p, severity="warning") for p in found]
+        self.report.problems += found
+        errors = [p for p in found if p.severity == "error" and p.kind in LINK_KINDS]
+        if errors:
+            raise BuildFailed(self.report, f"{len(merge(errors, self.site.versions.ids))} broken links (--strict)")
+
+    def commit(self, cache: Cache, written: dict) -> None:
+        """Stage the kept files too, swap the staged site in, then save the cache."""
+        out, folder, old = self.builder.out, self.builder.cache_folder, self.cache
+        if old is not None and not written and cache.manifest.keys() == old.manifest.keys():
+            cache.file_stats, cache.out_id = old.file_stats, old.out_id  # the site stays as it is
+            self.report.committed = True
+            cache.save(folder)
+            return
+        kept_stats, ready = {}, {}
+        if old is not None:
+            kept = [path for path in cache.manifest if path not in written]
+            with cf.ThreadPoolExecutor(1) as thread:  # link (system calls) while encoding the cache (CPU)
+                linking = thread.submit(stage_kept_files, self.writer, out, kept)
+                ready = cache.encode_content()
+                kept_stats = {**old.file_stats, **linking.result()}
+        cache.file_stats = {path: written.get(path) or kept_stats[path] for path in cache.manifest}
+        marker = folder / "APPLYING"
+        marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
+        trash = swap_in(self.staging, out)
+        self.report.committed = True
+        cache.out_id = dir_id(out)
+        try:
+            cache.save(folder, ready)
+            unlink_quietly(marker)
+        except OSError as err:
+            self.report.notes.append(f"the build cache could not be saved in {folder} ({_os_error(err)}): "
+                                     "the next build will be a full one")
+        if trash is not None:
+            try:
+                discard(trash, out)
+            except OSError:
+                pass  # the next build into `out` deletes it (discard_stale)
+
+
+def _os_error(err: OSError) -> str:
+    where = f" ({err.filename})" if err.filename else ""
+    return f"{err.strerror or err}{where}"
+
+
+def build(options: BuildOptions, console=None) -> BuildReport:
+    """Build the site; raises BuildFailed (site untouched) or RenderError."""
+    return Builder(options, console).run()

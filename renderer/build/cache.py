@@ -1,0 +1,193 @@
+"""The build cache: one JSON file in `.render-cache/<out name>/` beside --out.
+
+It holds page frontmatter, a record per render (deps with digests, titles, search entry,
+links and element ids, link-check results), the digest and stat of every file in the
+site, and the layout's page shells. The file is plain data: a first line naming the
+format version and the SHA-256 of the rest, then JSON. One that does not verify or has
+the wrong shape is no cache (a full build, with a one-line note saying why).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from renderer.build.cache_shape import from_json, shape_problem, to_json
+from renderer.build.digests import DepStat, Signature
+from renderer.build.options import BuildOptions
+from renderer.model.tree import DocsTree
+from renderer.site.layout import directory_digest
+
+CACHE_FORMAT = 14
+MAGIC = b"render-cache json "
+FILE_NAME = "index.json"
+_SET_AT_COMMIT = ("out_id", "file_stats")
+# engine sub-packages that do not shape the site (editing them keeps the cache)
+# data files every page depends on: products, the frontmatter schema, link rules
+SITE_WIDE_DATA = ("products.yml", "frontmatter.yml", "link-rules.yml")
+NOT_OUTPUT_CODE = frozenset({"commands", "serve", "check", "parity", "lifecycle"})
+
+# relpath -> (digest, frontmatter, body offset, versions, signature, frontmatter digest, frontmatter warnings)
+PageEntry = tuple[str, dict, int, tuple[str, ...], Signature | None, str, list[dict]]
+FileStat = tuple[int, int, int]  # (size, mtime_ns, inode) of a site file as the build left it
+
+
+class CacheRejected(Exception):
+    """The cache file exists but cannot be used; the message says why (one line)."""
+
+
+@dataclass
+class Cache:
+    key: str = ""
+    out_id: tuple[int, int] | None = None
+    pages: dict[str, PageEntry] = field(default_factory=dict)
+    renders: dict[tuple[str, str], dict] = field(default_factory=dict)
+    manifest: dict[str, str] = field(default_factory=dict)  # site file -> digest
+    file_stats: dict[str, FileStat] = field(default_factory=dict)  # site file -> stat when written
+    chrome_state: str = ""  # digest of what every page's chrome is made of (see plan.chrome_state)
+    dep_stats: dict[str, DepStat] = field(default_factory=dict)
+    stubs_key: str = ""  # digest of what the redirect stubs are made of
+    redirects: dict[str, tuple[str, bool]] = field(default_factory=dict)  # the site's table: key -> (target, permanent)
+    unwritable: dict[str, str] = field(default_factory=dict)  # redirect keys whose stub clashes -> that file
+    search_keys: dict[str, str] = field(default_factory=dict)  # version -> digest of its search entries
+    shells: dict[tuple, list] = field(default_factory=dict)  # the layout's page shells
+
+    @staticmethod
+    def folder_for(out: Path) -> Path:
+        return out.parent / ".render-cache" / out.name
+
+    @classmethod
+    def load(cls, folder: Path, key: str, out: Path) -> Cache | None:
+        """The cache, if it belongs to this tree, code and the site now at `out`.
+        Raises CacheRejected for a cache file that is damaged or of another format."""
+        if (folder / "APPLYING").exists():
+            return None  # a commit was interrupted: the site may not match the manifest
+        cache = cls.read(folder)
+        if cache is None or cache.key != key:
+            return None
+        if cache.out_id != dir_id(out):
+            return None  # the site was replaced or removed by someone else
+        return cache
+
+    @classmethod
+    def read(cls, folder: Path) -> Cache | None:
+        """The cache as stored (None when there is none); CacheRejected when unusable."""
+        try:
+            raw = (folder / FILE_NAME).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise CacheRejected(f"cannot read it: {err.strerror}") from None
+        return cls.decode(raw)
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Cache:
+        header, newline, body = raw.partition(b"\n")
+        if not newline or not header.startswith(MAGIC):
+            raise CacheRejected("not a render cache file")
+        version, _, digest = header[len(MAGIC):].decode("ascii", "replace").partition(" sha256=")
+        if version != f"v{CACHE_FORMAT}":
+            raise CacheRejected(f"format {version}, not v{CACHE_FORMAT}")
+        if hashlib.sha256(body).hexdigest() != digest:
+            raise CacheRejected("its checksum does not match (damaged or edited)")
+        with _no_collection():
+            try:
+                data = json.loads(body)
+            except ValueError:
+                raise CacheRejected("not valid JSON") from None
+            problem = shape_problem(data)
+            if problem:
+                raise CacheRejected(f"unexpected content ({problem})")
+            return cls(**from_json(data))
+
+    def encode_content(self) -> dict[str, str]:
+        """Every field but those a commit sets last (the site's id and file stats), as JSON
+        text: encoded while the commit links files (CPU beside system calls)."""
+        return self._encode_fields([f.name for f in dataclasses.fields(self) if f.name not in _SET_AT_COMMIT])
+
+    def _encode_fields(self, names: list[str]) -> dict[str, str]:
+        data = to_json({name: getattr(self, name) for name in names})
+        with _no_collection():
+            return {name: json.dumps(data[name], separators=(",", ":"), check_circular=False, allow_nan=False)
+                    for name in names}
+
+    def encode(self, ready: dict[str, str] | None = None) -> bytes:
+        """The cache file; `ready`: fields encode_content() gave earlier."""
+        return b"".join(self._chunks(ready))
+
+    def _chunks(self, ready: dict[str, str] | None) -> list[bytes]:
+        """The file as a header and one piece per field (no copy of the whole: it is tens of MB)."""
+        names = [f.name for f in dataclasses.fields(self)]
+        encoded = {**(ready or {}), **self._encode_fields([name for name in names if name not in (ready or {})])}
+        pieces = [f'{"{" if i == 0 else ","}"{name}":{encoded.pop(name)}'.encode("ascii") for i, name in enumerate(names)]
+        pieces.append(b"}")
+        digest = hashlib.sha256()
+        for piece in pieces:
+            digest.update(piece)
+        return [MAGIC + f"v{CACHE_FORMAT} sha256={digest.hexdigest()}\n".encode("ascii"), *pieces]
+
+    def save(self, folder: Path, ready: dict[str, str] | None = None) -> None:
+        chunks = self._chunks(ready)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.writelines(chunks)
+            os.replace(tmp, folder / FILE_NAME)
+        except BaseException:
+            unlink_quietly(tmp)
+            raise
+        unlink_quietly(folder / "index.bin")  # the format before v12 (marshal or pickle)
+
+
+@contextlib.contextmanager
+def _no_collection():
+    """Millions of small objects are made here, none of them garbage: a garbage collection
+    meanwhile (it walks every object of the build) would only cost time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def dir_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def unlink_quietly(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
+    """What every render depends on: engine code, site templates, version model, options."""
+    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{sys.version}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
+    package = Path(__file__).resolve().parents[1]
+    for file in sorted(package.rglob("*.py")):
+        relative = file.relative_to(package)
+        if relative.parts[0] not in NOT_OUTPUT_CODE:
+            digest.update(relative.as_posix().encode() + b"\0" + file.read_bytes())
+    digest.update(directory_digest(site_dir).encode())
+    versions_file = tree.versions_file
+    digest.update(versions_file.read_bytes() if versions_file else b"<defaults>")
+    for name in SITE_WIDE_DATA:
+        file = tree.root / "data" / name
+        digest.update(name.encode() + b"\0" + (file.read_bytes() if file.is_file() else b"") + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,154 @@
+"""The cache's fields as JSON and back, and the check that a loaded cache has the shape the
+build relies on (so a damaged or forged cache means a full build, never a crash later).
+
+JSON has no tuples and only string keys: render keys become `[relpath, version, record]`
+rows, shells `[shape, shell]` rows, and tuples come back as tuples. Frontmatter that is
+not plain JSON data (a YAML date, a number as a key) is not stored (`plain_data`): that
+page is parsed again next time.
+"""
+
+from __future__ import annotations
+
+import math
+
+from renderer.build.records import all_strings, record_problem, warning_ok
+
+_STR_FIELDS = ("key", "chrome_state", "stubs_key")
+
+
+def to_json(fields: dict) -> dict:
+    """The given fields (all or some) as JSON data."""
+    data = dict(fields)
+    if "out_id" in fields:
+        data["out_id"] = list(fields["out_id"]) if fields["out_id"] else None
+    if "pages" in fields:
+        data["pages"] = {relpath: list(entry) for relpath, entry in fields["pages"].items()}
+    if "renders" in fields:
+        data["renders"] = [[relpath, version, record] for (relpath, version), record in fields["renders"].items()]
+    if "shells" in fields:
+        data["shells"] = [[shape, shell] for shape, shell in fields["shells"].items()]
+    return data
+
+
+def from_json(data: dict) -> dict:
+    fields = dict(data)
+    fields["out_id"] = tuple(data["out_id"]) if data["out_id"] is not None else None
+    fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5], e[6])
+                       for relpath, e in data["pages"].items()}
+    fields["renders"] = {(relpath, version): record for relpath, version, record in data["renders"]}
+    fields["file_stats"] = {path: tuple(stat) for path, stat in data["file_stats"].items()}
+    fields["redirects"] = {key: (e[0], e[1]) for key, e in data["redirects"].items()}
+    fields["dep_stats"] = {dep: (e[0], tuple(e[1]) if e[1] is not None else None, e[2], e[3])
+                           for dep, e in data["dep_stats"].items()}
+    fields["shells"] = {_tuples(shape): [part if type(part) is str else tuple(part) for part in shell]
+                        for shape, shell in data["shells"]}
+    return fields
+
+
+def plain_data(value: object) -> bool:
+    """True for values that come back from JSON exactly as they went in."""
+    if value is None or type(value) in (str, int, bool):
+        return True
+    if type(value) is float:
+        return math.isfinite(value)
+    if isinstance(value, list) and type(value) is list:
+        return all(plain_data(v) for v in value)
+    if isinstance(value, dict) and type(value) is dict:
+        return all(type(k) is str and plain_data(v) for k, v in value.items())
+    return False
+
+
+def shape_problem(data: object) -> str | None:
+    """What is wrong with a loaded cache, or None."""
+    expected = {"key", "out_id", "pages", "renders", "manifest", "file_stats", "chrome_state", "dep_stats",
+                "stubs_key", "redirects", "unwritable", "search_keys", "shells"}
+    if type(data) is not dict or data.keys() != expected:
+        return "other fields than this version writes"
+    if not all(type(data[k]) is str for k in _STR_FIELDS):
+        return "a key of the wrong type"
+    if data["out_id"] is not None and not _ints(data["out_id"], 2):
+        return "the site's id"
+    for name in ("manifest", "search_keys", "unwritable"):
+        if not _str_map(data[name]):
+            return name
+    # (stubs are written at these keys; other paths are only looked up)
+    if not all(_relative_path(key) for key in data["redirects"] if key):
+        return "a redirect that leaves the site"
+    checks = (("pages", _pages_ok), ("file_stats", _file_stats_ok), ("dep_stats", _dep_stats_ok),
+              ("shells", _shells_ok), ("redirects", _redirects_ok))
+    for name, check in checks:
+        if not check(data[name]):
+            return name
+    return _renders_problem(data["renders"])
+
+
+def _renders_problem(renders: object) -> str | None:
+    if type(renders) is not list:
+        return "renders"
+    for row in renders:
+        if type(row) is not list or len(row) != 3 or type(row[0]) is not str or type(row[1]) is not str:
+            return "renders"
+        found = record_problem(row[2])
+        if found:
+            return found
+    return None
+
+
+def _relative_path(path: str) -> bool:
+    """No empty, "." or ".." part, not absolute: a path inside the site."""
+    wrapped = f"/{path}/"
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped and "\0" not in path
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if type(value) is list else value
+
+
+def _ints(value: object, length: int) -> bool:
+    return type(value) is list and tuple(map(type, value)) == (int,) * length
+
+
+def _str_map(value: object) -> bool:
+    return type(value) is dict and all_strings(value.values())
+
+
+def _pages_ok(pages: object) -> bool:
+    if type(pages) is not dict:
+        return False
+    for e in pages.values():
+        if not (type(e) is list and len(e) == 7 and type(e[0]) is str and type(e[1]) is dict
+                and type(e[2]) is int and type(e[3]) is list and all_strings(e[3])
+                and (e[4] is None or _ints(e[4], 3)) and type(e[5]) is str
+                and type(e[6]) is list and all(warning_ok(w) for w in e[6])):
+            return False
+    return True
+
+
+def _redirects_ok(table: object) -> bool:
+    return type(table) is dict and all(type(e) is list and len(e) == 2 and type(e[0]) is str and type(e[1]) is bool
+                                       for e in table.values())
+
+
+def _file_stats_ok(stats: object) -> bool:
+    return type(stats) is dict and all(_ints(v, 3) for v in stats.values())
+
+
+def _dep_stats_ok(stats: object) -> bool:
+    if type(stats) is not dict:
+        return False
+    return all(type(e) is list and len(e) == 4 and (e[0] is None or type(e[0]) is str)
+               and (e[1] is None or _ints(e[1], 3)) and type(e[2]) is str and type(e[3]) is bool
+               for e in stats.values())
+
+
+def _shells_ok(shells: object) -> bool:
+    if type(shells) is not list:
+        return False
+    for row in shells:
+        if type(row) is not list or len(row) != 2 or type(row[0]) is not list or type(row[1]) is not list:
+            return False
+        for part in row[1]:
+            if type(part) is not str and not (type(part) is list and len(part) == 2 and type(part[0]) is int
+                                               and part[0] >= 0 and type(part[1]) is bool):
+                return False
+    return True

@@ -1,0 +1,83 @@
+"""Taking in the workers' results: records of renders, files written, errors, page shells."""
+
+from __future__ import annotations
+
+from renderer.build.cache import Cache, FileStat
+from renderer.build.digests import Digests, sha1
+from renderer.build.options import BuildReport
+from renderer.build.records import error_from_fields
+from renderer.errors import RenderError
+from renderer.problems import Problem
+from renderer.site.layout import SiteLayout
+
+
+class Collector:
+    def __init__(self, report: BuildReport, layout: SiteLayout, digests: Digests, cache: Cache | None,
+                 records: dict[tuple[str, str], dict], manifest: dict[str, str]):
+        self.report = report
+        self.layout = layout
+        self.digests = digests
+        self.cache = cache
+        self.records = records
+        self.manifest = manifest
+        self.written: dict[str, FileStat] = {}  # file -> its stat
+        self.failed: dict[tuple[str, str], RenderError] = {}  # renders that raised
+
+    def add(self, results: list[dict]) -> None:
+        for res in results:
+            if "shells" in res:
+                self.layout.reuse_shells(res["shells"])
+            elif res["error"] is not None:
+                self._failed(res)
+            elif res["kept"]:  # its chrome changed elsewhere, not the page's: nothing to do
+                key = (res["relpath"], res["version"])
+                self.records[key] = self._cached(key)
+                self.manifest[res["out"]] = res["digest"]
+                self.report.from_cache += 1
+            else:
+                self._laid_out(res)
+
+    def _cached(self, key: tuple[str, str]) -> dict:
+        """The cached record of a render the plan reused (so there is a cache)."""
+        if self.cache is None:
+            raise ValueError(f"no cached render for {key}")
+        return self.cache.renders[key]
+
+    def _failed(self, res: dict) -> None:
+        err = error_from_fields(res["error"])
+        if err.version is None:
+            err.version = res["version"]
+        self.report.problems.append(Problem.from_error(err, "render", "error", (res["version"],)))
+        self.report.failed += 1
+        self.failed[(res["relpath"], res["version"])] = err
+
+    def _laid_out(self, res: dict) -> None:
+        key = (res["relpath"], res["version"])
+        record = res["record"]
+        if record is None:  # laid out again around the cached render
+            record = dict(self._cached(key))
+            self.report.from_cache += 1
+        else:
+            digests = self.digests
+            self.report.rendered += 1
+            self.report.rendered_keys.append(key)
+            digests.seed(record.pop("dep_stats"))
+            record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
+            if record["warnings"]:  # e.g. a missing link target or include: it may appear later
+                deps["shape:"] = digests.of("shape:")
+            record["cacheable"] = not (record["site_data"] or any(d in digests.uses_site_data for d in deps))
+        record["chrome_key"] = res["chrome_key"]
+        record["layout_key"] = sha1(res["chrome_key"] + record["render_digest"])
+        record["digest"] = res["digest"]
+        self.records[key] = record
+        self.manifest[res["out"]] = res["digest"]
+        self.report.laid_out += 1
+        if res["written"]:
+            self.written[res["out"]] = res["stat"]
+
+    def finish(self) -> None:
+        """The warnings of every render, kept ones too."""
+        self.report.rendered_keys.sort()
+        for (_relpath, version), record in self.records.items():
+            for warning in record["warnings"]:
+                self.report.problems.append(Problem.from_error(error_from_fields(warning), "render", "warning", (version,)))

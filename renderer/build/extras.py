@@ -1,0 +1,193 @@
+"""Every file of the site besides pages: redirect stubs, root index, 404, static files and
+assets (while the workers render), then search indexes, the sitemap and error pages."""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import os
+import stat
+from pathlib import Path
+
+from renderer.build.cache import Cache, FileStat
+from renderer.build.digests import sha1
+from renderer.build.output import FileWriter
+from renderer.errors import RenderError, line_and_column
+from renderer.model.tree import normalize_url_path
+from renderer.problems import Problem
+from renderer.site.layout import SiteLayout
+from renderer.site.model import SiteModel
+from renderer.site.redirects import Redirect
+from renderer.site.search import index_all, searchable
+
+
+class Emitter:
+    """Puts files into the staging folder, unless the live site has them already."""
+
+    def __init__(self, writer: FileWriter, manifest: dict[str, str], written: dict[str, FileStat],
+                 trusted: dict[str, str] | None):
+        self.writer = writer
+        self.manifest = manifest
+        self.written = written
+        self.trusted = trusted  # live file -> digest; None: write everything
+
+    def emit(self, files: dict[str, bytes]) -> None:
+        for path in sorted(files):
+            data = files[path]
+            digest = sha1(data)
+            self.manifest[path] = digest
+            if self.trusted is None or self.trusted.get(path) != digest:
+                self.written[path] = self.writer.write(path, data)
+
+    def keep(self, path: str) -> bool:
+        """Keep a live file as it is, if it is as the last build left it."""
+        digest = self.trusted.get(path) if self.trusted is not None else None
+        if digest is not None:
+            self.manifest[path] = digest
+        return digest is not None
+
+
+class Extras:
+    def __init__(self, site: SiteModel, layout: SiteLayout, code_key: str, emitter: Emitter, site_dir: Path,
+                 base_url: str):
+        self.site = site
+        self.layout = layout
+        self.code_key = code_key
+        self.emitter = emitter
+        self.site_dir = site_dir
+        self.base_url = base_url
+        self.stubs: dict[str, str] = {}  # stub path (a redirect table key) -> target URL
+        self.stubs_key = ""
+        self.redirects: dict[str, Redirect] = {}  # the site's redirect table
+        self.unwritable: dict[str, str] = {}  # table key -> the site file its stub would clash with
+        self.search_keys: dict[str, str] = {}
+        self.problems: list[Problem] = []
+
+    # -- while the workers render --
+
+    def write_static(self, cache: Cache | None) -> None:
+        """Files that do not depend on rendered bodies: redirect stubs, 404, static assets."""
+        layout = self.layout
+        home = self.site.home_url()
+        digest = hashlib.sha1(f"{self.code_key}\0{home}\0".encode())
+        for page in self.site.pages:
+            digest.update(f"{page.relpath}\0{','.join(page.versions)}\0{page.redirect_from}\n".encode())
+        self.stubs_key = digest.hexdigest()
+        files: dict[str, bytes] = {}
+        if cache is not None and cache.stubs_key == self.stubs_key:
+            # the same redirects as last time (their files are still in place, unless changed)
+            self.redirects = {key: Redirect(target, permanent) for key, (target, permanent) in cache.redirects.items()}
+            self.site.reuse_redirects(self.redirects)
+            self.unwritable = cache.unwritable
+        else:
+            self.redirects = self.site.redirects
+            self.unwritable = self._unwritable(self.redirects)
+        self.problems += [self._clash(key, clash) for key, clash in self.unwritable.items()]
+        self.stubs = {key: r.target for key, r in self.redirects.items() if key and key not in self.unwritable}
+        for path, target in self.stubs.items():
+            if not self.emitter.keep(f"{path}/index.html"):
+                files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
+        files["index.html"] = layout.render_redirect(home).encode("utf-8")
+        files["404.html"] = layout.render_404(None).encode("utf-8")
+        files.update(self._published("static", self.site_dir / "static", self.site_dir))
+        files.update(self._published("assets", self.site.tree.root / "assets", self.site.tree.root))
+        self.emitter.emit(files)
+
+    def _unwritable(self, table: dict[str, Redirect]) -> dict[str, str]:
+        """Stubs whose file cannot exist: `x/index.html/index.html` beside the file
+        `x/index.html` (a page's, or another stub's) -> that file. They are errors."""
+        site = self.site
+        files = {site.out_path(page, version) for page, version in site.renders()} | {f"{k}/index.html" for k in table}
+        found = {}
+        for path in table:
+            parts = path.split("/")
+            clash = next(("/".join(parts[: i + 1]) for i, part in enumerate(parts)
+                          if part == "index.html" and "/".join(parts[: i + 1]) in files), None)
+            if clash is not None:
+                found[path] = clash
+        return found
+
+    def _clash(self, path: str, clash: str) -> Problem:
+        message = f"redirect_from makes /{path}, which cannot be published: {clash} is a file of the site"
+        for page in self.site.pages:
+            for old in page.redirect_from:
+                clean = normalize_url_path(old)
+                if clean and (path == clean or path.endswith("/" + clean)):
+                    line, column = line_and_column(page.text, page.value_offset("redirect_from"))
+                    return Problem("redirect", "error", message, page.file, line, column)
+        return Problem("redirect", "error", message, "(docs tree)")
+
+    def _published(self, prefix: str, folder: Path, inside: Path) -> dict[str, bytes]:
+        """The regular files under `folder`. A symlink is followed only to a regular file
+        inside `inside`; anything else (a link out of the tree, a FIFO, a device) is left
+        out with a warning naming it."""
+        files: dict[str, bytes] = {}
+        if not folder.is_dir():
+            return files
+        boundary = os.path.realpath(inside) + os.sep
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                path = os.path.join(dirpath, name)
+                relative = os.path.relpath(path, folder).replace(os.sep, "/")
+                data, problem = _read_regular(path, boundary)
+                if problem is None:
+                    files[f"{prefix}/{relative}"] = data
+                else:
+                    shown = self.site.tree.display(Path(path))
+                    self.problems.append(Problem("asset", "warning", f"{problem}; not published", shown))
+        return files
+
+    # -- after rendering --
+
+    def write_error_pages(self, failed: dict[tuple[str, str], RenderError]) -> None:
+        """--keep-going: a page that failed to render shows its error instead of a 404."""
+        site = self.site
+        self.emitter.emit({site.out_path(site.by_relpath[relpath], version): self.layout.render_error_page(err).encode()
+                           for (relpath, version), err in sorted(failed.items())})
+
+    def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None) -> None:
+        """Files made from the renders: search bundles (and results pages) and the sitemap."""
+        files: dict[str, bytes] = {}
+        to_index: dict[str, list] = {}  # versions whose search bundle changed -> their records
+        searched = [page for page in self.site.pages if searchable(page)]
+        for version in self.site.versions.ids:
+            keys = [(p.relpath, version) for p in searched if (p.relpath, version) in records]
+            digest = hashlib.sha1(self.code_key.encode())
+            for key in keys:
+                digest.update(f"{key}\0{records[key]['search_digest']}\n".encode())
+            folder = f"search/{version}/"  # the results page and the version's Pagefind bundle
+            self.search_keys[version] = digest.hexdigest()
+            same = cache is not None and cache.search_keys.get(version) == self.search_keys[version]
+            previous = [path for path in cache.manifest if path.startswith(folder)] if same and cache else []
+            if not (previous and all([self.emitter.keep(path) for path in previous])):
+                to_index[version] = [records[key]["search"] for key in keys]
+                files[folder + "index.html"] = self.layout.render_search_page(version).encode("utf-8")
+        files.update(index_all(to_index))  # one Pagefind process per version, side by side
+        files["sitemap.xml"] = self._sitemap(records)
+        self.emitter.emit(files)
+
+    def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
+        base = self.base_url.rstrip("/")
+        urls = sorted(base + self.site.url(p, v) for p, v in self.site.renders() if (p.relpath, v) in records)
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        lines += [f"<url><loc>{html_lib.escape(u)}</loc></url>" for u in urls]
+        lines.append("</urlset>")
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _read_regular(path: str, boundary: str) -> tuple[bytes, str | None]:
+    """The bytes of a regular file whose real path is under `boundary`, or why not."""
+    real = os.path.realpath(path)
+    if not real.startswith(boundary):
+        return b"", f"{'a link to' if os.path.islink(path) else 'resolves to'} {real}, outside the tree"
+    if os.path.isdir(real):
+        return b"", "a link to a folder (links are followed to files only)"
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as err:
+        return b"", f"cannot be read ({err.strerror})"
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"", "not a regular file"
+        return file.read(), None

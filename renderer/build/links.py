@@ -1,0 +1,57 @@
+"""The build's link check: the site model's LinkChecker over every render, with each
+page's result kept from the previous build when it cannot have changed -- its links did
+not change (the render was reused) and neither did what links can point at: pages and
+versions, redirects, other files, element ids (`universe_key`)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from renderer.problems import Problem
+from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
+from renderer.site.model import SiteModel
+
+
+class BuildLinkCheck:
+    def __init__(self, site: SiteModel, records: dict[tuple[str, str], dict], manifest: dict[str, str],
+                 stubs: dict[str, str], site_dir: Path):
+        self.site = site
+        self.records = records
+        self.manifest = manifest
+        self.stubs = stubs
+        self.checker = LinkChecker(site, self.facts_of, published_files(site_dir))
+        self.facts: dict[tuple[str, str], LinkFacts | None] = {}
+
+    def facts_of(self, relpath: str, version: str) -> LinkFacts | None:
+        key = (relpath, version)
+        if key not in self.facts:
+            record = self.records.get(key)
+            self.facts[key] = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]),
+                                          record["complete"]) if record else None
+        return self.facts[key]
+
+    def universe_key(self, chrome_state: str, stubs_key: str) -> str:
+        universe = hashlib.sha1(f"{chrome_state}\0{stubs_key}\0".encode())
+        page_files = {self.site.out_path(self.site.by_relpath[relpath], v) for (relpath, v) in self.records}
+        for path in sorted(set(self.manifest) - page_files - {f"{s}/index.html" for s in self.stubs}):
+            universe.update(f"{path}\n".encode())
+        for key in sorted(self.records):
+            universe.update(f"{key}\0{self.records[key]['ids_digest']}\n".encode())
+        return universe.hexdigest()
+
+    def run(self, universe_key: str) -> list[Problem]:
+        """Every broken link of every render (one Problem per render and link)."""
+        problems: list[Problem] = []
+        for page, version in self.site.renders():
+            record = self.records.get((page.relpath, version))
+            if record is None:  # failed to render
+                continue
+            facts = self.facts_of(page.relpath, version)
+            if facts is not None and record.get("links_checked") != universe_key:
+                found = self.checker.check(page, version, facts, record["deps"])
+                record["broken"] = [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found]
+                record["links_checked"] = universe_key
+            problems += [Problem(kind, severity, message, file, line, column, (version,))
+                         for kind, severity, message, file, line, column in record["broken"]]
+        return problems

@@ -1,0 +1,70 @@
+"""Planning a build: which renders to reuse, which pages to lay out again, which files to keep.
+
+A render is reused when the page file and everything it used (`RenderedPage.deps`) are
+unchanged; its output file is kept when, in addition, nothing every page's chrome is made
+of changed (navigation, titles, which pages exist in which versions) and the file in the
+live site is still the one the last build wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from renderer.build.cache import Cache
+from renderer.build.digests import Digests
+from renderer.build.workers import Task
+from renderer.model.pages import Page
+from renderer.site.layout import SiteLayout
+from renderer.site.model import SiteModel
+
+
+def chrome_state(layout: SiteLayout, pages: list[Page], key: str) -> str:
+    """What every page's chrome is made of: navigation and site title of each version,
+    and which pages exist in which versions (version picker targets)."""
+    digest = hashlib.sha1(key.encode())
+    for version in layout.tree.model.ids:
+        digest.update(f"{version}\0{layout.nav(version).digest()}\0{layout.site_title(version)}\0".encode())
+    for page in pages:
+        digest.update(f"{page.relpath}\0{','.join(page.versions)}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Plan:
+    records: dict[tuple[str, str], dict] = field(default_factory=dict)  # kept renders
+    manifest: dict[str, str] = field(default_factory=dict)  # kept files -> digest
+    tasks: Task = field(default_factory=list)  # what workers do, page by page
+
+    @property
+    def work(self) -> int:
+        return sum(len(items) for _, items in self.tasks)
+
+
+_REUSED_FIELDS = ("title", "intro", "body_digest", "render_digest", "layout_key", "digest")
+
+
+def make_plan(site: SiteModel, cache: Cache | None, digests: Digests, trusted: dict[str, str],
+              same_chrome: bool) -> Plan:
+    """`trusted`: the files of the live site that are as the last build left them -> digest."""
+    plan = Plan()
+    by_page: dict[str, list] = {}
+    for page, version in site.renders():
+        items = by_page.get(page.relpath)
+        if items is None:
+            items = by_page[page.relpath] = []
+            plan.tasks.append((page.relpath, items))
+        out_path = site.out_path(page, version)
+        old = cache.renders.get((page.relpath, version)) if cache else None
+        old_digest = trusted.get(out_path)
+        if old is not None and digests.unchanged(old["deps"]):
+            if same_chrome and old_digest == old["digest"]:
+                # neither the page nor anything around it changed: keep the file
+                plan.records[(page.relpath, version)] = old
+                plan.manifest[out_path] = old["digest"]
+                continue
+            items.append((version, "relayout", out_path, old_digest, {k: old[k] for k in _REUSED_FIELDS}))
+        else:
+            items.append((version, "render", out_path, old_digest, None))
+    plan.tasks = [(relpath, items) for relpath, items in plan.tasks if items]
+    return plan

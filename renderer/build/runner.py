@@ -1,0 +1,110 @@
+"""Running the workers' tasks: in this process, in a pool of forked processes, or on Dask.
+
+One task is a few pages -- every version of a page in the same task, so identical texts
+share the Markdown cache. Results are handed on as each task finishes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import multiprocessing
+import os
+from collections.abc import Callable
+
+from renderer.build.workers import Task, WorkerConfig, WorkerState, init_worker, run_task
+from renderer.errors import RenderError
+from renderer.model.tree import DocsTree
+from renderer.site.layout import SiteLayout
+
+CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
+SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
+
+
+class NoProgress:
+    """The progress bar's interface, showing nothing (no terminal, or --no-progress)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, *args, **kwargs) -> int:
+        return 0
+
+    def update(self, *args, **kwargs) -> None:
+        return None
+
+
+def progress_bar(console, enabled: bool):
+    if not enabled or console is None or not console.is_terminal:
+        return NoProgress()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+class TaskRunner:
+    def __init__(self, config: WorkerConfig, tree: DocsTree, layout: SiteLayout, *, jobs: int | None,
+                 executor: str | None, progress=None):
+        self.config = config
+        self.tree = tree
+        self.layout = layout
+        self.jobs = jobs or os.cpu_count() or 1
+        self.executor_url = executor
+        self.progress = progress if progress is not None else NoProgress()
+
+    def run(self, tasks: Task, meanwhile: Callable[[], None], on_results: Callable[[list[dict]], None]) -> None:
+        """Run the tasks; `meanwhile` runs in this process while workers render, and
+        `on_results` takes each finished task's results (in completion order)."""
+        work = sum(len(items) for _, items in tasks)
+        executor, workers, close = self._executor(work)
+        try:
+            with self.progress as bar:
+                if executor is None:
+                    state = WorkerState(self.config, self.tree, self.layout)
+                    meanwhile()
+                    bar_id = bar.add_task("Rendering", total=work)
+                    for relpath, items in tasks:
+                        on_results(state.run([(relpath, items)]))
+                        bar.update(bar_id, advance=len(items))
+                    return
+                size = max(1, math.ceil(len(tasks) / (workers * CHUNKS_PER_WORKER)))
+                chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
+                futures = {executor.submit(run_task, self.config, chunk): chunk for chunk in chunks}
+                meanwhile()
+                bar_id = bar.add_task("Rendering", total=work)
+                for future in cf.as_completed(futures):
+                    on_results(future.result())
+                    bar.update(bar_id, advance=sum(len(items) for _, items in futures[future]))
+        finally:
+            if close is not None:
+                close()
+
+    def _executor(self, work: int):
+        """(executor, number of workers, closer); (None, 1, None) to run in this process."""
+        if self.executor_url:
+            return self._dask()
+        if self.jobs <= 1 or work < SERIAL_BELOW:
+            return None, 1, None
+        methods = multiprocessing.get_all_start_methods()
+        fork = "fork" in methods
+        # forked workers start with this process's tree and layout (not pickled: fork copies them)
+        seed = (self.tree, self.layout) if fork else None
+        pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork" if fork else None),
+                                      initializer=init_worker, initargs=(self.config, seed))
+        return pool, self.jobs, lambda: pool.shutdown(wait=True, cancel_futures=True)
+
+    def _dask(self):
+        url = self.executor_url
+        if not url.startswith("dask://"):
+            raise RenderError(f"unknown executor {url!r} (expected dask://HOST:PORT)")
+        try:
+            from distributed import Client
+        except ImportError:
+            raise RenderError("--executor dask:// needs the 'distributed' package (pip install docs-renderer[dask])") from None
+        client = Client(url[len("dask://"):], timeout=30)
+        workers = sum(client.nthreads().values()) or self.jobs
+        return client.get_executor(), workers, client.close

@@ -1,0 +1,151 @@
+"""The worker side: render and lay out the items of a few pages and write their files into
+the staging folder. Runs in the build process (small builds), in a pool of forked
+processes, or on Dask workers (threads of other machines)."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from renderer.build.digests import DepStats, sha1
+from renderer.build.output import FileWriter
+from renderer.build.records import extract_body, make_record
+from renderer.errors import RenderError
+from renderer.model.pages import Page
+from renderer.model.tree import DocsTree
+from renderer.site.layout import SiteLayout
+from renderer.site.urls import page_url
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    token: str  # one per build: a worker's state belongs to one build
+    root: str
+    versions: str | None
+    lenient: bool
+    site_dir: str
+    base_url: str
+    staging: str
+    live: str
+    write_all: bool
+    racy_after_ns: int
+    parent_pid: int
+
+
+# (version, action, out path, digest of the live file or None, what a relayout reuses)
+Item = tuple[str, str, str, "str | None", "dict | None"]
+Task = list[tuple[str, list[Item]]]  # (relpath, its items) of a few pages
+
+
+class WorkerState:
+    """What a worker keeps between the tasks of one build."""
+
+    def __init__(self, config: WorkerConfig, tree: DocsTree, layout: SiteLayout):
+        self.config = config
+        self.tree = tree
+        self.layout = layout
+        self.writer = FileWriter(config.staging)
+        self.dep_stats = DepStats(tree, config.racy_after_ns)
+
+    @classmethod
+    def load(cls, config: WorkerConfig) -> WorkerState:
+        tree = DocsTree(config.root, config.versions, lenient=config.lenient)
+        return cls(config, tree, SiteLayout(tree, config.site_dir, base_url=config.base_url))
+
+    def run(self, task: Task) -> list[dict]:
+        results = []
+        for relpath, items in task:
+            page = self.tree.page(relpath)
+            if page is None:
+                raise ValueError(f"no page {relpath} (the tree changed during the build)")
+            for item in items:
+                results.append(self.do_item(page, relpath, item))
+        shells = self.layout.take_new_shells()
+        if shells:  # page shells for the build cache
+            results.append({"shells": shells})
+        return results
+
+    def do_item(self, page: Page, relpath: str, item: Item) -> dict:
+        version, action, out_path, old_digest, reuse = item
+        layout = self.layout
+        result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None,
+                        "kept": False}
+        chrome = layout.chrome(page, version)
+        result["chrome_key"] = chrome_key = layout.chrome_digest(chrome)
+        body = None
+        if action == "relayout" and reuse is not None:  # the render is cached; its chrome may have changed
+            if sha1(chrome_key + reuse["render_digest"]) == reuse["layout_key"] and old_digest == reuse["digest"]:
+                result.update(kept=True, digest=old_digest, written=False)
+                return result
+            body = extract_body(Path(self.config.live) / out_path, reuse["body_digest"])
+            if body is not None:
+                title, intro = reuse["title"], reuse["intro"]
+        if body is None:
+            rendered = self._render(page, version, result)
+            if rendered is None:
+                return result
+            title, intro, body = rendered.title, rendered.intro, rendered.html
+        data = layout.compose(chrome, title, intro, body).encode("utf-8")
+        result["digest"] = digest = sha1(data)
+        result["written"] = self.config.write_all or digest != old_digest
+        if result["written"]:
+            result["stat"] = self.writer.write(out_path, data)
+        return result
+
+    def _render(self, page: Page, version: str, result: dict):
+        from renderer.pipeline import render_page
+
+        try:
+            rendered = render_page(self.tree, page, version)
+        except RenderError as err:
+            result["error"] = dataclasses.asdict(err)
+            return None
+        result["record"] = record = make_record(rendered, page_url(page, version), page)
+        record["dep_stats"] = self.dep_stats.of(record["deps"])
+        return rendered
+
+
+class _WorkerSlot(threading.local):
+    """THE one per-process holder of worker state: a pool process keeps its WorkerState
+    here between tasks (tasks are plain functions of pickled arguments; there is no other
+    place). Thread-local, as Dask runs tasks on threads; keyed by the build token, so a
+    long-lived worker never uses the state of an earlier build."""
+
+    state: WorkerState | None = None
+
+
+_SLOT = _WorkerSlot()
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: end this process when the build process dies (even by kill -9)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (AttributeError, OSError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def init_worker(config: WorkerConfig, seed: tuple[DocsTree, SiteLayout] | None) -> None:
+    """Process pool initializer: the tree and layout, once per worker. A forked worker gets
+    the build process's own (pages parsed, navigation computed) as `seed`."""
+    die_with_parent(config.parent_pid)
+    _SLOT.state = WorkerState(config, *seed) if seed is not None else WorkerState.load(config)
+
+
+def run_task(config: WorkerConfig, task: Task) -> list[dict]:
+    """Render and lay out the items of a few pages (in a pool process or on Dask)."""
+    state = _SLOT.state
+    if state is None or state.config.token != config.token:
+        state = _SLOT.state = WorkerState.load(config)  # Dask workers: one tree per thread and build
+    return state.run(task)
