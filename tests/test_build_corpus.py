@@ -6,7 +6,6 @@ copied to a temporary folder and data/ is linked. Skipped when the corpus is abs
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path

@@ -211,10 +211,10 @@ def test_a_redirect_that_cannot_be_a_file_is_a_located_error(tmp_path):
 
 @pytest.fixture
 def small_filesystem(tmp_path):
-    """A 1 MB tmpfs (needs root; skipped elsewhere)."""
+    """A 2 MB tmpfs (needs root; skipped elsewhere): room for the small site, its search bundles and cache."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (not root?)")
     try:

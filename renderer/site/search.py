@@ -35,8 +35,9 @@ BUNDLE_DIR = "pagefind"
 PAGEFIND_TIMEOUT_SECONDS = 600
 PAGEFIND_MAGIC = b"pagefind_dcd"  # the start of every decompressed Pagefind file
 TITLE_WEIGHT = "10"  # Pagefind weights h1..h6 from 7 down to 2 by default; the title is above them all
-# the bundle files search.js uses (Pagefind's own UI scripts and styles are left out)
-_BUNDLE_FILE = re.compile(r"(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.[\w-]+\.pagefind"
+# the bundle files search.js uses: Pagefind's own UI scripts and styles are left out, and so is
+# the engine for unknown languages (every page is indexed as English)
+_BUNDLE_FILE = re.compile(r"(pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.en\.pagefind"
                           r"|pagefind\.[\w-]+\.pf_meta|(index|fragment|filter)/[\w.-]+)")
 
 _DROP_BLOCKS = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->|<span class=\"Bump-link-symbol\">[^<]*</span>", re.S)
