@@ -111,3 +111,18 @@ http {{
     result = subprocess.run(["nginx", "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["netlify", "nginx", "apache", "json"])
+def test_build_writes_one_file_instead_of_stubs(site, tmp_path, fmt):
+    from renderer.build import BuildOptions, build
+
+    out = tmp_path / "_site"
+    report = build(BuildOptions(root=site.tree.root, out=out, redirects=fmt, progress=False, use_cache=False))
+    assert report.ok
+    name, expected = redirect_file(fmt, site.redirects)
+    assert (out / name).read_bytes() == expected
+    stubs = [f for f in out.rglob("index.html") if 'http-equiv="refresh"' in f.read_text(encoding="utf-8")]
+    assert [f.relative_to(out).as_posix() for f in stubs] == ["index.html"]  # the root only
+    for redirect in site.redirects.values():  # every target is a page of the built site
+        assert (out / redirect.target.strip("/") / "index.html").is_file()

@@ -187,7 +187,8 @@ class _Stages:
         report, plan, builder = self.report, self.plan, self.builder
         collector = Collector(report, self.layout, self.digests, self.cache, plan.records, plan.manifest)
         emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
-        extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url)
+        extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url,
+                        self.options.redirects)
         runner = TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
                             progress=progress_bar(builder.console, self.options.progress))
         runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)

@@ -178,7 +178,8 @@ def unlink_quietly(path: str | Path) -> None:
 
 def code_key(options: BuildOptions, tree: DocsTree, site_dir: Path) -> str:
     """What every render depends on: engine code, site templates, version model, options."""
-    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{sys.version}\0{tree.root}\0{options.lenient}\0{options.base_url}\0".encode())
+    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0{sys.version}\0{tree.root}\0{options.lenient}\0{options.base_url}\0"
+                           f"{options.redirects}\0".encode())
     package = Path(__file__).resolve().parents[1]
     for file in sorted(package.rglob("*.py")):
         relative = file.relative_to(package)

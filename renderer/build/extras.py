@@ -17,6 +17,7 @@ from renderer.model.tree import normalize_url_path
 from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
 from renderer.site.model import SiteModel
+from renderer.site.redirect_formats import redirect_file
 from renderer.site.redirects import Redirect
 from renderer.site.search import index_all, searchable
 
@@ -49,13 +50,14 @@ class Emitter:
 
 class Extras:
     def __init__(self, site: SiteModel, layout: SiteLayout, code_key: str, emitter: Emitter, site_dir: Path,
-                 base_url: str):
+                 base_url: str, redirect_format: str = "stubs"):
         self.site = site
         self.layout = layout
         self.code_key = code_key
         self.emitter = emitter
         self.site_dir = site_dir
         self.base_url = base_url
+        self.redirect_format = redirect_format
         self.stubs: dict[str, str] = {}  # stub path (a redirect table key) -> target URL
         self.stubs_key = ""
         self.redirects: dict[str, Redirect] = {}  # the site's redirect table
@@ -83,7 +85,11 @@ class Extras:
             self.redirects = self.site.redirects
             self.unwritable = self._unwritable(self.redirects)
         self.problems += [self._clash(key, clash) for key, clash in self.unwritable.items()]
-        self.stubs = {key: r.target for key, r in self.redirects.items() if key and key not in self.unwritable}
+        if self.redirect_format == "stubs":
+            self.stubs = {key: r.target for key, r in self.redirects.items() if key and key not in self.unwritable}
+        else:  # one file in the host's format instead of a page per redirect
+            name, data = redirect_file(self.redirect_format, self.redirects)
+            files[name] = data
         for path, target in self.stubs.items():
             if not self.emitter.keep(f"{path}/index.html"):
                 files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")

@@ -20,6 +20,7 @@ class BuildOptions:
     keep_going: bool = False
     lenient: bool = False
     base_url: str = ""
+    redirects: str = "stubs"  # how redirects are published: renderer.site.redirect_formats.FORMATS
     site_dir: Path | None = None
     cache_dir: Path | None = None
     progress: bool = True

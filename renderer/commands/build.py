@@ -11,6 +11,7 @@ from renderer.build import BuildFailed, BuildOptions, BuildReport, build
 from renderer.commands.common import add_common_options, new_parser, print_error
 from renderer.errors import RenderError
 from renderer.problems import format_text, printable
+from renderer.site.redirect_formats import FORMATS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-going", action="store_true",
                    help="publish the site even when pages fail to render (they show their error); exit 1")
     p.add_argument("--base-url", default="", help="absolute site URL for sitemap and canonical links")
+    p.add_argument("--redirects", choices=FORMATS, default="stubs",
+                   help="how redirects are published: a meta-refresh page each (stubs, any host), or one file for "
+                   "the host: netlify (_redirects), nginx (.etc/nginx/redirects.conf), apache (.htaccess), json"),
     p.add_argument("--site-dir", default=None,
                    help="layouts folder (default: <root>/site if it has templates/, else the engine's site/)")
     p.add_argument("--cache-dir", default=None, help="cache folder (default: .render-cache/<out name> beside --out)")
@@ -43,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     options = BuildOptions(
         root=Path(args.root), out=Path(args.out), versions=Path(args.versions) if args.versions else None,
         jobs=args.jobs, executor=args.executor, use_cache=args.use_cache, strict=args.strict,
-        keep_going=args.keep_going, lenient=args.lenient, base_url=args.base_url,
+        keep_going=args.keep_going, lenient=args.lenient, base_url=args.base_url, redirects=args.redirects,
         site_dir=Path(args.site_dir) if args.site_dir else None,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None, progress=args.progress,
     )

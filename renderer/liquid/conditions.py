@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, NamedTuple
 from liquid.ast import BlockNode, ConditionalBlockNode
 from liquid.builtin.expressions import BooleanExpression
 from liquid.builtin.expressions import logical as lg
-from liquid.builtin.expressions._tokenize import tokenize
 from liquid.builtin.expressions.primitive import parse_primitive
 from liquid.builtin.tags.if_tag import IfNode, IfTag
 from liquid.builtin.tags.unless_tag import UnlessNode, UnlessTag
@@ -26,6 +25,7 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, TOKEN_WORD, Token
 
+from renderer.liquid.internals import tokenize_expression
 from renderer.model.versions import compare_versions
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def condition_tokens(env: Environment, stream: TokenStream, tag: Token) -> Token
     if getattr(env, "lenient", False) and current.kind == TOKEN_EXPRESSION and current.value.rstrip().endswith("%"):
         next(stream)
         fixed = current._replace(value=current.value.rstrip().rstrip("%"))
-        return TokenStream(tokenize(fixed.value, parent_token=fixed))
+        return TokenStream(tokenize_expression(fixed.value, parent_token=fixed))
     return stream.into_inner(tag=tag)
 
 

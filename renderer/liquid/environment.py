@@ -12,11 +12,11 @@ import sys
 from functools import lru_cache, partial
 
 from liquid import Environment, Mode
-from liquid.lex import _tokenize_template, compile_liquid_rules
 from liquid.tag import Tag
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
 from renderer.liquid.ifversion import IfversionTag
+from renderer.liquid.internals import compile_liquid_rules, tokenize_template
 from renderer.liquid.state import DocsLiquidError, RenderState, SourceFile, expression_text, render_state
 from renderer.liquid.tags.blocks import CALLOUT_CLASSES, make_wrapper_tag
 from renderer.liquid.tags.data import DataNode, DataTag, IndentedDataReferenceTag
@@ -47,7 +47,7 @@ def _docs_lexer():
         compiled = re.compile(pattern, re.DOTALL) if pattern != rules.pattern else rules
     except re.error:  # Python < 3.11 has no possessive quantifiers
         compiled = rules
-    return partial(_tokenize_template, rules=compiled)
+    return partial(tokenize_template, rules=compiled)
 
 
 class DocsEnvironment(Environment):
