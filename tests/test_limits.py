@@ -123,7 +123,8 @@ def test_a_huge_value_through_site_data_is_refused(tmp_path):
     assert small.rc == 0 and small.output.count("ab") == 400_000
 
 
-@pytest.mark.parametrize("file", ["data/versions.yml", "data/variables/bomb.yml"])
+@pytest.mark.parametrize("file", ["data/versions.yml", "data/variables/bomb.yml", "data/link-rules.yml",
+                                  "data/frontmatter.yml"])
 def test_alias_bombs_in_other_yaml_files_are_located(tmp_path, file):
     root = make_root(tmp_path, {"content/bomb.md": page("{% data variables.bomb.a %}\n"), file: ALIAS_BOMB})
     assert_every_command_fails_naming(tmp_path, root, file)

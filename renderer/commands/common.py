@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
@@ -52,3 +53,21 @@ def print_error(err: RenderError | OSError, prefix: str = "error: ") -> None:
     print(prefix + lines[0], file=sys.stderr)
     for line in lines[1:]:
         print(line, file=sys.stderr)
+
+
+def finish_source_edit(changes, report, *, dry_run: bool, quiet: bool, started: float) -> int:
+    """The end of a command that rewrites sources (migrate, deprecate): report what was
+    left alone, write the changes or print their diff, and a summary line."""
+    for err in report.errors:
+        print(printable(f"error: {err}"), file=sys.stderr)
+    if not quiet:
+        for skipped in report.skipped:
+            print(printable(str(skipped)), file=sys.stderr)
+    changed = changes.changed()
+    if dry_run:
+        sys.stdout.write(changes.diff())
+    else:
+        changes.write()
+    dry = " (dry run: nothing written)" if dry_run else ""
+    print(f"{report.summary(len(changed))}{dry}, {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return 1 if report.errors else 0

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
-from renderer.commands.common import add_common_options, new_parser, open_tree
+from renderer.commands.common import add_common_options, finish_source_edit, new_parser, open_tree
 from renderer.lifecycle.migrate import TARGETS, migrate_tree
 
 
@@ -23,17 +22,4 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     tree = open_tree(args)
     changes, report = migrate_tree(tree, args.to)
-    for err in report.errors:
-        print(f"error: {err}", file=sys.stderr)
-    if not args.quiet:
-        for skipped in report.skipped:
-            print(skipped, file=sys.stderr)
-    changed = changes.changed()
-    if args.dry_run:
-        sys.stdout.write(changes.diff())
-    else:
-        changes.write()
-    elapsed = time.perf_counter() - started
-    dry = " (dry run: nothing written)" if args.dry_run else ""
-    print(f"{report.summary(len(changed))}{dry}, {elapsed:.1f}s", file=sys.stderr)
-    return 1 if report.errors else 0
+    return finish_source_edit(changes, report, dry_run=args.dry_run, quiet=args.quiet, started=started)

@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from renderer.errors import RenderError, read_source
+from renderer.model.safe_yaml import load_yaml
 from renderer.model.versions import VersionModel, load_version_model
 
 DEFAULT_LINK_RULES_YAML = """
@@ -159,12 +160,7 @@ def load_link_rules(root: Path, model: VersionModel) -> LinkRules:
     if not path.is_file():
         return LinkRules.from_model(model)
     display = "data/link-rules.yml"
-    try:
-        raw = yaml.load(read_source(path, display), Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RenderError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=display,
-                          line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
+    raw = load_yaml(read_source(path, display), display)  # the one YAML loader: alias budget, located errors
     return LinkRules.from_model(model, _mapping(raw, "link rules", display), display)
 
 

@@ -22,9 +22,8 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from renderer.errors import RenderError, read_source
+from renderer.model.safe_yaml import load_yaml
 
 TYPE_NAMES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -142,12 +141,7 @@ def load_frontmatter_schema(root: Path) -> FrontmatterSchema:
     if not path.is_file():
         return DEFAULT_SCHEMA
     display = "data/frontmatter.yml"
-    try:
-        raw = yaml.load(read_source(path, display), Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RenderError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", file=display,
-                          line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
+    raw = load_yaml(read_source(path, display), display)  # the one YAML loader: alias budget, located errors
     declared = (raw or {}).get("fields") if isinstance(raw, dict) or raw is None else None
     if not isinstance(declared, dict):
         raise RenderError("the schema file needs a `fields` mapping of field name to type", file=display)
