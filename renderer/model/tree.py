@@ -51,7 +51,6 @@ class DocsTree:
         self._pages: dict[str, Page | None] = {}
         self._templates: LRUCache[str, BoundTemplate] = LRUCache(
             TEMPLATE_CACHE_ENTRIES, TEMPLATE_CACHE_CHARS, lambda text, _: len(text) + TEMPLATE_OVERHEAD_CHARS)
-        self._redirects: dict[str, Page] | None = None
         self._globals: dict[str, object] | None = None
         self.link_rules = load_link_rules(self.root, self.model)
         self.frontmatter_schema = load_frontmatter_schema(self.root)
@@ -167,22 +166,6 @@ class DocsTree:
                 children.append((href, m.start()))
         return children
 
-    def redirects(self) -> dict[str, Page]:
-        """Old URL path (no language/version) -> page, from every `redirect_from`."""
-        if self._redirects is None:
-            table: dict[str, Page] = {}
-            for page in self.all_pages(errors=[]):
-                for old in page.redirect_from:
-                    clean = normalize_url_path(old)
-                    if clean:
-                        table.setdefault(clean, page)
-            self._redirects = table
-        return self._redirects
-
-    def find_redirect(self, url_path: str) -> Page | None:
-        clean = normalize_url_path(url_path)
-        return self.redirects().get(clean) if clean else None
-
     # --- invalidation --------------------------------------------------------------
 
     def loaded_page(self, relpath: str) -> Page | None:
@@ -196,12 +179,11 @@ class DocsTree:
     def forget_page(self, relpath: str) -> Page | None:
         """Forget content/<relpath> after an edit; returns its previous parse, if any.
 
-        The redirect table and the parsed template of the old body go too.
+        The parsed template of the old body goes too (the redirect table is the site model's).
         """
         old = self._pages.pop(relpath, None)
         if old is not None:
             self._templates.pop(old.body)
-        self._redirects = None
         return old
 
     def forget_pages_under(self, folder: str) -> None:
@@ -209,12 +191,10 @@ class DocsTree:
         prefix = folder.strip("/") + "/"
         for relpath in [key for key in self._pages if key.startswith(prefix)]:
             self.forget_page(relpath)
-        self._redirects = None
 
     def forget_missing(self) -> None:
         """Forget which page paths were looked up and not found (files were added)."""
         self._pages = {relpath: page for relpath, page in self._pages.items() if page is not None}
-        self._redirects = None
 
     def invalidate(self, paths: list[Path] | None = None) -> None:
         """Forget what edits to `paths` (files or folders) affect; everything when None.
@@ -225,7 +205,6 @@ class DocsTree:
         """
         if paths is None:
             self._pages.clear()
-            self._redirects = None
             self._templates.clear()
         else:
             for path in paths:
