@@ -13,7 +13,16 @@ from liquid.exceptions import LiquidError
 
 from renderer.build.cache import Cache, CacheRejected, code_key, dir_id, unlink_quietly
 from renderer.build.collect import Collector
-from renderer.build.commit import discard, discard_stale, stage_kept_files, swap_in
+from renderer.build.commit import (
+    discard,
+    discard_spare,
+    discard_stale,
+    keep_as_spare,
+    refresh_spare,
+    stage_kept_files,
+    swap_in,
+    take_spare,
+)
 from renderer.build.digests import Digests
 from renderer.build.extras import Emitter, Extras
 from renderer.build.links import BuildLinkCheck
@@ -43,6 +52,7 @@ class Builder:
         self.cache_folder = Path(options.cache_dir).resolve() if options.cache_dir else Cache.folder_for(self.out)
         self.report = BuildReport(out=self.out)
         self._last = 0.0
+        self.from_spare = False  # staging in the spare site the last build kept (commit.py)
 
     def phase(self, name: str) -> None:
         """Record the time since the previous phase ended under `name`."""
@@ -91,7 +101,11 @@ class Builder:
         self.phase("plan")
         self.out.parent.mkdir(parents=True, exist_ok=True)
         discard_stale(self.out)
-        staging = make_staging(self.out)
+        spare = take_spare(self.out, cache.spare_id) if cache is not None else None
+        if cache is None:
+            discard_spare(self.out)
+        staging = spare or make_staging(self.out)
+        self.from_spare = spare is not None
         try:
             config = self._worker_config(tree, staging, cache, racy_after_ns, key)
             _Stages(self, site, layout, loaded, digests, cache, plan, config, key, state).run(
@@ -226,18 +240,16 @@ class _Stages:
             raise BuildFailed(self.report, f"{len(merge(errors, self.site.versions.ids))} broken links (--strict)")
 
     def commit(self, cache: Cache, written: dict) -> None:
-        """Stage the kept files too, swap the staged site in, then save the cache."""
+        """Stage the kept files too, swap the staged site in, keep the old one as the spare,
+        then save the cache."""
         out, folder, old = self.builder.out, self.builder.cache_folder, self.cache
         if old is not None and not written and cache.manifest.keys() == old.manifest.keys():
-            cache.file_stats, cache.out_id = old.file_stats, old.out_id  # the site stays as it is
-            self.report.committed = True
-            cache.save(folder)
+            self._keep_site(cache, old)
             return
         kept_stats, ready = {}, {}
         if old is not None:
-            kept = [path for path in cache.manifest if path not in written]
             with cf.ThreadPoolExecutor(1) as thread:  # link (system calls) while encoding the cache (CPU)
-                linking = thread.submit(stage_kept_files, self.writer, out, kept)
+                linking = thread.submit(self._stage_kept, cache, old, written)
                 ready = cache.encode_content()
                 kept_stats = {**old.file_stats, **linking.result()}
         cache.file_stats = {path: written.get(path) or kept_stats[path] for path in cache.manifest}
@@ -246,17 +258,45 @@ class _Stages:
         trash = swap_in(self.staging, out)
         self.report.committed = True
         cache.out_id = dir_id(out)
+        if old is not None and trash is not None:  # the replaced site: the next build's spare
+            cache.spare_id = keep_as_spare(trash, out)
+            cache.spare_stale = sorted(set(written) | (old.manifest.keys() - cache.manifest.keys()))
+            trash = None
+        self._save_cache(cache, ready, marker)
+        if trash is not None:
+            try:
+                discard(trash, out)
+            except OSError:
+                pass  # the next build into `out` deletes it (discard_stale)
+
+    def _stage_kept(self, cache: Cache, old: Cache, written: dict) -> dict:
+        """The files this build keeps, in staging: the spare has them but for the stale ones;
+        a new staging folder gets a hard link to every one."""
+        if self.builder.from_spare:
+            stale = set(old.spare_stale) | (old.manifest.keys() - cache.manifest.keys())
+            return refresh_spare(self.writer, self.builder.out, stale, cache.manifest, written)
+        kept = [path for path in cache.manifest if path not in written]
+        return stage_kept_files(self.writer, self.builder.out, kept)
+
+    def _keep_site(self, cache: Cache, old: Cache) -> None:
+        """Nothing changed: the site stays as it is, and so does a spare taken as staging."""
+        cache.file_stats, cache.out_id = old.file_stats, old.out_id
+        cache.spare_id, cache.spare_stale = None, []
+        if self.builder.from_spare:
+            cache.spare_id = keep_as_spare(self.staging, self.builder.out)
+            cache.spare_stale = old.spare_stale
+        self.report.committed = True
+        self.builder.cache_folder.mkdir(parents=True, exist_ok=True)
+        cache.save(self.builder.cache_folder)
+
+    def _save_cache(self, cache: Cache, ready: dict, marker: Path) -> None:
+        folder = self.builder.cache_folder
         try:
             cache.save(folder, ready)
             unlink_quietly(marker)
         except OSError as err:
             self.report.notes.append(f"the build cache could not be saved in {folder} ({_os_error(err)}): "
                                      "the next build will be a full one")
-        if trash is not None:
-            try:
-                discard(trash, out)
-            except OSError:
-                pass  # the next build into `out` deletes it (discard_stale)
 
 
 def _os_error(err: OSError) -> str:

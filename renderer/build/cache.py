@@ -26,10 +26,10 @@ from renderer.build.options import BuildOptions
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
-CACHE_FORMAT = 14
+CACHE_FORMAT = 15
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
-_SET_AT_COMMIT = ("out_id", "file_stats")
+_SET_AT_COMMIT = ("out_id", "file_stats", "spare_id", "spare_stale")
 # engine sub-packages that do not shape the site (editing them keeps the cache)
 # data files every page depends on: products, the frontmatter schema, link rules
 SITE_WIDE_DATA = ("products.yml", "frontmatter.yml", "link-rules.yml")
@@ -59,6 +59,8 @@ class Cache:
     unwritable: dict[str, str] = field(default_factory=dict)  # redirect keys whose stub clashes -> that file
     search_keys: dict[str, str] = field(default_factory=dict)  # version -> digest of its search entries
     shells: dict[tuple, list] = field(default_factory=dict)  # the layout's page shells
+    spare_id: tuple[int, int] | None = None  # (device, inode) of the spare site (commit.py), if one was kept
+    spare_stale: list[str] = field(default_factory=list)  # site files where the spare differs from the site
 
     @staticmethod
     def folder_for(out: Path) -> Path:

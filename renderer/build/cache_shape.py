@@ -19,8 +19,9 @@ _STR_FIELDS = ("key", "chrome_state", "stubs_key")
 def to_json(fields: dict) -> dict:
     """The given fields (all or some) as JSON data."""
     data = dict(fields)
-    if "out_id" in fields:
-        data["out_id"] = list(fields["out_id"]) if fields["out_id"] else None
+    for name in ("out_id", "spare_id"):
+        if name in fields:
+            data[name] = list(fields[name]) if fields[name] else None
     if "pages" in fields:
         data["pages"] = {relpath: list(entry) for relpath, entry in fields["pages"].items()}
     if "renders" in fields:
@@ -32,7 +33,8 @@ def to_json(fields: dict) -> dict:
 
 def from_json(data: dict) -> dict:
     fields = dict(data)
-    fields["out_id"] = tuple(data["out_id"]) if data["out_id"] is not None else None
+    for name in ("out_id", "spare_id"):
+        fields[name] = tuple(data[name]) if data[name] is not None else None
     fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5], e[6])
                        for relpath, e in data["pages"].items()}
     fields["renders"] = {(relpath, version): record for relpath, version, record in data["renders"]}
@@ -61,13 +63,18 @@ def plain_data(value: object) -> bool:
 def shape_problem(data: object) -> str | None:
     """What is wrong with a loaded cache, or None."""
     expected = {"key", "out_id", "pages", "renders", "manifest", "file_stats", "chrome_state", "dep_stats",
-                "stubs_key", "redirects", "unwritable", "search_keys", "shells"}
+                "stubs_key", "redirects", "unwritable", "search_keys", "shells", "spare_id", "spare_stale"}
     if type(data) is not dict or data.keys() != expected:
         return "other fields than this version writes"
     if not all(type(data[k]) is str for k in _STR_FIELDS):
         return "a key of the wrong type"
-    if data["out_id"] is not None and not _ints(data["out_id"], 2):
+    if any(data[name] is not None and not _ints(data[name], 2) for name in ("out_id", "spare_id")):
         return "the site's id"
+    stale = data["spare_stale"]
+    if type(stale) is not list or not all_strings(stale) or not all(_relative_path(path) for path in stale):
+        return "spare_stale"
+    if not all(_relative_path(path) for path in data["manifest"]):  # (files are linked and unlinked at these)
+        return "a site file outside the site"
     for name in ("manifest", "search_keys", "unwritable"):
         if not _str_map(data[name]):
             return name

@@ -1,7 +1,8 @@
 """The build's link check: the site model's LinkChecker over every render, with each
-page's result kept from the previous build when it cannot have changed -- its links did
-not change (the render was reused) and neither did what links can point at: pages and
-versions, redirects, other files, element ids (`universe_key`)."""
+render's result kept from the previous build when it cannot have changed: its links did
+not change (the render was reused), neither did what links can point at -- pages and
+versions, redirects, other files (`universe_key`) -- nor the element ids of the renders
+its #anchor links point into (`anchor_targets`, each with the digest of its ids)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,20 @@ class BuildLinkCheck:
         for path in sorted(set(self.manifest) - page_files - {f"{s}/index.html" for s in self.stubs}):
             universe.update(f"{path}\n".encode())
         for key in sorted(self.records):
-            universe.update(f"{key}\0{self.records[key]['ids_digest']}\n".encode())
+            universe.update(f"{key}\n".encode())
         return universe.hexdigest()
+
+    def ids_digest(self, relpath: str, version: str) -> str:
+        """What an anchor into a render depends on: its ids, and whether they can be trusted."""
+        record = self.records.get((relpath, version))
+        if record is None:
+            return "-"
+        return record["ids_digest"] if record["complete"] else "incomplete"
+
+    def is_current(self, record: dict, universe_key: str) -> bool:
+        """Is a render's stored link-check result still right?"""
+        return record.get("links_checked") == universe_key and all(
+            self.ids_digest(relpath, version) == digest for relpath, version, digest in record["anchor_targets"])
 
     def run(self, universe_key: str) -> list[Problem]:
         """Every broken link of every render (one Problem per render and link)."""
@@ -48,10 +61,12 @@ class BuildLinkCheck:
             if record is None:  # failed to render
                 continue
             facts = self.facts_of(page.relpath, version)
-            if facts is not None and record.get("links_checked") != universe_key:
+            if facts is not None and not self.is_current(record, universe_key):
                 found = self.checker.check(page, version, facts, record["deps"])
                 record["broken"] = [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found]
                 record["links_checked"] = universe_key
+                record["anchor_targets"] = [[relpath, v, self.ids_digest(relpath, v)]
+                                            for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]
             problems += [Problem(kind, severity, message, file, line, column, (version,))
                          for kind, severity, message, file, line, column in record["broken"]]
         return problems

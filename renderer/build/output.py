@@ -21,7 +21,7 @@ try:
 except ImportError:  # not on Windows: builds into one --out are not serialized there
     fcntl = None  # type: ignore[assignment]
 
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 def current_umask() -> int:
@@ -68,9 +68,15 @@ class FileWriter:
             self.made.add(folder)
 
     def write(self, relpath: str, data: bytes) -> FileStat:
+        """A new file at `relpath`. One already there is unlinked first, never overwritten: in a
+        spare site (commit.py) it is the same file as the live site's (a hard link)."""
         path = f"{self.root}{os.sep}{relpath}"
         self._folder_for(path)
-        fd = os.open(path, _OPEN_FLAGS, 0o666)
+        try:
+            fd = os.open(path, _OPEN_FLAGS, 0o666)
+        except FileExistsError:
+            os.unlink(path)
+            fd = os.open(path, _OPEN_FLAGS, 0o666)
         try:
             view = memoryview(data)
             while view:
@@ -80,16 +86,31 @@ class FileWriter:
             os.close(fd)
 
     def link(self, source: str, relpath: str) -> FileStat | None:
-        """`source` at `relpath` too: a hard link (the same file, so the same stat: None),
-        or a copy where the file system refuses links (its new stat)."""
+        """`source` at `relpath` too (replacing what is there): a hard link (the same file, so
+        the same stat: None), or a copy where the file system refuses links (its new stat)."""
         path = f"{self.root}{os.sep}{relpath}"
         self._folder_for(path)
         try:
             os.link(source, path, follow_symlinks=False)
             return None
+        except FileExistsError:
+            os.unlink(path)
+            return self.link(source, relpath)
         except OSError:
             shutil.copy2(source, path, follow_symlinks=False)
             return _stat_of(os.lstat(path))
+
+    def remove(self, relpath: str) -> None:
+        """Unlink `relpath` if it is there, and its folder if that is left empty."""
+        path = f"{self.root}{os.sep}{relpath}"
+        folder = path[: path.rfind(os.sep)]
+        try:
+            os.unlink(path)
+            if folder != self.root:
+                os.rmdir(folder)
+                self.made.discard(folder)
+        except OSError:
+            pass  # not there, or the folder holds other files
 
 
 def trusted_files(out: Path, manifest: dict[str, str], file_stats: dict[str, FileStat]) -> set[str]:

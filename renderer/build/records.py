@@ -23,7 +23,7 @@ _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", 
                "chrome_key", "layout_key", "digest", "links_checked")
 _STR_LISTS = ("ids", "hrefs", "search")
 _BOOL_FIELDS = ("site_data", "cacheable", "complete")
-RECORD_KEYS = frozenset((*_STR_FIELDS, *_STR_LISTS, *_BOOL_FIELDS, "deps", "warnings", "broken"))
+RECORD_KEYS = frozenset((*_STR_FIELDS, *_STR_LISTS, *_BOOL_FIELDS, "deps", "warnings", "broken", "anchor_targets"))
 _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
                    ("column", (int, type(None))), ("version", (str, type(None))), ("snippet", (str,)),
                    ("chain", (list,)), ("severity", (str,)))
@@ -100,6 +100,9 @@ def record_problem(record: object) -> str | None:
     broken = record["broken"]
     if type(broken) is not list or not all(_broken_ok(b) for b in broken):
         return "a link-check result of the wrong shape"
+    targets = record["anchor_targets"]
+    if type(targets) is not list or not all(_str_list(t) and len(t) == 3 for t in targets):
+        return "link targets of the wrong shape"
     return None
 
 

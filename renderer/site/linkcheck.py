@@ -83,6 +83,7 @@ class LinkChecker:
         self.facts_of = facts_of  # (relpath, version) -> facts; None when unknown (not rendered)
         self.files = files | {f"/search/{v}.json" for v in site.versions.ids}
         self._outcomes: dict[str, Outcome] = {}  # absolute href -> outcome
+        self._anchor_targets: dict[str, tuple[str, str]] = {}  # absolute href with #anchor -> (relpath, version)
 
     def check(self, page: Page, version: str, facts: LinkFacts, deps: Iterable[str] = ()) -> list[Problem]:
         """The broken links of one render, each located where it was written (the render's own
@@ -97,16 +98,30 @@ class LinkChecker:
                                                 version))
         return problems
 
+    def anchor_targets(self, page: Page, version: str, facts: LinkFacts) -> set[tuple[str, str]]:
+        """The other renders whose element ids the check of this render read: the targets of
+        its links with an #anchor (after `check`)."""
+        found = set()
+        for href in facts.hrefs:
+            if "#" in href and not href.startswith("#"):
+                target = self._anchor_targets.get(self._absolute(href, page, version))
+                if target is not None:
+                    found.add(target)
+        return found
+
     def outcome(self, href: str, page: Page, version: str, facts: LinkFacts) -> Outcome:
         if href.startswith("#"):
             anchor = unquote(href[1:])
             if anchor and facts.complete and anchor not in facts.ids:
                 return "anchor", "error", f"anchor {href!r} is not an element id on this page"
             return None
-        absolute = href if href.startswith("/") else urljoin(self.site.url(page, version), href)
+        absolute = self._absolute(href, page, version)
         if absolute not in self._outcomes:
             self._outcomes[absolute] = self._absolute_outcome(href, absolute)
         return self._outcomes[absolute]
+
+    def _absolute(self, href: str, page: Page, version: str) -> str:
+        return href if href.startswith("/") else urljoin(self.site.url(page, version), href)
 
     def _absolute_outcome(self, href: str, absolute: str) -> Outcome:
         path, _, anchor = absolute.partition("#")
@@ -121,6 +136,7 @@ class LinkChecker:
         target, target_version = found
         anchor = unquote(anchor)
         if anchor:
+            self._anchor_targets[absolute] = (target.relpath, target_version)
             facts = self.facts_of(target.relpath, target_version)
             if facts is not None and facts.complete and anchor not in facts.ids:
                 return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file} ({target_version})"
