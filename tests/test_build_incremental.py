@@ -10,6 +10,7 @@ from test_build_support import FPT, V21, V22, make_docs, read, run_build, tree_d
 
 from renderer.build import BuildFailed, Cache, links, pages, runner
 from renderer.build.output import FileWriter
+from renderer.site.linkcheck import LinkChecker
 
 USERS_OF_SHARED_NOTE = {"alpha/getting-started/first-steps.md", "alpha/getting-started/platforms.md"}
 
@@ -329,3 +330,23 @@ def test_frontmatter_warnings_survive_the_cache_and_the_schema_file_counts(tmp_p
     (root / "data" / "frontmatter.yml").write_text("fields:\n  colour: string\n")
     declared = run_build(root, out)
     assert declared.mode == "full" and colour_warnings(declared) == []
+
+
+def test_link_check_reads_again_only_renders_whose_links_may_have_changed(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    checked: list[tuple[str, str]] = []
+    real_check = LinkChecker.check
+    monkeypatch.setattr(LinkChecker, "check", lambda self, page, version, *rest: (
+        checked.append((page.relpath, version)), real_check(self, page, version, *rest))[1])
+    edit_note = root / "reusables/alpha/shared-note.md"
+    edit_note.write_text(edit_note.read_text().replace("Shared note", "Edited note"))
+    report = run_build(root, out)
+    assert sorted(checked) == sorted(report.rendered_keys)  # no ids changed: only the new renders
+    checked.clear()
+    deep = root / "content/alpha/advanced/deep.md"  # its ids change: the pages linking into it are read again
+    deep.write_text(deep.read_text().replace("## The section", "## Another section"))
+    report = run_build(root, out)
+    assert set(checked) == set(report.rendered_keys) | {("alpha/getting-started/first-steps.md", FPT),
+                                                        ("alpha/getting-started/first-steps.md", V22)}

@@ -229,8 +229,8 @@ class _Stages:
 
     def check_links(self, extras: Extras) -> None:
         """Broken links are warnings, or errors that fail the build with --strict."""
-        check = BuildLinkCheck(self.site, self.plan.records, self.plan.manifest, extras.stubs, self.builder.site_dir)
-        found = check.run(check.universe_key(self.chrome, extras.stubs_key))
+        check = BuildLinkCheck(self.site, self.plan.records, self.plan.manifest, self.builder.site_dir)
+        found = check.run(check.universe_key(extras.stubs_key))
         self.report.links_checked = True
         if not self.options.strict:
             found = [dataclasses.replace(p, severity="warning") for p in found]

@@ -15,12 +15,10 @@ from renderer.site.model import SiteModel
 
 
 class BuildLinkCheck:
-    def __init__(self, site: SiteModel, records: dict[tuple[str, str], dict], manifest: dict[str, str],
-                 stubs: dict[str, str], site_dir: Path):
+    def __init__(self, site: SiteModel, records: dict[tuple[str, str], dict], manifest: dict[str, str], site_dir: Path):
         self.site = site
         self.records = records
         self.manifest = manifest
-        self.stubs = stubs
         self.checker = LinkChecker(site, self.facts_of, published_files(site_dir))
         self.facts: dict[tuple[str, str], LinkFacts | None] = {}
 
@@ -32,10 +30,11 @@ class BuildLinkCheck:
                                           record["complete"]) if record else None
         return self.facts[key]
 
-    def universe_key(self, chrome_state: str, stubs_key: str) -> str:
-        universe = hashlib.sha1(f"{chrome_state}\0{stubs_key}\0".encode())
-        page_files = {self.site.out_path(self.site.by_relpath[relpath], v) for (relpath, v) in self.records}
-        for path in sorted(set(self.manifest) - page_files - {f"{s}/index.html" for s in self.stubs}):
+    def universe_key(self, stubs_key: str) -> str:
+        """What any link's outcome depends on but the ids: the redirects, the published files of
+        the tree's own folders (assets/...), and which renders there are."""
+        universe = hashlib.sha1(f"{stubs_key}\0".encode())
+        for path in sorted(p for p in self.manifest if self.site.in_site_folder(p)):
             universe.update(f"{path}\n".encode())
         for key in sorted(self.records):
             universe.update(f"{key}\n".encode())
