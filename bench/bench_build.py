@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from renderer.build import BuildOptions, Cache, build  # noqa: E402
 from renderer.build.cache import FILE_NAME  # noqa: E402
+from renderer.commands.build import timings_line  # noqa: E402
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
 
@@ -73,7 +74,9 @@ def print_cache_costs(folder: Path) -> None:
         started = time.perf_counter()
         cache.save(folder)
         saves.append(time.perf_counter() - started)
-    print(f"cache:       {size / 1e6:.1f} MB of JSON, load {min(loads):.2f} s, save {min(saves):.2f} s (best of 3)")
+    store = sum(f.stat().st_size for f in (folder / "search").iterdir())
+    print(f"cache:       {size / 1e6:.1f} MB of JSON, load {min(loads):.2f} s, save {min(saves):.2f} s (best of 3); "
+          f"search records beside it {store / 1e6:.1f} MB (read only for versions whose index is made again)")
 
 
 def reusable_file(root: Path, dotted: str) -> Path:
@@ -115,7 +118,7 @@ def main() -> int:
               f"{report.pages / report.seconds:.0f} pages/s, {cpu:.1f} CPU-s on {os.cpu_count()} cores, "
               f"peak RSS {rss:.0f} MB (self + largest worker), "
               f"{report.files} files, {len(report.errors)} errors, {len(report.broken_links)} broken links (one per mistake)")
-        print("             " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
+        print("             " + timings_line(report))
         load = os.getloadavg()[0]
         print(f"             load average before the build: {load_before:.2f}, after: {load:.2f} "
               "(other work on the machine slows every figure)")
@@ -144,7 +147,7 @@ def main() -> int:
         again = build(BuildOptions(**options))
         print(f"rebuild:     {again.seconds:.2f} s in-process (warm imports): {again.rendered} renders, "
               f"{again.laid_out} pages laid out, {again.files_written} files written")
-        print("             " + ", ".join(f"{k} {v:.2f}s" for k, v in again.timings.items()))
+        print("             " + timings_line(again))
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -31,6 +31,7 @@ from renderer.build.output import FileWriter, OutputLock, make_staging, trusted_
 from renderer.build.pages import LoadedPages, PageLoader
 from renderer.build.plan import Plan, chrome_state, make_plan
 from renderer.build.runner import TaskRunner, progress_bar
+from renderer.build.search_store import SearchSpool, SearchStore
 from renderer.build.workers import WorkerConfig
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
@@ -198,8 +199,15 @@ class _Stages:
         self.writer = FileWriter(self.staging)
 
     def run(self, trusted: dict[str, str] | None) -> None:
+        spool = SearchSpool(self.builder.cache_folder)
+        try:
+            self._run(trusted, spool, SearchStore(self.builder.cache_folder, self.cache.search_files if self.cache else {}))
+        finally:
+            spool.close()
+
+    def _run(self, trusted: dict[str, str] | None, spool: SearchSpool, store: SearchStore) -> None:
         report, plan, builder = self.report, self.plan, self.builder
-        collector = Collector(report, self.layout, self.digests, self.cache, plan.records, plan.manifest)
+        collector = Collector(report, self.layout, self.digests, self.cache, plan.records, plan.manifest, spool)
         emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
         extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url,
                         self.options.redirects)
@@ -212,7 +220,7 @@ class _Stages:
         if report.errors and not self.options.keep_going:
             raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
         extras.write_error_pages(collector.failed)
-        extras.write_search_and_sitemap(plan.records, self.cache)
+        extras.write_search_and_sitemap(plan.records, self.cache, spool, store)
         builder.phase("redirects, search, sitemap")
         self.check_links(extras)
         builder.phase("link check")
@@ -222,9 +230,12 @@ class _Stages:
                           chrome_state=self.chrome, dep_stats=self.digests.stats, stubs_key=extras.stubs_key,
                           redirects={key: (r.target, r.permanent) for key, r in extras.redirects.items()},
                           unwritable=extras.unwritable, search_keys=extras.search_keys, shells=self.layout.all_shells(),
-                          renders={k: r for k, r in plan.records.items() if r.get("cacheable")})
+                          renders={k: r for k, r in plan.records.items() if r.get("cacheable")},
+                          search_files=store.files)
         builder.phase("prepare commit")
         self.commit(new_cache, collector.written)
+        spool.close()
+        store.remove_unnamed()  # the files the saved cache no longer names
         builder.phase("commit")
 
     def check_links(self, extras: Extras) -> None:

@@ -1,8 +1,9 @@
 """The build cache: one JSON file in `.render-cache/<out name>/` beside --out.
 
-It holds page frontmatter, a record per render (deps with digests, titles, search entry,
-links and element ids, link-check results), the digest and stat of every file in the
-site, and the layout's page shells. The file is plain data: a first line naming the
+It holds page frontmatter, a record per render (deps with digests, titles, links and
+element ids, link-check results; search records are in files of their own, see
+search_store.py), the digest and stat of every file in the site, and the layout's page
+shells. The file is plain data: a first line naming the
 format version and the SHA-256 of the rest, then JSON. One that does not verify or has
 the wrong shape is no cache (a full build, with a one-line note saying why).
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from renderer.build.cache_shape import from_json, shape_problem, to_json
 from renderer.build.digests import DepStat, Signature
 from renderer.build.options import BuildOptions
+from renderer.build.search_store import SearchStore, StoreFile
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
@@ -61,6 +63,7 @@ class Cache:
     shells: dict[tuple, list] = field(default_factory=dict)  # the layout's page shells
     spare_id: tuple[int, int] | None = None  # (device, inode) of the spare site (commit.py), if one was kept
     spare_stale: list[str] = field(default_factory=list)  # site files where the spare differs from the site
+    search_files: dict[str, StoreFile] = field(default_factory=dict)  # version -> its search records' file
 
     @staticmethod
     def folder_for(out: Path) -> Path:
@@ -77,6 +80,8 @@ class Cache:
             return None
         if cache.out_id != dir_id(out):
             return None  # the site was replaced or removed by someone else
+        if not SearchStore(folder, cache.search_files).is_intact():
+            return None  # the search records of the site's bundles are gone
         return cache
 
     @classmethod

@@ -10,10 +10,12 @@ page is parsed again next time.
 from __future__ import annotations
 
 import math
+import re
 
 from renderer.build.records import all_strings, record_problem, warning_ok
 
 _STR_FIELDS = ("key", "chrome_state", "stubs_key")
+_STORE_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{16}\.json")  # (no path: only a file of the store's folder)
 
 
 def to_json(fields: dict) -> dict:
@@ -39,6 +41,7 @@ def from_json(data: dict) -> dict:
                        for relpath, e in data["pages"].items()}
     fields["renders"] = {(relpath, version): record for relpath, version, record in data["renders"]}
     fields["file_stats"] = {path: tuple(stat) for path, stat in data["file_stats"].items()}
+    fields["search_files"] = {version: tuple(entry) for version, entry in data["search_files"].items()}
     fields["redirects"] = {key: (e[0], e[1]) for key, e in data["redirects"].items()}
     fields["dep_stats"] = {dep: (e[0], tuple(e[1]) if e[1] is not None else None, e[2], e[3])
                            for dep, e in data["dep_stats"].items()}
@@ -63,7 +66,7 @@ def plain_data(value: object) -> bool:
 def shape_problem(data: object) -> str | None:
     """What is wrong with a loaded cache, or None."""
     expected = {"key", "out_id", "pages", "renders", "manifest", "file_stats", "chrome_state", "dep_stats",
-                "stubs_key", "redirects", "unwritable", "search_keys", "shells", "spare_id", "spare_stale"}
+                "stubs_key", "redirects", "unwritable", "search_keys", "shells", "spare_id", "spare_stale", "search_files"}
     if type(data) is not dict or data.keys() != expected:
         return "other fields than this version writes"
     if not all(type(data[k]) is str for k in _STR_FIELDS):
@@ -73,6 +76,8 @@ def shape_problem(data: object) -> str | None:
     stale = data["spare_stale"]
     if type(stale) is not list or not all_strings(stale) or not all(_relative_path(path) for path in stale):
         return "spare_stale"
+    if not _search_files_ok(data["search_files"]):
+        return "search_files"
     if not all(_relative_path(path) for path in data["manifest"]):  # (files are linked and unlinked at these)
         return "a site file outside the site"
     for name in ("manifest", "search_keys", "unwritable"):
@@ -134,6 +139,13 @@ def _pages_ok(pages: object) -> bool:
 def _redirects_ok(table: object) -> bool:
     return type(table) is dict and all(type(e) is list and len(e) == 2 and type(e[0]) is str and type(e[1]) is bool
                                        for e in table.values())
+
+
+def _search_files_ok(files: object) -> bool:
+    """version -> [file name of the search store, size, mtime_ns, inode]"""
+    return type(files) is dict and all(
+        type(e) is list and len(e) == 4 and type(e[0]) is str and _STORE_NAME.fullmatch(e[0]) is not None
+        and all(type(n) is int for n in e[1:]) for e in files.values())
 
 
 def _file_stats_ok(stats: object) -> bool:

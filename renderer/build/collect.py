@@ -6,6 +6,7 @@ from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import Digests, sha1
 from renderer.build.options import BuildReport
 from renderer.build.records import error_from_fields
+from renderer.build.search_store import SearchSpool
 from renderer.errors import RenderError
 from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
@@ -13,8 +14,9 @@ from renderer.site.layout import SiteLayout
 
 class Collector:
     def __init__(self, report: BuildReport, layout: SiteLayout, digests: Digests, cache: Cache | None,
-                 records: dict[tuple[str, str], dict], manifest: dict[str, str]):
+                 records: dict[tuple[str, str], dict], manifest: dict[str, str], spool: SearchSpool):
         self.report = report
+        self.spool = spool  # fresh search records go there, not into the records
         self.layout = layout
         self.digests = digests
         self.cache = cache
@@ -25,7 +27,10 @@ class Collector:
 
     def add(self, results: list[dict]) -> None:
         for res in results:
-            if "shells" in res:
+            if "timings" in res:
+                for stage, seconds in res["timings"].items():
+                    self.report.work_seconds[stage] = self.report.work_seconds.get(stage, 0.0) + seconds
+            elif "shells" in res:
                 self.layout.reuse_shells(res["shells"])
             elif res["error"] is not None:
                 self._failed(res)
@@ -61,6 +66,7 @@ class Collector:
             digests = self.digests
             self.report.rendered += 1
             self.report.rendered_keys.append(key)
+            self.spool.add(key, record.pop("search"))
             digests.seed(record.pop("dep_stats"))
             record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
             if record["warnings"]:  # e.g. a missing link target or include: it may appear later

@@ -12,6 +12,7 @@ from pathlib import Path
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import sha1
 from renderer.build.output import FileWriter
+from renderer.build.search_store import SearchSpool, SearchStore
 from renderer.errors import RenderError, line_and_column
 from renderer.model.tree import normalize_url_path
 from renderer.problems import Problem
@@ -19,7 +20,7 @@ from renderer.site.layout import SiteLayout
 from renderer.site.model import SiteModel
 from renderer.site.redirect_formats import redirect_file
 from renderer.site.redirects import Redirect
-from renderer.site.search import index_all, searchable
+from renderer.site.search import BundleMaker, searchable
 
 
 class Emitter:
@@ -152,10 +153,11 @@ class Extras:
         self.emitter.emit({site.out_path(site.by_relpath[relpath], version): self.layout.render_error_page(err).encode()
                            for (relpath, version), err in sorted(failed.items())})
 
-    def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None) -> None:
+    def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None,
+                                 spool: SearchSpool, store: SearchStore) -> None:
         """Files made from the renders: search bundles (and results pages) and the sitemap."""
         files: dict[str, bytes] = {}
-        to_index: dict[str, list] = {}  # versions whose search bundle changed -> their records
+        stale: list[tuple[str, list[str]]] = []  # versions whose search bundle changed -> their pages
         searched = [page for page in self.site.pages if searchable(page)]
         for version in self.site.versions.ids:
             keys = [(p.relpath, version) for p in searched if (p.relpath, version) in records]
@@ -167,11 +169,32 @@ class Extras:
             same = cache is not None and cache.search_keys.get(version) == self.search_keys[version]
             previous = [path for path in cache.manifest if path.startswith(folder)] if same and cache else []
             if not (previous and all([self.emitter.keep(path) for path in previous])):
-                to_index[version] = [records[key]["search"] for key in keys]
+                stale.append((version, [relpath for relpath, _ in keys]))
                 files[folder + "index.html"] = self.layout.render_search_page(version).encode("utf-8")
-        files.update(index_all(to_index))  # one Pagefind process per version, side by side
+        store.keep_only(self.site.versions.ids)
+        if stale:
+            files.update(self._index(stale, spool, store))
         files["sitemap.xml"] = self._sitemap(records)
         self.emitter.emit(files)
+
+    @staticmethod
+    def _index(stale: list[tuple[str, list[str]]], spool: SearchSpool, store: SearchStore) -> dict[str, bytes]:
+        """The bundles of the versions whose search changed: this build's records, the last
+        build's for renders it reused; the store gets the version's new records."""
+        fresh = spool.by_version()
+        with BundleMaker() as maker:
+            for version, relpaths in stale:
+                mine = fresh.pop(version, {})
+                old = store.read(version) if any(relpath not in mine for relpath in relpaths) else {}
+                missing = [relpath for relpath in relpaths if relpath not in mine and relpath not in old]
+                if missing:
+                    raise RenderError(f"the build cache has no search record of {missing[0]} in {version}; "
+                                      "build with --no-cache")
+                chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
+                store.write(version, chosen)
+                maker.add(version, list(chosen.values()))  # (written out: the records can go)
+                del chosen, old, mine
+            return maker.make()  # one Pagefind process per version, side by side
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
         base = self.base_url.rstrip("/")

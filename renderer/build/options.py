@@ -49,6 +49,7 @@ class BuildReport:
     committed: bool = False
     rendered_keys: list[tuple[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+    work_seconds: dict[str, float] = field(default_factory=dict)  # worker stage -> seconds, summed over workers
 
     @property
     def errors(self) -> list[Problem]:

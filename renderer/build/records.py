@@ -2,7 +2,8 @@
 
 Made in a worker from the rendered page (`make_record`), completed in the main process
 (deps with digests, layout keys, link-check results) and stored in the cache, whose
-loader checks every stored record with `record_problem`.
+loader checks every stored record with `record_problem`. Its search record goes to the
+search store instead (search_store.py); the record keeps its digest.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from pathlib import Path
 
 from renderer.build.digests import sha1
 from renderer.errors import RenderError
+from renderer.model.lru import LRUCache
 from renderer.model.pages import Page
-from renderer.site.linkcheck import render_facts
-from renderer.site.search import search_record
+from renderer.site.linkcheck import LinkFacts, render_facts
+from renderer.site.search import search_document, search_record
 
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
 
 _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", "ids_digest", "search_digest",
                "chrome_key", "layout_key", "digest", "links_checked")
-_STR_LISTS = ("ids", "hrefs", "search")
+_STR_LISTS = ("ids", "hrefs")
 _BOOL_FIELDS = ("site_data", "cacheable", "complete")
 RECORD_KEYS = frozenset((*_STR_FIELDS, *_STR_LISTS, *_BOOL_FIELDS, "deps", "warnings", "broken", "anchor_targets"))
 _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
@@ -30,16 +32,46 @@ _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (i
 _WARNING_KEYS = frozenset(name for name, _ in _WARNING_FIELDS)
 
 
-def make_record(rendered, url: str, page: Page) -> dict:
+class BodyMemo:
+    """What a record takes from a body (its link facts, its search document), worked out once
+    per distinct body: a page is often the same HTML in several versions, and a worker gets
+    all the versions of a page in one task. A few entries are enough."""
+
+    def __init__(self, entries: int = 16):
+        self.facts: LRUCache[tuple[str, str, bool], LinkFacts] = LRUCache(entries)
+        self.documents: LRUCache[str, str] = LRUCache(entries)
+
+    def link_facts(self, rendered, page: Page, body_digest: str) -> LinkFacts:
+        complete = len(rendered.warnings) == len(page.warnings)
+        key = (body_digest, rendered.intro, complete)
+        facts = self.facts.get(key)
+        if facts is None:
+            facts = render_facts(rendered, page)
+            self.facts.put(key, facts)
+        return facts
+
+    def search_record(self, rendered, url: str, body_digest: str) -> list[str]:
+        return search_record(rendered.title, url, rendered.intro, rendered.html, lambda html: self._document(html, body_digest))
+
+    def _document(self, html: str, body_digest: str) -> str:
+        document = self.documents.get(body_digest)
+        if document is None:
+            document = search_document(html)
+            self.documents.put(body_digest, document)
+        return document
+
+
+def make_record(rendered, url: str, page: Page, memo: BodyMemo | None = None) -> dict:
     """The record of a fresh render (deps still a list; the main process adds digests)."""
+    memo = memo or BodyMemo(1)
     deps = set(rendered.deps)
     deps.add(f"file:{page.relpath}")
     if page.is_map_topic:  # its article list comes from the category index
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
-    facts = render_facts(rendered, page)
-    ids = sorted(facts.ids)
-    search = search_record(rendered.title, url, rendered.intro, rendered.html)
     body_digest = sha1(rendered.html)
+    facts = memo.link_facts(rendered, page, body_digest)
+    ids = sorted(facts.ids)
+    search = memo.search_record(rendered, url, body_digest)
     return {
         "deps": sorted(deps),
         "warnings": [warning_fields(w) for w in rendered.warnings],
@@ -89,7 +121,7 @@ def record_problem(record: object) -> str | None:
         return "a render record with other fields"
     if not all(type(record[k]) is str for k in _STR_FIELDS) or not all(type(record[k]) is bool for k in _BOOL_FIELDS):
         return "a render record field of the wrong type"
-    if not all(_str_list(record[k]) for k in _STR_LISTS) or len(record["search"]) != 4:
+    if not all(_str_list(record[k]) for k in _STR_LISTS):
         return "a render record list of the wrong type"
     deps = record["deps"]
     if type(deps) is not dict or not all_strings(deps.values()):

@@ -10,12 +10,13 @@ import os
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from renderer.build.digests import DepStats, sha1
 from renderer.build.output import FileWriter
-from renderer.build.records import extract_body, make_record
+from renderer.build.records import BodyMemo, extract_body, make_record
 from renderer.errors import RenderError
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
@@ -54,6 +55,8 @@ class WorkerState:
         self.layout = layout
         self.writer = FileWriter(config.staging)
         self.dep_stats = DepStats(tree, config.racy_after_ns)
+        self.bodies = BodyMemo()
+        self.seconds: dict[str, float] = {}  # stage -> time spent in it since the last task's results
 
     @classmethod
     def load(cls, config: WorkerConfig) -> WorkerState:
@@ -71,15 +74,24 @@ class WorkerState:
         shells = self.layout.take_new_shells()
         if shells:  # page shells for the build cache
             results.append({"shells": shells})
+        results.append({"timings": self.seconds})
+        self.seconds = {}
         return results
+
+    def _timed(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - started
+        return now
 
     def do_item(self, page: Page, relpath: str, item: Item) -> dict:
         version, action, out_path, old_digest, reuse = item
         layout = self.layout
         result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None,
                         "kept": False}
+        started = time.perf_counter()
         chrome = layout.chrome(page, version)
         result["chrome_key"] = chrome_key = layout.chrome_digest(chrome)
+        started = self._timed("chrome", started)
         body = None
         if action == "relayout" and reuse is not None:  # the render is cached; its chrome may have changed
             if sha1(chrome_key + reuse["render_digest"]) == reuse["layout_key"] and old_digest == reuse["digest"]:
@@ -93,23 +105,30 @@ class WorkerState:
             if rendered is None:
                 return result
             title, intro, body = rendered.title, rendered.intro, rendered.html
+        started = time.perf_counter()
         data = layout.compose(chrome, title, intro, body).encode("utf-8")
         result["digest"] = digest = sha1(data)
+        started = self._timed("layout", started)
         result["written"] = self.config.write_all or digest != old_digest
         if result["written"]:
             result["stat"] = self.writer.write(out_path, data)
+            self._timed("write", started)
         return result
 
     def _render(self, page: Page, version: str, result: dict):
         from renderer.pipeline import render_page
 
+        started = time.perf_counter()
         try:
             rendered = render_page(self.tree, page, version)
         except RenderError as err:
             result["error"] = dataclasses.asdict(err)
             return None
-        result["record"] = record = make_record(rendered, page_url(page, version), page)
+        finally:
+            started = self._timed("render", started)
+        result["record"] = record = make_record(rendered, page_url(page, version), page, self.bodies)
         record["dep_stats"] = self.dep_stats.of(record["deps"])
+        self._timed("facts and search record", started)
         return rendered
 
 

@@ -72,7 +72,15 @@ def print_report(report: BuildReport, failed_reason: str | None = None, out=None
         print(format_text(problem), file=out)
     print(printable(summary(report, failed_reason)), file=out)
     if os.environ.get("RENDER_BUILD_TIMINGS"):
-        print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()), file=out)
+        print("timings: " + timings_line(report), file=out)
+
+
+def timings_line(report: BuildReport) -> str:
+    """The build's phases, then what its workers spent in each stage of a page (summed over workers)."""
+    line = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
+    if report.work_seconds:
+        line += "; in workers: " + ", ".join(f"{k} {v:.2f}s" for k, v in report.work_seconds.items())
+    return line
 
 
 def summary(report: BuildReport, failed_reason: str | None) -> str:

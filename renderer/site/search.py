@@ -23,8 +23,10 @@ import html as html_lib
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -107,9 +109,11 @@ def _paragraphs(fragment: str, out: list[str]) -> None:
             out.append(f"<p>{html_lib.escape(part, quote=False)}</p>")
 
 
-def search_record(title: str, url: str, intro_html: str, body_html: str) -> list[str]:
-    """One page's entry: [title, url, intro text, search document]."""
-    return [title, url, plain_text(intro_html), search_document(body_html)]
+def search_record(title: str, url: str, intro_html: str, body_html: str,
+                  document_of: Callable[[str], str] = search_document) -> list[str]:
+    """One page's entry: [title, url, intro text, search document]. (`document_of`: search_document,
+    or a memo of it.)"""
+    return [title, url, plain_text(intro_html), document_of(body_html)]
 
 
 def record_html(record: list[str]) -> str:
@@ -128,27 +132,46 @@ def index_files(version: str, records: list[list[str]]) -> dict[str, bytes]:
 
 
 def index_all(records_by_version: dict[str, list[list[str]]]) -> dict[str, bytes]:
-    """The bundles of several versions, one Pagefind process per version, as many at once as
-    there are CPUs. Each version's records are written as HTML files to a scratch folder
-    (one per URL, in URL order), indexed, and its bundle read back; the folder is removed."""
-    files: dict[str, bytes] = {}
-    if not records_by_version:
-        return files
-    with tempfile.TemporaryDirectory(prefix="render-search-", dir=scratch_dir()) as scratch:
-        jobs = []
-        for number, version in enumerate(sorted(records_by_version)):
-            site, bundle = Path(scratch, f"{number}/site"), Path(scratch, f"{number}/bundle")
-            _write_records(site, records_by_version[version])
-            jobs.append((version, site, bundle))
-        width = max(1, min(len(jobs), os.cpu_count() or 1))
+    """The bundles of several versions (see BundleMaker)."""
+    with BundleMaker() as maker:
+        for version in sorted(records_by_version):
+            maker.add(version, records_by_version[version])
+        return maker.make()
+
+
+class BundleMaker:
+    """The bundles of several versions, one Pagefind process per version, as many at once
+    as there are CPUs. `add` writes a version's records as HTML files to a scratch folder
+    at once (one per URL, in URL order: the records need not stay in memory); `make` indexes
+    them all and reads the bundles back; the scratch folder is removed on leaving."""
+
+    def __init__(self) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="render-search-", dir=scratch_dir()))
+        self.jobs: list[tuple[str, Path, Path]] = []
+
+    def __enter__(self) -> BundleMaker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def add(self, version: str, records: list[list[str]]) -> None:
+        number = len(self.jobs)
+        site, bundle = self.scratch / f"{number}/site", self.scratch / f"{number}/bundle"
+        _write_records(site, records)
+        self.jobs.append((version, site, bundle))
+
+    def make(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        width = max(1, min(len(self.jobs), os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=width) as pool:  # each thread waits on its own pagefind process
-            list(pool.map(lambda job: run_pagefind(job[1], job[2]), jobs))
-        for version, _site, bundle in jobs:
+            list(pool.map(lambda job: run_pagefind(job[1], job[2]), self.jobs))
+        for version, _site, bundle in self.jobs:
             for file in sorted(p for p in bundle.rglob("*") if p.is_file()):
                 rel = file.relative_to(bundle).as_posix()
                 if _BUNDLE_FILE.fullmatch(rel):
                     files[f"search/{version}/{BUNDLE_DIR}/{rel}"] = file.read_bytes()
-    return files
+        return files
 
 
 def _write_records(site: Path, records: list[list[str]]) -> None:

@@ -1,0 +1,139 @@
+"""Search records between builds, out of the build cache and out of the build's memory.
+
+A render's search record (its title, URL, intro and search document) is the largest
+fact the build keeps of it, and the only one no later step reads but the search index.
+So the build process does not hold them: fresh ones go to a spool file as the workers
+send them (`SearchSpool`), and each version's records are kept in a file of their own
+in `<cache folder>/search/` (`SearchStore`), read only when that version's bundle is made
+again -- an incremental build that changes nothing searchable never reads them. The
+build cache names each version's file with its stat, and each file starts with the
+SHA-256 of the rest, like the cache itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from renderer.errors import RenderError
+
+FOLDER = "search"
+MAGIC = b"render-search json sha256="
+RenderKey = tuple[str, str]  # (relpath, version)
+SearchRecord = list[str]  # [title, url, intro, document]
+StoreFile = tuple[str, int, int, int]  # (file name, size, mtime_ns, inode)
+
+
+class SearchSpool:
+    """This build's fresh search records, one JSON line each, in a scratch file."""
+
+    def __init__(self, cache_folder: Path):
+        folder = cache_folder / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".spool-", suffix=".jsonl")
+        self.path = Path(name)
+        self.file = os.fdopen(fd, "w", encoding="utf-8")
+        self.count = 0
+
+    def add(self, key: RenderKey, record: SearchRecord) -> None:
+        self.file.write(json.dumps([key[0], key[1], record], ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.count += 1
+
+    def by_version(self) -> dict[str, dict[str, SearchRecord]]:
+        """Every record spooled so far: version -> relpath -> record."""
+        self.file.flush()
+        found: dict[str, dict[str, SearchRecord]] = {}
+        with open(self.path, encoding="utf-8") as spooled:
+            for line in spooled:
+                relpath, version, record = json.loads(line)
+                found.setdefault(version, {})[relpath] = record
+        return found
+
+    def close(self) -> None:
+        self.file.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+class SearchStore:
+    """The search records of each version as the last build left them."""
+
+    def __init__(self, cache_folder: Path, files: dict[str, StoreFile]):
+        self.folder = cache_folder / FOLDER
+        self.files = dict(files)  # version -> its file
+
+    def is_intact(self) -> bool:
+        """Is every file the cache names still there, as it was written (size, mtime, inode)?"""
+        for name, *stat in self.files.values():
+            try:
+                st = os.lstat(self.folder / name)
+            except OSError:
+                return False
+            if [st.st_size, st.st_mtime_ns, st.st_ino] != stat:
+                return False
+        return True
+
+    def read(self, version: str) -> dict[str, SearchRecord]:
+        """relpath -> record of a version (empty when the store has none)."""
+        entry = self.files.get(version)
+        if entry is None:
+            return {}
+        path = self.folder / entry[0]
+        try:
+            header, _, body = path.read_bytes().partition(b"\n")
+        except OSError as err:
+            raise RenderError(f"the build cache's search records {path} cannot be read ({err.strerror}); "
+                              "build with --no-cache") from None
+        if header != MAGIC + hashlib.sha256(body).hexdigest().encode("ascii"):
+            raise RenderError(f"the build cache's search records {path} are damaged; build with --no-cache")
+        records = json.loads(body)
+        if not _records_ok(records):
+            raise RenderError(f"the build cache's search records {path} have an unexpected shape; build with --no-cache")
+        return records
+
+    def write(self, version: str, records: dict[str, SearchRecord]) -> None:
+        """A new file for a version's records (the old one stays until `remove_unnamed`)."""
+        body = json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        digest = hashlib.sha256(body).hexdigest()
+        name = f"{hashlib.sha1(version.encode()).hexdigest()[:16]}-{digest[:16]}.json"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".new-", suffix=".json")
+        with os.fdopen(fd, "wb") as file:
+            file.write(MAGIC + digest.encode("ascii") + b"\n")
+            file.write(body)
+        os.replace(tmp, self.folder / name)
+        st = os.lstat(self.folder / name)
+        self.files[version] = (name, st.st_size, st.st_mtime_ns, st.st_ino)
+
+    def keep_only(self, versions: list[str]) -> None:
+        for version in list(self.files):
+            if version not in versions:
+                del self.files[version]
+
+    def remove_unnamed(self) -> None:
+        """Delete the files no cache names: replaced ones, spools of killed builds."""
+        named = {entry[0] for entry in self.files.values()}
+        for path in _entries(self.folder):
+            if path.name not in named:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    try:
+        yield from (p for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return
+
+
+def _records_ok(records: object) -> bool:
+    return type(records) is dict and all(
+        type(r) is list and len(r) == 4 and all(type(part) is str for part in r) for r in records.values())

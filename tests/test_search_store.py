@@ -1,0 +1,76 @@
+"""Search records live in the search store, not in the build cache or the build's memory:
+read only for versions whose bundle is made again, checked like the cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_build_support import FPT, V21, V22, make_docs, run_build, tree_digest
+
+from renderer.build import Cache
+from renderer.build.search_store import FOLDER, SearchStore
+from renderer.errors import RenderError
+from renderer.site.search import bundle_pages, read_bundle
+
+
+def store_files(out: Path) -> list[Path]:
+    return sorted((Cache.folder_for(out) / FOLDER).iterdir())
+
+
+def test_the_cache_keeps_no_search_records_and_the_store_one_file_per_version(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    cache = Cache.read(Cache.folder_for(out))
+    assert cache is not None and all("search" not in record for record in cache.renders.values())
+    assert sorted(cache.search_files) == sorted([FPT, V22, V21])
+    assert len(store_files(out)) == 3  # no spool left behind
+    store = SearchStore(Cache.folder_for(out), cache.search_files)
+    titles = {record[0] for record in store.read(V21).values()}
+    assert "Basics" in titles
+
+
+def test_only_versions_whose_search_changed_read_the_store(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    read: list[str] = []
+    real_read = SearchStore.read
+    monkeypatch.setattr(SearchStore, "read", lambda self, version: (read.append(version), real_read(self, version))[1])
+    only_latest = root / "content/alpha/getting-started/only-latest.md"
+    only_latest.write_text(only_latest.read_text() + "\nA new word: quokka.\n")
+    assert run_build(root, out).ok
+    assert read == [FPT]  # its other pages' records come from the store
+    urls = {p["url"]: p["content"] for p in bundle_pages(read_bundle(out, FPT))}
+    assert any("quokka" in text for text in urls.values())
+    assert len(urls) > 5  # and the pages that were not rendered again are still in the bundle
+    assert len(store_files(out)) == 3  # the replaced file of that version is gone
+    clean = tmp_path / "clean" / "_site"
+    assert run_build(root, clean, use_cache=False).ok
+    assert tree_digest(out) == tree_digest(clean)
+
+
+def test_a_missing_store_file_means_a_full_build_and_a_damaged_one_a_clear_error(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    store_files(out)[0].unlink()
+    note = root / "content/alpha/getting-started/only-latest.md"
+    note.write_text(note.read_text() + "\nMore.\n")
+    assert run_build(root, out).mode == "full"
+    # same size, same mtime, other bytes: the stat matches, the checksum does not
+    victim = store_files(out)[0]
+    data = bytearray(victim.read_bytes())
+    stat = victim.stat()
+    data[-2] = ord("x") if data[-2] != ord("x") else ord("y")
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    for relpath in ("content/alpha/index.md", "content/beta/index.md"):  # a change in every version
+        page = root / relpath
+        page.write_text(page.read_text() + "\nChanged.\n")
+    with pytest.raises(RenderError) as raised:
+        run_build(root, out)
+    message = str(raised.value)
+    assert "search records" in message and "damaged" in message and "--no-cache" in message
