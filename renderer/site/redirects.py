@@ -52,14 +52,15 @@ def build_redirects(site: SiteModel) -> dict[str, Redirect]:
         if key and key not in taken and key not in table and key.split("/", 1)[0] not in RESERVED_TOP - {LANGUAGE}:
             table[key] = Redirect(target, permanent)
 
+    olds = {page.relpath: _old_urls(page) for page in site.pages}
     for page in site.pages:
-        for old in _old_urls(page):
+        for old in olds[page.relpath]:
             for version in page.versions:
                 add(f"{LANGUAGE}/{version}/{old}", site.url(page, version), True)
     for page in site.pages:
-        _add_version_less(site, page, add)
+        _add_version_less(site, page, olds[page.relpath], add)
     for page in site.pages:
-        _add_localized(site, page, add)
+        _add_localized(site, page, olds[page.relpath], add)
     home = site.home_url()
     table.setdefault(LANGUAGE, Redirect(home, False))
     table[""] = Redirect(home, False)
@@ -76,12 +77,12 @@ def _old_urls(page: Page) -> list[str]:
     return found
 
 
-def _add_version_less(site: SiteModel, page: Page, add: Callable[[str, str, bool], None]) -> None:
+def _add_version_less(site: SiteModel, page: Page, olds: list[str], add: Callable[[str, str, bool], None]) -> None:
     version = site.default_version_of(page)
     if version is None:
         return
     target = site.url(page, version)
-    for old in _old_urls(page):
+    for old in olds:
         if old.split("/", 1)[0] in site.versions.by_id:
             continue
         add(f"{LANGUAGE}/{old}", target, True)
@@ -93,10 +94,10 @@ def _add_version_less(site: SiteModel, page: Page, add: Callable[[str, str, bool
             add(page.permalink_path, target, False)
 
 
-def _add_localized(site: SiteModel, page: Page, add: Callable[[str, str, bool], None]) -> None:
+def _add_localized(site: SiteModel, page: Page, olds: list[str], add: Callable[[str, str, bool], None]) -> None:
     """Old URLs that the links stage rewrites (legacy `/enterprise/...`) under their new form."""
     rules = site.tree.link_rules
-    for old in _old_urls(page):
+    for old in olds:
         for version in page.versions:
             key = url_key(localize_href("/" + old, version, rules=rules))
             parts = key.split("/", 2)
