@@ -14,13 +14,13 @@
    output under --tmp): in-process (`--jobs 1`), a process pool (`--jobs 2`) and, when
    `distributed` imports (or with --dask), a fresh Dask LocalCluster on 127.0.0.1 of 1 and of
    2 worker processes (one thread each).
-3. Prints per build: renders, the build's own seconds and the command's (with start-up), CPU
-   seconds (build process, its children, Dask workers and scheduler), the build process's peak
-   RSS (the coordinator), the largest worker's, the stage breakdown, ms and coordinator KB
-   per render, broken links (in content/ + elsewhere: a reusable's broken link is one problem
-   however many copies use it); then the table, speed-ups, coordinator growth, the serial and
-   parallel time per render and a projection for 1,000,000 renders on 16 Dask workers. Figures
-   are printed, not asserted; the load average before and after shows what else ran.
+3. Prints per build: renders, the build's own seconds and the command's, CPU seconds (build
+   process, its children, Dask workers and scheduler), peak RSS of the build process (the
+   coordinator) and of the largest worker, the stages, ms and coordinator KB per render, broken
+   links (in content/ + elsewhere: a reusable's is one problem however many copies use it);
+   then the table, speed-ups, RSS growth, serial and parallel time per render, a projection
+   for 1,000,000 renders on 16 Dask workers. Printed, not asserted; the load average shows
+   what else ran.
 """
 
 from __future__ import annotations
@@ -285,7 +285,8 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     errors: int = 0
     broken: list[int] = field(default_factory=lambda: [0, 0])  # (in content/, elsewhere)
-    load: float = 0.0
+    load: float = 0.0  # 1-minute load average before the build, and after it
+    load_after: float = 0.0
     failed: str | None = None
 
     @property
@@ -303,6 +304,7 @@ def run_build(run: Run, root: Path, work: Path, executor: str | None = None) -> 
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600)
     run.command_seconds = time.perf_counter() - started
+    run.load_after = os.getloadavg()[0]
     shutil.rmtree(out, ignore_errors=True)  # tmpfs is memory
     lines = done.stdout.strip().splitlines()
     if not lines:
@@ -358,7 +360,7 @@ def dask_available(wanted: bool | None) -> bool:
 # --- the report --------------------------------------------------------------------------
 
 COLUMNS = ("tree", "executor", "renders", "build s", "cmd s", "CPU s", "coord MB", "worker MB",
-           "ms/render", "coord KB/r", "broken c+o", "errors", "load")
+           "ms/render", "coord KB/r", "broken c+o", "errors", "load")  # load: before>after
 
 
 def table_row(run: Run) -> list[str]:
@@ -368,7 +370,7 @@ def table_row(run: Run) -> list[str]:
     return [*cells, f"{run.renders}", f"{run.seconds:.2f}", f"{run.command_seconds:.2f}", f"{run.cpu:.1f}",
             f"{run.coordinator_kb / 1024:.0f}", f"{run.worker_kb / 1024:.0f}" if run.worker_kb else "-",
             f"{run.seconds * 1000 / run.renders:.2f}", f"{run.coordinator_kb / run.renders:.1f}",
-            f"{run.broken[0]}+{run.broken[1]}", f"{run.errors}", f"{run.load:.2f}"]
+            f"{run.broken[0]}+{run.broken[1]}", f"{run.errors}", f"{run.load:.1f}>{run.load_after:.1f}"]
 
 
 def print_run(run: Run) -> None:
@@ -410,14 +412,19 @@ def print_speedups(runs: list[Run], factors: list[int]) -> None:
 
 
 def print_growth(runs: list[Run], factors: list[int]) -> None:
+    """Peak RSS from the smallest to the largest tree: the coordinator, and pagefind (a child
+    of the build process, so on the coordinator's machine)."""
     low, high = min(factors), max(factors)
     for executor, workers in (("in-process", 1), ("pool", 2), ("dask", 2)):
         a, b = find(runs, low, executor, workers), find(runs, high, executor, workers)
-        if a and b and b.renders > a.renders:
-            growth = b.coordinator_kb - a.coordinator_kb
-            print(f"coordinator peak RSS, {executor} {workers}: x{low} {a.coordinator_kb / 1024:.0f} MB -> x{high} "
-                  f"{b.coordinator_kb / 1024:.0f} MB, {growth / 1024:+.0f} MB (goal from x1 to x4: <= +50 MB), "
-                  f"{growth / (b.renders - a.renders):.1f} KB per added render")
+        if a is None or b is None or b.renders <= a.renders:
+            continue
+        sizes = [("coordinator", a.coordinator_kb, b.coordinator_kb)]
+        sizes += [(name, kb, b.other_kb[name]) for name, kb in a.other_kb.items() if name in b.other_kb]
+        for name, small, big in sizes:
+            print(f"{name} peak RSS, {executor} {workers}: x{low} {small / 1024:.0f} MB -> x{high} {big / 1024:.0f} MB, "
+                  f"{(big - small) / 1024:+.0f} MB, {(big - small) / (b.renders - a.renders):.1f} KB per added render"
+                  + (" (goal from x1 to x4: <= +50 MB)" if name == "coordinator" else ""))
 
 
 def print_projection(runs: list[Run], factors: list[int]) -> None:
@@ -434,9 +441,10 @@ def print_projection(runs: list[Run], factors: list[int]) -> None:
           f"{serial * 1000:.2f} ms; parallel per render ({one.executor} {one.workers}, x{high}: "
           f"'{RENDER_STAGE}' of one worker): {parallel * 1000:.2f} ms "
           f"({big.timings.get(RENDER_STAGE, 0.0) * 2 / big.renders * 1000:.2f} ms as 2 workers on 2 shared cores)")
-    in_stage = max(0.0, big.coordinator_cpu - big.serial) / big.renders
-    print(f"    the coordinator's own CPU in '{RENDER_STAGE}' (its CPU minus the serial stages' wall): "
-          f"~{in_stage * 1000:.2f} ms per render, a floor for that stage with any number of workers")
+    stages = ", ".join(f"{name} {sec / big.renders * 1000:.2f}" for name, sec in big.timings.items() if name != RENDER_STAGE)
+    print(f"    serial stages (ms/render): {stages}; the coordinator's CPU, all stages: "
+          f"{big.coordinator_cpu / big.renders * 1000:.2f} ms/render (the build does not say how much of it is "
+          f"taking in results during '{RENDER_STAGE}', the floor of that stage with many workers)")
     print(f"    model: T(1M renders, {TARGET_WORKERS} Dask workers) = serial x 1M + parallel x 1M / {TARGET_WORKERS} "
           f"= {serial * TARGET_RENDERS:.0f} s + {parallel * TARGET_RENDERS / TARGET_WORKERS:.0f} s = {total:.0f} s "
           f"= {total / 60:.1f} min (goal <= 5 min)")
@@ -449,19 +457,6 @@ def print_projection(runs: list[Run], factors: list[int]) -> None:
 
 
 # --- main --------------------------------------------------------------------------------
-
-
-def build_tree_runs(factor: int, root: Path, work: Path, dask: bool) -> list[Run]:
-    plans: list[tuple[str, int]] = [("in-process", 1), ("pool", 2)]
-    if dask:
-        plans += [("dask", 1), ("dask", 2)]
-    runs = []
-    for executor, workers in plans:
-        run = Run(factor, executor, workers)
-        run = run_dask(run, root, work) if executor == "dask" else run_build(run, root, work)
-        print_run(run)
-        runs.append(run)
-    return runs
 
 
 def main() -> int:
@@ -480,7 +475,7 @@ def main() -> int:
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
     factors = sorted({int(f) for f in args.factors.split(",")})
-    dask = dask_available(args.dask)
+    setups = [("in-process", 1), ("pool", 2)] + ([("dask", 1), ("dask", 2)] if dask_available(args.dask) else [])
     work = Path(tempfile.mkdtemp(prefix="bench-scale-", dir=args.tmp))
     load_before = os.getloadavg()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)} ({os.cpu_count()} cores)", flush=True)
@@ -490,7 +485,10 @@ def main() -> int:
             started = time.perf_counter()
             root = multiply_tree(args.corpus, work / f"docs-x{factor}", factor)
             print(f"x{factor}: tree made in {time.perf_counter() - started:.1f} s at {root}", flush=True)
-            runs += build_tree_runs(factor, root, work, dask)
+            for executor, workers in setups:
+                run = (run_dask if executor == "dask" else run_build)(Run(factor, executor, workers), root, work)
+                print_run(run)
+                runs.append(run)
     finally:
         if args.keep:
             print(f"kept {work}")
