@@ -8,9 +8,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+from docs_fixture import REPO_ROOT, make_tree, page
 
 from renderer.build import BuildOptions, build
-from tests.docs_fixture import REPO_ROOT, make_tree, page
 
 SPEC = importlib.util.spec_from_file_location("bench_scale", REPO_ROOT / "bench" / "bench_scale.py")
 assert SPEC is not None and SPEC.loader is not None
