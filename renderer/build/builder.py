@@ -257,12 +257,7 @@ class _Stages:
         if old is not None and not written and cache.manifest.keys() == old.manifest.keys():
             self._keep_site(cache, old)
             return
-        kept_stats, ready = {}, {}
-        if old is not None:
-            with cf.ThreadPoolExecutor(1) as thread:  # link (system calls) while encoding the cache (CPU)
-                linking = thread.submit(self._stage_kept, cache, old, written)
-                ready = cache.encode_content()
-                kept_stats = {**old.file_stats, **linking.result()}
+        kept_stats = {**old.file_stats, **self._stage_kept(cache, old, written)} if old is not None else {}
         cache.file_stats = {path: written.get(path) or kept_stats[path] for path in cache.manifest}
         marker = folder / "APPLYING"
         marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
@@ -273,7 +268,7 @@ class _Stages:
             cache.spare_id = keep_as_spare(trash, out)
             cache.spare_stale = sorted(set(written) | (old.manifest.keys() - cache.manifest.keys()))
             trash = None
-        self._save_cache(cache, ready, marker)
+        self._save_cache(cache, marker)
         if trash is not None:
             try:
                 discard(trash, out)
@@ -300,10 +295,10 @@ class _Stages:
         self.builder.cache_folder.mkdir(parents=True, exist_ok=True)
         cache.save(self.builder.cache_folder)
 
-    def _save_cache(self, cache: Cache, ready: dict, marker: Path) -> None:
+    def _save_cache(self, cache: Cache, marker: Path) -> None:
         folder = self.builder.cache_folder
         try:
-            cache.save(folder, ready)
+            cache.save(folder)
             unlink_quietly(marker)
         except OSError as err:
             self.report.notes.append(f"the build cache could not be saved in {folder} ({_os_error(err)}): "

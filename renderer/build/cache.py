@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,6 @@ from renderer.site.layout import directory_digest
 CACHE_FORMAT = 15
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
-_SET_AT_COMMIT = ("out_id", "file_stats", "spare_id", "spare_stale")
 # engine sub-packages that do not shape the site (editing them keeps the cache)
 # data files every page depends on: products, the frontmatter schema, link rules
 SITE_WIDE_DATA = ("products.yml", "frontmatter.yml", "link-rules.yml")
@@ -115,44 +115,64 @@ class Cache:
                 raise CacheRejected(f"unexpected content ({problem})")
             return cls(**from_json(data))
 
-    def encode_content(self) -> dict[str, str]:
-        """Every field but those a commit sets last (the site's id and file stats), as JSON
-        text: encoded while the commit links files (CPU beside system calls)."""
-        return self._encode_fields([f.name for f in dataclasses.fields(self) if f.name not in _SET_AT_COMMIT])
-
-    def _encode_fields(self, names: list[str]) -> dict[str, str]:
-        data = to_json({name: getattr(self, name) for name in names})
-        with _no_collection():
-            return {name: json.dumps(data[name], separators=(",", ":"), check_circular=False, allow_nan=False)
-                    for name in names}
-
-    def encode(self, ready: dict[str, str] | None = None) -> bytes:
-        """The cache file; `ready`: fields encode_content() gave earlier."""
-        return b"".join(self._chunks(ready))
-
-    def _chunks(self, ready: dict[str, str] | None) -> list[bytes]:
-        """The file as a header and one piece per field (no copy of the whole: it is tens of MB)."""
-        names = [f.name for f in dataclasses.fields(self)]
-        encoded = {**(ready or {}), **self._encode_fields([name for name in names if name not in (ready or {})])}
-        pieces = [f'{"{" if i == 0 else ","}"{name}":{encoded.pop(name)}'.encode("ascii") for i, name in enumerate(names)]
-        pieces.append(b"}")
+    def encode(self) -> bytes:
+        """The cache file (tests; `save` streams it)."""
+        pieces = list(self._pieces())
         digest = hashlib.sha256()
         for piece in pieces:
             digest.update(piece)
-        return [MAGIC + f"v{CACHE_FORMAT} sha256={digest.hexdigest()}\n".encode("ascii"), *pieces]
+        return b"".join([_header(digest.hexdigest()), *pieces])
 
-    def save(self, folder: Path, ready: dict[str, str] | None = None) -> None:
-        chunks = self._chunks(ready)
+    def _pieces(self) -> Iterator[bytes]:
+        """The JSON body in pieces: a field at a time, the renders a row at a time (the
+        whole is tens of MB; a build holding it at once would need that much more memory)."""
+        names = [f.name for f in dataclasses.fields(self)]
+        with _no_collection():
+            for i, name in enumerate(names):
+                data = to_json({name: getattr(self, name)})[name]
+                yield f'{"{" if i == 0 else ","}"{name}":'.encode("ascii")
+                if name == "renders":
+                    yield from _rows(data)
+                else:
+                    yield _dumps(data)
+        yield b"}"
+
+    def save(self, folder: Path) -> None:
+        """Write the cache file in one pass: a header of a fixed width is written last,
+        once the digest of what follows it is known."""
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".index.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.writelines(chunks)
+                f.write(b" " * len(_header("0" * 64)))
+                digest = hashlib.sha256()
+                for piece in self._pieces():
+                    digest.update(piece)
+                    f.write(piece)
+                f.seek(0)
+                f.write(_header(digest.hexdigest()))
             os.replace(tmp, folder / FILE_NAME)
         except BaseException:
             unlink_quietly(tmp)
             raise
         unlink_quietly(folder / "index.bin")  # the format before v12 (marshal or pickle)
+
+
+def _header(digest: str) -> bytes:
+    return MAGIC + f"v{CACHE_FORMAT} sha256={digest}\n".encode("ascii")
+
+
+def _dumps(data: object) -> bytes:
+    return json.dumps(data, separators=(",", ":"), check_circular=False, allow_nan=False).encode("ascii")
+
+
+def _rows(rows: list) -> Iterator[bytes]:
+    """A JSON list, a few hundred items per piece."""
+    yield b"["
+    for start in range(0, len(rows), 256):
+        chunk = _dumps(rows[start:start + 256])
+        yield (b"," if start else b"") + chunk[1:-1]
+    yield b"]"
 
 
 @contextlib.contextmanager
