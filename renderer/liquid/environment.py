@@ -7,16 +7,14 @@ buffer); what they share (the render state, located errors) is in `renderer/liqu
 
 from __future__ import annotations
 
-import re
 import sys
-from functools import lru_cache, partial
 
 from liquid import Environment, Mode
 from liquid.tag import Tag
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
 from renderer.liquid.ifversion import IfversionTag
-from renderer.liquid.internals import compile_liquid_rules, tokenize_template
+from renderer.liquid.lexer import docs_tokenizer
 from renderer.liquid.state import DocsLiquidError, RenderState, SourceFile, expression_text, render_state
 from renderer.liquid.tags.blocks import CALLOUT_CLASSES, make_wrapper_tag
 from renderer.liquid.tags.data import DataNode, DataTag, IndentedDataReferenceTag
@@ -32,29 +30,15 @@ __all__ = ["DataNode", "DocsEnvironment", "DocsLiquidError", "RenderState", "Sou
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
-@lru_cache(maxsize=1)
-def _docs_lexer():
-    r"""python-liquid's lexer with a possessive tag name.
-
-    Its tag rule lets the name (`\w+`) give characters back to the expression after it,
-    which is quadratic on an unclosed `{%` before a long word: 30,000 letters took
-    minutes, inside one regex call that no timeout can interrupt. A name that gives
-    nothing back matches exactly the same tags and fails in linear time.
-    """
-    rules = compile_liquid_rules()
-    pattern = rules.pattern.replace(r"(?P<name>#|\w+)", r"(?P<name>#|\w++)")
-    try:
-        compiled = re.compile(pattern, re.DOTALL) if pattern != rules.pattern else rules
-    except re.error:  # Python < 3.11 has no possessive quantifiers
-        compiled = rules
-    return partial(tokenize_template, rules=compiled)
-
-
 class DocsEnvironment(Environment):
     """Strict Liquid with resource limits; lax mode would silently drop whole blocks."""
 
+    def __init__(self, *args, **kwargs):
+        self.lexer = docs_tokenizer()  # built once: compiling the rules takes milliseconds
+        super().__init__(*args, **kwargs)
+
     def tokenizer(self):
-        return _docs_lexer()
+        return self.lexer
 
     block_nesting_limit = 40
     context_depth_limit = 30
