@@ -9,7 +9,6 @@ from liquid.exceptions import LiquidError
 from renderer.errors import RenderError
 from renderer.liquid.environment import RenderState, SourceFile
 from renderer.liquid.featured_links import featured_lists
-from renderer.markdown.links import rewrite_links
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 
@@ -86,8 +85,8 @@ def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
         path=page.relpath,
         title=tree.markdown.render_plain(title),
         short_title=tree.markdown.render_plain(short_title),
-        intro=rewrite_links(tree.markdown.render_intro(intro), version, rules=tree.link_rules),
-        html=rewrite_links(tree.markdown.render(body), version, rules=tree.link_rules),
+        intro=tree.links.localize(tree.markdown.render_intro_linked(intro), version),
+        html=tree.links.localize(tree.markdown.render_linked(body), version),
         deps=state.deps,
         warnings=[*page.warnings, *state.warnings],
     )

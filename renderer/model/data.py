@@ -79,7 +79,7 @@ class DataStore:
         """The item for a dotted path, or None when nothing is there."""
         if dotted not in self._items:
             try:
-                self._items[dotted] = self._resolve(dotted)
+                self._items[dotted] = self.load_item(dotted)
             except OSError:  # e.g. a name too long for the file system: nothing is there
                 self._items[dotted] = None
         return self._items[dotted]
@@ -92,7 +92,8 @@ class DataStore:
             return f"invalid data path {dotted!r}: expected dotted names like variables.product.name"
         return None
 
-    def _resolve(self, dotted: str) -> DataItem | None:
+    def load_item(self, dotted: str) -> DataItem | None:
+        """The item for a dotted path read from its file (uncached: `lookup` keeps it)."""
         if self.validate_path(dotted):
             return None
         segments = dotted.split(".")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from renderer.errors import RenderError, decode_source, read_regular, read_source
 from renderer.liquid.environment import make_environment
 from renderer.markdown.link_rules import load_link_rules
+from renderer.markdown.links import LinkLocalizer
 from renderer.markdown.renderer import MarkdownRenderer
 from renderer.model.data import DataStore
 from renderer.model.features import with_features
@@ -53,6 +54,7 @@ class DocsTree:
             TEMPLATE_CACHE_ENTRIES, TEMPLATE_CACHE_CHARS, lambda text, _: len(text) + TEMPLATE_OVERHEAD_CHARS)
         self._globals: dict[str, object] | None = None
         self.link_rules = load_link_rules(self.root, self.model)
+        self.links = LinkLocalizer(self.link_rules)
         self.frontmatter_schema = load_frontmatter_schema(self.root)
 
     def _default_versions_file(self) -> Path | None:
