@@ -34,9 +34,7 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
         return text
     state.files.append(source)
     try:
-        template = tree.parse_template(text)
-        return template.render(_render=state, currentVersion=state.version, page=_page_context(state.page, state.version),
-                               **tree.liquid_globals(), **featured_lists(state.page))
+        return tree.parse_template(text).render(_template_globals(tree, state))
     except LiquidError as err:
         raise state.error_for(err) from None
     except RecursionError:
@@ -45,8 +43,15 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
         state.files.pop()
 
 
-def _page_context(page: Page, version: str) -> dict[str, object]:
-    return {**page.frontmatter, "relativePath": page.relpath, "currentVersion": version}
+def _template_globals(tree: DocsTree, state: RenderState) -> dict[str, object]:
+    """The names every template of this render sees, made once per (page, version)."""
+    if state.template_globals is None:
+        page = state.page
+        state.template_globals = {
+            "_render": state, "currentVersion": state.version,
+            "page": {**page.frontmatter, "relativePath": page.relpath, "currentVersion": state.version},
+            **tree.liquid_globals(), **featured_lists(page)}
+    return state.template_globals
 
 
 def render_field(tree: DocsTree, state: RenderState, page: Page, key: str) -> str:
@@ -54,6 +59,8 @@ def render_field(tree: DocsTree, state: RenderState, page: Page, key: str) -> st
     value = page.frontmatter.get(key) or ""
     if not isinstance(value, str):
         return ""
+    if "{" not in value:  # no Liquid: no need to locate it
+        return value
     return render_liquid(tree, state, SourceFile(page.file, page.text, page.value_offset(key)), value)
 
 

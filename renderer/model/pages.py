@@ -50,21 +50,26 @@ class Page:
         Liquid in a field (`title: 'Using {% data ... %}'`) is located from here, so its
         errors point into the frontmatter line that holds it.
         """
-        head = self.text[: self.body_offset]
-        m = re.search(rf"^{re.escape(key)}[ \t]*:[ \t]*", head, re.M)
+        end = self.body_offset
+        m = _field_pattern(key).search(self.text, 0, end)
         if not m:
             return 0
         value = self.frontmatter.get(key)
         if isinstance(value, str) and value:
-            exact = head.find(value, m.end())
+            exact = self.text.find(value, m.end(), end)
             if 0 <= exact - m.end() <= 1:  # plain, or just after the opening quote
                 return exact
-        return m.end() + (1 if head[m.end() : m.end() + 1] in ("'", '"') else 0)
+        return m.end() + (1 if self.text[m.end() : min(m.end() + 1, end)] in ("'", '"') else 0)
 
     @property
     def redirect_from(self) -> list[str]:
         value = self.frontmatter.get("redirect_from") or []
         return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _field_pattern(key: str) -> re.Pattern[str]:
+    """`key:` at the start of a frontmatter line (re caches the compiled patterns)."""
+    return re.compile(rf"^{re.escape(key)}[ \t]*:[ \t]*", re.M)
 
 
 def path_from_relpath(relpath: str) -> str:

@@ -50,6 +50,10 @@ class DocsTree:
         self.env = make_environment(lenient)
         self.markdown = MarkdownRenderer(lenient=lenient)
         self._pages: dict[str, Page | None] = {}
+        # what depends on which pages exist: forgotten whenever a page is (see _pages_changed)
+        self._links: dict[tuple[str, str], Page | None] = {}  # (linking folder, href) -> target
+        self._map_topics: dict[str, list[tuple[str, int]]] = {}
+        self._includes: dict[str, tuple[str, str] | None] = {}
         self._templates: LRUCache[str, BoundTemplate] = LRUCache(
             TEMPLATE_CACHE_ENTRIES, TEMPLATE_CACHE_CHARS, lambda text, _: len(text) + TEMPLATE_OVERHEAD_CHARS)
         self._globals: dict[str, object] | None = None
@@ -89,6 +93,11 @@ class DocsTree:
     def add_page(self, page: Page) -> None:
         """Use `page` for its relpath from now on (parsed by the caller, or from its cache)."""
         self._pages[page.relpath] = page
+        self._pages_changed()
+
+    def _pages_changed(self) -> None:
+        self._links.clear()
+        self._map_topics.clear()
 
     def read_page_bytes(self, relpath: str) -> bytes:
         """The bytes of a page file; a RenderError naming it when its name is not fit for a
@@ -144,9 +153,12 @@ class DocsTree:
 
     def resolve_link(self, from_page: Page, href_path: str) -> Page | None:
         """A link tag's target: relative to the linking page's folder, then from the root."""
-        folder = PurePosixPath(from_page.relpath).parent
-        relative = str(folder / href_path.lstrip("/")) if str(folder) != "." else href_path
-        return self.find_page(relative) or self.find_page(href_path)
+        key = (from_page.relpath.rpartition("/")[0], href_path)
+        if key not in self._links:
+            folder = PurePosixPath(from_page.relpath).parent
+            relative = str(folder / href_path.lstrip("/")) if str(folder) != "." else href_path
+            self._links[key] = self.find_page(relative) or self.find_page(href_path)
+        return self._links[key]
 
     def map_topic_children(self, topic: Page) -> list[tuple[str, int]]:
         """Links listed under a map topic in its category index: [(href, index offset)].
@@ -154,6 +166,11 @@ class DocsTree:
         A category index lists `{% topic_link_in_list /topic %}` followed by the topic's
         articles as indented `{% link_in_list /article %}` lines.
         """
+        if topic.relpath not in self._map_topics:
+            self._map_topics[topic.relpath] = self._find_map_topic_children(topic)
+        return self._map_topics[topic.relpath]
+
+    def _find_map_topic_children(self, topic: Page) -> list[tuple[str, int]]:
         index = self.page(str(PurePosixPath(topic.relpath).parent / "index.md"))
         if index is None:
             return []
@@ -186,6 +203,7 @@ class DocsTree:
         old = self._pages.pop(relpath, None)
         if old is not None:
             self._templates.pop(old.body)
+        self._pages_changed()
         return old
 
     def forget_pages_under(self, folder: str) -> None:
@@ -197,6 +215,7 @@ class DocsTree:
     def forget_missing(self) -> None:
         """Forget which page paths were looked up and not found (files were added)."""
         self._pages = {relpath: page for relpath, page in self._pages.items() if page is not None}
+        self._pages_changed()
 
     def invalidate(self, paths: list[Path] | None = None) -> None:
         """Forget what edits to `paths` (files or folders) affect; everything when None.
@@ -207,11 +226,13 @@ class DocsTree:
         """
         if paths is None:
             self._pages.clear()
+            self._pages_changed()
             self._templates.clear()
         else:
             for path in paths:
                 self._forget_path(Path(path))
         self.data.invalidate()
+        self._includes.clear()
         self.markdown.clear()
 
     def _forget_path(self, path: Path) -> None:
@@ -221,6 +242,7 @@ class DocsTree:
             return  # not a page: the data store is reset by the caller
         if relpath == ".":
             self._pages.clear()
+            self._pages_changed()
         elif relpath.endswith(".md"):
             self.forget_page(relpath)
         else:
@@ -238,6 +260,12 @@ class DocsTree:
         return template
 
     def find_include(self, name: str) -> tuple[str, str] | None:
+        """(file shown in messages, text) of includes/<name>[.html], read once."""
+        if name not in self._includes:
+            self._includes[name] = self._read_include(name)
+        return self._includes[name]
+
+    def _read_include(self, name: str) -> tuple[str, str] | None:
         folder = self.root / "includes"
         for candidate in (folder / name, folder / f"{name}.html"):
             if _is_file(candidate) and _inside(candidate, folder):
