@@ -51,6 +51,7 @@ class DataStore:
         self._listings: dict[Path, tuple[set[str], set[str]]] = {}
         self._yaml: dict[Path, tuple[object, str]] = {}
         self._weights: dict[tuple[str, int], int] = {}  # (dotted, limit) -> weight of a site.data value
+        self._real_roots: dict[Path, str] = {}  # data/ and reusables/ with symlinks resolved, once
 
     def invalidate(self) -> None:
         self._items.clear()
@@ -59,6 +60,7 @@ class DataStore:
         self.rendered.clear()
         self._context_free.clear()
         self._listings.clear()
+        self._real_roots.clear()
 
     def is_context_free(self, dotted: str) -> bool:
         """Does this item render the same for every page of a version?
@@ -203,8 +205,9 @@ class DataStore:
 
     def _inside(self, file: Path, base: Path) -> bool:
         """Refuse files that a symlink points outside their root."""
-        real = os.path.realpath(file)
-        return real.startswith(os.path.realpath(base) + os.sep)
+        if base not in self._real_roots:
+            self._real_roots[base] = os.path.realpath(base)
+        return os.path.realpath(file).startswith(self._real_roots[base] + os.sep)
 
     def _display(self, file: Path) -> str:
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ class DocsTree:
         self.content_dir = self.root / "content"
         if not self.content_dir.is_dir():
             raise RenderError(f"no content/ folder in docs root {self.root}")
+        self.real_content_dir = os.path.realpath(self.content_dir)  # resolved once: pages are checked against it
         self.versions_file = Path(versions_file) if versions_file else self._default_versions_file()
         self.model: VersionModel = with_features(load_version_model(self.versions_file), self.root)
         self.lenient = lenient
@@ -82,11 +84,13 @@ class DocsTree:
         """
         if relpath not in self._pages:
             file = self.content_dir / relpath
-            if not _is_entry(file) or not _inside(file, self.content_dir):
+            if not _is_entry(file) or not self._in_content(file):
                 self._pages[relpath] = None
             else:
-                text = decode_source(self.read_page_bytes(relpath), self.display(file))
-                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient,
+                display = self.display(file)
+                self._check_page_path(relpath)
+                text = decode_source(read_regular(file, display), display)
+                self._pages[relpath] = parse_page(relpath, display, text, self.model, lenient=self.lenient,
                                                   schema=self.frontmatter_schema)
         return self._pages[relpath]
 
@@ -103,13 +107,21 @@ class DocsTree:
         """The bytes of a page file; a RenderError naming it when its name is not fit for a
         URL, it leads out of content/, or it is not a regular file within the size limit."""
         file = self.content_dir / relpath
-        problem = page_path_problem(relpath)
-        if problem is not None:
-            raise RenderError(problem, file=printable_path(f"content/{relpath}"), line=1, column=1)
-        if _is_entry(file) and not _inside(file, self.content_dir):
+        self._check_page_path(relpath)
+        if _is_entry(file) and not self._in_content(file):
             raise RenderError("not read: a symbolic link that leads outside content/", file=self.display(file),
                               line=1, column=1)
         return read_regular(file, self.display(file))
+
+    @staticmethod
+    def _check_page_path(relpath: str) -> None:
+        problem = page_path_problem(relpath)
+        if problem is not None:
+            raise RenderError(problem, file=printable_path(f"content/{relpath}"), line=1, column=1)
+
+    def _in_content(self, file: Path) -> bool:
+        """Is `file` inside content/ once symlinks are followed?"""
+        return os.path.realpath(file).startswith(self.real_content_dir + os.sep)
 
     def page_relpaths(self) -> list[str]:
         """Every page file under content/, sorted (README.md files are not pages).
@@ -302,8 +314,8 @@ def _is_file(path: Path) -> bool:
 def _is_entry(path: Path) -> bool:
     """Something that is no folder is there (a file, a FIFO, a device, a symlink to one)."""
     try:
-        return path.exists() and not path.is_dir()
-    except OSError:  # a name the file system refuses (too long, ...)
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):  # nothing there, or a name the file system refuses (too long, NUL, ...)
         return False
 
 
