@@ -34,7 +34,7 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
         return text
     state.files.append(source)
     try:
-        return tree.parse_template(text).render(_template_globals(tree, state))
+        return tree.parse_template(text).render(_template_globals(tree, state), _render=state)
     except LiquidError as err:
         raise state.error_for(err) from None
     except RecursionError:
@@ -44,11 +44,12 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
 
 
 def _template_globals(tree: DocsTree, state: RenderState) -> dict[str, object]:
-    """The names every template of this render sees, made once per (page, version)."""
+    """The names every template of this render sees but `_render`, made once per (page, version)
+    (the state holds them: with `_render` in them, each state would be a reference cycle)."""
     if state.template_globals is None:
         page = state.page
         state.template_globals = {
-            "_render": state, "currentVersion": state.version,
+            "currentVersion": state.version,
             "page": {**page.frontmatter, "relativePath": page.relpath, "currentVersion": state.version},
             **tree.liquid_globals(), **featured_lists(page)}
     return state.template_globals
