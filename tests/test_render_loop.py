@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from renderer.errors import RenderError
 from renderer.liquid.internals import tokenize_template
 from renderer.liquid.lexer import docs_rules, docs_tokenizer
-from renderer.markdown import code
+from renderer.markdown import code, dialect
 from renderer.markdown.links import LinkedHtml, LinkLocalizer, link_slots, rewrite_links
 from renderer.markdown.renderer import MarkdownRenderer
 from renderer.model import pages
@@ -197,3 +197,46 @@ def test_map_topic_children_follow_the_index(tmp_path):
 def test_the_tree_resolves_content_once(tmp_path):
     tree = make_tree(tmp_path, {"content/p.md": page("P", "x")})
     assert isinstance(tree, DocsTree) and tree.real_content_dir == str((tmp_path / "content").resolve())
+
+
+# --- the 2020 dialect's pre-checks -----------------------------------------------------
+
+class AlwaysFound:
+    """Stands in for a pre-check's pattern: the shape is always said to be there."""
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+
+    def search(self, text):
+        return True
+
+    match = search
+
+    def __getattr__(self, name):  # what the rewrite itself uses of the pattern
+        return getattr(self.pattern, name)
+
+
+def without_prechecks(monkeypatch):
+    for name in ("_LATER_TOP_ORDERED_ITEM", "_LATER_INDENTED_RULE", "_INDENTED_FENCE_MARKER",
+                 "_LATER_INDENTED_FENCE_MARKER", "_RAW_HEADING", "_LATER_SPACES_LINE"):
+        monkeypatch.setattr(dialect, name, AlwaysFound(getattr(dialect, name)))
+    monkeypatch.setattr(dialect, "_step_under_text", lambda text: True)
+
+
+DIALECT_LINE = st.tuples(
+    st.sampled_from(["", " ", "  ", "   ", "    ", "\t"]),
+    st.sampled_from(["", "1. ", "2. ", "10. ", "3) ", "- ", "* ", "```", "```shell", "~~~", "---", "<div>", "</div>",
+                     "<pre>", "</pre>", "<h2>", "<!-- c -->", "<p>"]),
+    st.sampled_from(["", "text", "x. y", " ", "`", "</h2>", "\r", "\u00a0"]),
+).map("".join)
+DIALECT_FUNCTIONS = ["close_list_fences", "indent_two_space_continuations", "rule_not_heading", "join_html_blocks",
+                     "separate_numbered_steps", "mark_raw_headings", "prepare_2020_markdown"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(DIALECT_LINE, max_size=12).map("\n".join))
+def test_dialect_prechecks_only_skip_texts_that_would_not_change(text):
+    with pytest.MonkeyPatch.context() as patch:
+        without_prechecks(patch)
+        unchecked = [getattr(dialect, name)(text) for name in DIALECT_FUNCTIONS]
+    assert [getattr(dialect, name)(text) for name in DIALECT_FUNCTIONS] == unchecked
