@@ -93,15 +93,20 @@ def _has_bare_url(text: str) -> bool:
 
 
 def _outside(html: str, zone_tag: re.Pattern) -> str:
-    """`html` without the content of the zones `zone_tag` opens and closes."""
-    outside, pos, depth = [], 0, 0
-    for m in zone_tag.finditer(html):
+    """`html` without the content of the zones `zone_tag` opens and closes.
+
+    `zone_tag` has one group, "/" in a closing tag: split() gives text, group, text, ...
+    """
+    parts = zone_tag.split(html)
+    if len(parts) == 1:
+        return html
+    outside, depth = [], 0
+    for i in range(0, len(parts) - 1, 2):
         if not depth:
-            outside.append(html[pos:m.start()])
-        depth = max(0, depth - 1) if m.group(1) else depth + 1
-        pos = m.end()
+            outside.append(parts[i])
+        depth = max(0, depth - 1) if parts[i + 1] else depth + 1
     if not depth:
-        outside.append(html[pos:])
+        outside.append(parts[-1])
     return "".join(outside)
 
 

@@ -77,7 +77,7 @@ def rewrite_links(html: str, version: str, enterprise_default: str | None = None
     return LINK_TAG.sub(rewrite_tag, html)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkedHtml:
     """Rendered HTML and where its root-relative hrefs are, to localize it for any version.
 
@@ -107,8 +107,10 @@ def link_slots(html: str) -> tuple[tuple[int, int, bool], ...]:
         return ()
     slots: list[tuple[int, int, bool]] = []
     for tag in LINK_TAG.finditer(html):
-        dotcom_only = "dotcom-only" in tag.group(0)
-        slots.extend((m.start(2), m.end(2), dotcom_only) for m in HREF_ATTR.finditer(html, tag.start(), tag.end()))
+        text = tag.group(0)
+        if 'href="/' in text:
+            dotcom_only = "dotcom-only" in text
+            slots.extend((m.start(2), m.end(2), dotcom_only) for m in HREF_ATTR.finditer(html, tag.start(), tag.end()))
     return tuple(slots)
 
 

@@ -28,7 +28,7 @@ _TAG = re.compile(r"<[^>]+>")
 # Possessive runs that stop at the next heading tag keep the scan linear even on raw HTML
 # full of unclosed tags.
 _HEADING = re.compile(r"<h([1-6])>((?:[^<]|<(?!h[1-6][\s>]|/h\1>))*+)</h\1>")
-_TABLE_GAP = re.compile(r">\n+(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
+_TABLE_GAP = re.compile(r">\n\n*(?=</?(?:thead|tbody|tr|th|td)[\s>]|</table>)")
 # Titles are plain text: these mark the ones that need Markdown to read as GitHub showed them.
 _TITLE_MARKUP = re.compile(r"[`*_\[\]\\~]|:[a-z0-9_+-]+:")
 
