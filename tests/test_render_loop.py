@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from renderer.errors import RenderError
 from renderer.liquid.internals import tokenize_template
-from renderer.liquid.lexer import docs_rules, docs_tokenizer
+from renderer.liquid.lexer import DocsLexer, docs_rules
 from renderer.markdown import code, dialect
 from renderer.markdown.links import LinkedHtml, LinkLocalizer, link_slots, rewrite_links
 from renderer.markdown.renderer import MarkdownRenderer
@@ -29,7 +29,7 @@ from renderer.pipeline import render_page
 FPT, GHES22 = "free-pro-team@latest", "enterprise-server@2.22"
 
 PYTHON_LIQUID_LEXER = partial(tokenize_template, rules=docs_rules())
-FAST_LEXER = docs_tokenizer()
+FAST_LEXER = DocsLexer()
 
 
 def tokens(lexer, source: str):
@@ -53,8 +53,9 @@ def test_lexer_gives_python_liquids_tokens(source):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(["{%", "%}", "{{", "}}", "-", " ", "\n", "a", "raw", "endraw", "comment",
-                                 "endcomment", "if x", "endif", "{", "}", "%", "doc", "enddoc"]), max_size=30))
+@given(st.lists(st.sampled_from(["{%", "{%-", "%}", "-%}", "{{", "{{-", "}}", "-}}", "-", " ", "\n", "\t", "\u3000", "a",
+                                 "raw", "endraw", "comment", "endcomment", "if x", "endif", "{", "}", "%", "#", "doc",
+                                 "enddoc"]), max_size=30))
 def test_lexer_gives_python_liquids_tokens_for_any_mix(parts):
     source = "".join(parts)
     assert tokens(FAST_LEXER, source) == tokens(PYTHON_LIQUID_LEXER, source)

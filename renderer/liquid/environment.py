@@ -14,7 +14,7 @@ from liquid.tag import Tag
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
 from renderer.liquid.ifversion import IfversionTag
-from renderer.liquid.lexer import docs_tokenizer
+from renderer.liquid.lexer import DocsLexer
 from renderer.liquid.state import DocsLiquidError, RenderState, SourceFile, expression_text, render_state
 from renderer.liquid.tags.blocks import CALLOUT_CLASSES, make_wrapper_tag
 from renderer.liquid.tags.data import DataNode, DataTag, IndentedDataReferenceTag
@@ -34,7 +34,7 @@ class DocsEnvironment(Environment):
     """Strict Liquid with resource limits; lax mode would silently drop whole blocks."""
 
     def __init__(self, *args, **kwargs):
-        self.lexer = docs_tokenizer()  # built once: compiling the rules takes milliseconds
+        self.lexer = DocsLexer()  # built once: compiling the rules takes milliseconds
         super().__init__(*args, **kwargs)
 
     def tokenizer(self):
