@@ -10,6 +10,7 @@ Identical texts are rendered once (many versions of a page share their text).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -118,10 +119,19 @@ def make_backend(name: str | None = None):
         return _py_backend()
 
 
-# Rendered Markdown kept per tree, by source text: a full render of the 2020 corpus makes
-# ~3,900 distinct texts (15 M characters in, 20 M out); older entries go first.
+# Rendered Markdown kept per tree: a full render of the 2020 corpus makes ~3,900 distinct
+# texts (15 M characters in, 20 M out); older entries go first. Long texts are keyed by a
+# 128-bit digest, so the cache does not keep every Liquid output alive too.
 MARKDOWN_CACHE_ENTRIES = 20_000
-MARKDOWN_CACHE_CHARS = 64_000_000
+MARKDOWN_CACHE_CHARS = 48_000_000
+DIGEST_KEYS_FROM = 128  # characters
+
+
+def cache_key(text: str) -> str | bytes:
+    """`text` itself when short, else its digest (str and bytes keys never compare equal)."""
+    if len(text) < DIGEST_KEYS_FROM:
+        return text
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class MarkdownRenderer:
@@ -136,8 +146,8 @@ class MarkdownRenderer:
         self.to_html = make_backend(backend)
         self.lenient = lenient
         self.highlighter = Highlighter()
-        self.cache: LRUCache[str, LinkedHtml] = LRUCache(
-            cache_size, MARKDOWN_CACHE_CHARS, lambda text, linked: len(text) + len(linked.html))
+        self.cache: LRUCache[str | bytes, LinkedHtml] = LRUCache(
+            cache_size, MARKDOWN_CACHE_CHARS, lambda key, linked: len(key) + len(linked.html))
 
     def clear(self) -> None:
         self.cache.clear()
@@ -147,10 +157,11 @@ class MarkdownRenderer:
 
     def render_linked(self, text: str) -> LinkedHtml:
         """The decorated HTML of `text`, with its links found (see renderer.markdown.links)."""
-        cached = self.cache.get(text)
+        key = cache_key(text)
+        cached = self.cache.get(key)
         if cached is None:
             cached = self.decorate(self.markdown_html(text))
-            self.cache.put(text, cached)
+            self.cache.put(key, cached)
         return cached
 
     def markdown_html(self, text: str) -> str:
