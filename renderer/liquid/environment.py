@@ -8,8 +8,12 @@ buffer); what they share (the render state, located errors) is in `renderer/liqu
 from __future__ import annotations
 
 import sys
+from io import StringIO
+from typing import TextIO
 
-from liquid import Environment, Mode
+from liquid import BoundTemplate, Environment, Mode, RenderContext
+from liquid.exceptions import OutputStreamLimitError
+from liquid.output import LimitedStringIO
 from liquid.tag import Tag
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
@@ -30,6 +34,38 @@ __all__ = ["DataNode", "DocsEnvironment", "DocsLiquidError", "RenderState", "Sou
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
+class DocsOutput(LimitedStringIO):
+    """python-liquid's size-limited output, counting ASCII text without encoding it.
+
+    Nearly everything written is ASCII, whose UTF-8 size is its length; the limit and the
+    error are the same as LimitedStringIO's.
+    """
+
+    def write(self, text: str) -> int:
+        if text:
+            self.size += len(text) if text.isascii() else len(text.encode("utf-8"))
+            if self.size > self.limit:
+                raise OutputStreamLimitError("output stream limit reached", token=None)
+        return StringIO.write(self, text)
+
+
+class DocsContext(RenderContext):
+    def get_buffer(self, buf: TextIO | None = None) -> StringIO:
+        if self.env.output_stream_limit is None:
+            return StringIO()
+        carry = buf.size if isinstance(buf, LimitedStringIO) else 0
+        return DocsOutput(limit=self.env.output_stream_limit - carry)
+
+
+class DocsTemplate(BoundTemplate):
+    context_class = DocsContext
+
+    def _get_buffer(self) -> StringIO:
+        if self.env.output_stream_limit is None:
+            return StringIO()
+        return DocsOutput(limit=self.env.output_stream_limit)
+
+
 class DocsEnvironment(Environment):
     """Strict Liquid with resource limits; lax mode would silently drop whole blocks."""
 
@@ -40,6 +76,7 @@ class DocsEnvironment(Environment):
     def tokenizer(self):
         return self.lexer
 
+    template_class = DocsTemplate
     block_nesting_limit = 40
     context_depth_limit = 30
     loop_iteration_limit = 100_000
