@@ -9,7 +9,6 @@ from liquid.exceptions import LiquidError
 from renderer.errors import RenderError
 from renderer.liquid.environment import RenderState, SourceFile
 from renderer.liquid.featured_links import featured_lists
-from renderer.markdown.links import rewrite_links
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 
@@ -35,9 +34,7 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
         return text
     state.files.append(source)
     try:
-        template = tree.parse_template(text)
-        return template.render(_render=state, currentVersion=state.version, page=_page_context(state.page, state.version),
-                               **tree.liquid_globals(), **featured_lists(state.page))
+        return tree.parse_template(text).render(_template_globals(tree, state), _render=state)
     except LiquidError as err:
         raise state.error_for(err) from None
     except RecursionError:
@@ -46,8 +43,16 @@ def render_liquid(tree: DocsTree, state: RenderState, source: SourceFile, text: 
         state.files.pop()
 
 
-def _page_context(page: Page, version: str) -> dict[str, object]:
-    return {**page.frontmatter, "relativePath": page.relpath, "currentVersion": version}
+def _template_globals(tree: DocsTree, state: RenderState) -> dict[str, object]:
+    """The names every template of this render sees but `_render`, made once per (page, version)
+    (the state holds them: with `_render` in them, each state would be a reference cycle)."""
+    if state.template_globals is None:
+        page = state.page
+        state.template_globals = {
+            "currentVersion": state.version,
+            "page": {**page.frontmatter, "relativePath": page.relpath, "currentVersion": state.version},
+            **tree.liquid_globals(), **featured_lists(page)}
+    return state.template_globals
 
 
 def render_field(tree: DocsTree, state: RenderState, page: Page, key: str) -> str:
@@ -55,6 +60,8 @@ def render_field(tree: DocsTree, state: RenderState, page: Page, key: str) -> st
     value = page.frontmatter.get(key) or ""
     if not isinstance(value, str):
         return ""
+    if "{" not in value:  # no Liquid: no need to locate it
+        return value
     return render_liquid(tree, state, SourceFile(page.file, page.text, page.value_offset(key)), value)
 
 
@@ -86,8 +93,8 @@ def render_page(tree: DocsTree, page: Page, version: str) -> RenderedPage:
         path=page.relpath,
         title=tree.markdown.render_plain(title),
         short_title=tree.markdown.render_plain(short_title),
-        intro=rewrite_links(tree.markdown.render_intro(intro), version, rules=tree.link_rules),
-        html=rewrite_links(tree.markdown.render(body), version, rules=tree.link_rules),
+        intro=tree.links.localize(tree.markdown.render_intro_linked(intro), version),
+        html=tree.links.localize(tree.markdown.render_linked(body), version),
         deps=state.deps,
         warnings=[*page.warnings, *state.warnings],
     )

@@ -7,16 +7,18 @@ buffer); what they share (the render state, located errors) is in `renderer/liqu
 
 from __future__ import annotations
 
-import re
 import sys
-from functools import lru_cache, partial
+from io import StringIO
+from typing import TextIO
 
-from liquid import Environment, Mode
+from liquid import BoundTemplate, Environment, Mode, RenderContext
+from liquid.exceptions import OutputStreamLimitError
+from liquid.output import LimitedStringIO
 from liquid.tag import Tag
 
 from renderer.liquid.conditions import VersionedIfTag, VersionedUnlessTag
 from renderer.liquid.ifversion import IfversionTag
-from renderer.liquid.internals import compile_liquid_rules, tokenize_template
+from renderer.liquid.lexer import DocsLexer
 from renderer.liquid.state import DocsLiquidError, RenderState, SourceFile, expression_text, render_state
 from renderer.liquid.tags.blocks import CALLOUT_CLASSES, make_wrapper_tag
 from renderer.liquid.tags.data import DataNode, DataTag, IndentedDataReferenceTag
@@ -32,30 +34,49 @@ __all__ = ["DataNode", "DocsEnvironment", "DocsLiquidError", "RenderState", "Sou
 MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 
 
-@lru_cache(maxsize=1)
-def _docs_lexer():
-    r"""python-liquid's lexer with a possessive tag name.
+class DocsOutput(LimitedStringIO):
+    """python-liquid's size-limited output, counting ASCII text without encoding it.
 
-    Its tag rule lets the name (`\w+`) give characters back to the expression after it,
-    which is quadratic on an unclosed `{%` before a long word: 30,000 letters took
-    minutes, inside one regex call that no timeout can interrupt. A name that gives
-    nothing back matches exactly the same tags and fails in linear time.
+    Nearly everything written is ASCII, whose UTF-8 size is its length; the limit and the
+    error are the same as LimitedStringIO's.
     """
-    rules = compile_liquid_rules()
-    pattern = rules.pattern.replace(r"(?P<name>#|\w+)", r"(?P<name>#|\w++)")
-    try:
-        compiled = re.compile(pattern, re.DOTALL) if pattern != rules.pattern else rules
-    except re.error:  # Python < 3.11 has no possessive quantifiers
-        compiled = rules
-    return partial(tokenize_template, rules=compiled)
+
+    def write(self, text: str) -> int:
+        if text:
+            self.size += len(text) if text.isascii() else len(text.encode("utf-8"))
+            if self.size > self.limit:
+                raise OutputStreamLimitError("output stream limit reached", token=None)
+        return StringIO.write(self, text)
+
+
+class DocsContext(RenderContext):
+    def get_buffer(self, buf: TextIO | None = None) -> StringIO:
+        if self.env.output_stream_limit is None:
+            return StringIO()
+        carry = buf.size if isinstance(buf, LimitedStringIO) else 0
+        return DocsOutput(limit=self.env.output_stream_limit - carry)
+
+
+class DocsTemplate(BoundTemplate):
+    context_class = DocsContext
+
+    def _get_buffer(self) -> StringIO:
+        if self.env.output_stream_limit is None:
+            return StringIO()
+        return DocsOutput(limit=self.env.output_stream_limit)
 
 
 class DocsEnvironment(Environment):
     """Strict Liquid with resource limits; lax mode would silently drop whole blocks."""
 
-    def tokenizer(self):
-        return _docs_lexer()
+    def __init__(self, *args, **kwargs):
+        self.lexer = DocsLexer()  # built once: compiling the rules takes milliseconds
+        super().__init__(*args, **kwargs)
 
+    def tokenizer(self):
+        return self.lexer
+
+    template_class = DocsTemplate
     block_nesting_limit = 40
     context_depth_limit = 30
     loop_iteration_limit = 100_000

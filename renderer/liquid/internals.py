@@ -1,9 +1,10 @@
 """The python-liquid internals the engine relies on, in one place.
 
-python-liquid has no public API for these two, and the engine needs both:
+python-liquid has no public API for these, and the engine needs them:
 
-- `tokenize_template(source, rules)`: the template lexer with our own compiled rules (a
-  possessive tag-name pattern that keeps an unclosed `{%` linear; see environment.py);
+- `compile_liquid_rules()` and `tokenize_template(source, rules)`: the template lexer's
+  rules, which renderer/liquid/lexer.py compiles with a possessive tag name and runs
+  with a faster loop; the tests hold its tokens to `tokenize_template`'s;
 - `tokenize_expression(source, parent_token)`: the expression lexer, for the condition
   parser in conditions.py (a Pratt parser on python-liquid's expression classes).
 

@@ -45,9 +45,16 @@ class RenderState:
     lenient: bool = False
     files: list[SourceFile] = field(default_factory=list)  # innermost last
     data_stack: list[str] = field(default_factory=list)  # data paths being rendered
-    chain: list[str] = field(default_factory=list)  # "file:line" of each enclosing data tag
+    # where each enclosing data tag is, as "file:line" once an error names it
+    chain: list[tuple[SourceFile, int]] = field(default_factory=list)
     deps: set[str] = field(default_factory=set)  # data paths and page paths used
     warnings: list[RenderError] = field(default_factory=list)
+    template_globals: dict[str, object] | None = None  # made by the pipeline, once per render
+
+    def chain_names(self) -> tuple[str, ...]:
+        """`file:line` of each enclosing data tag, outermost first."""
+        return tuple(f"{source.file}:{line_and_column(source.text, source.offset + index)[0]}"
+                     for source, index in self.chain)
 
     # --- errors ---------------------------------------------------------------------
 
@@ -62,7 +69,7 @@ class RenderState:
             # No position (a parser crash, a limit hit outside any tag): point at the start
             # of the template so the error still names a line.
             return error_at(message, file=source.file, file_text=source.text, index=source.offset,
-                            version=self.version, chain=tuple(self.chain))
+                            version=self.version, chain=self.chain_names())
         return error_at(
             message,
             file=source.file,
@@ -70,14 +77,8 @@ class RenderState:
             index=source.offset + token.start_index,
             version=self.version,
             length=len(token.value) if token.kind != "content" else 1,
-            chain=tuple(self.chain),
+            chain=self.chain_names(),
         )
-
-    def here(self, token: Token) -> str:
-        """`file:line` of a token in the innermost file."""
-        source = self.files[-1]
-        line, _ = line_and_column(source.text, source.offset + token.start_index)
-        return f"{source.file}:{line}"
 
     # --- nested templates -------------------------------------------------------------
 
@@ -106,19 +107,16 @@ class RenderState:
 
     def render_data(self, dotted: str, token: Token, context: RenderContext) -> str:
         """Rendered text of a `{% data %}` reference."""
-        problem = self.tree.data.validate_path(dotted)
-        if problem:
-            raise DocsLiquidError(problem, token=token)
-        item = self.tree.data.lookup(dotted)
+        store = self.tree.data
+        item = store.lookup(dotted)  # None for a malformed path too
         if item is None:
-            raise DocsLiquidError(f"unknown data reference {dotted!r}", token=token)
+            raise DocsLiquidError(store.validate_path(dotted) or f"unknown data reference {dotted!r}", token=token)
         self.deps.add(dotted)
         if "{" not in item.text:
             return item.text
         if dotted in self.data_stack:
             cycle = " -> ".join([*self.data_stack[self.data_stack.index(dotted):], dotted])
             raise DocsLiquidError(f"reusable includes itself: {cycle}", token=token)
-        store = self.tree.data
         if not store.is_context_free(dotted):
             return self._render_item(item, token, context)
         # The same for every page of this version: render once per version, reuse after.
@@ -136,7 +134,7 @@ class RenderState:
     def _render_item(self, item: DataItem, token: Token, context: RenderContext) -> str:
         buffer = context.get_buffer()
         self.data_stack.append(item.path)
-        self.chain.append(self.here(token))
+        self.chain.append((self.files[-1], token.start_index))
         try:
             self.render_nested(SourceFile(item.file, item.file_text, item.offset), item.text, context, buffer, via=token)
         finally:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
 
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from renderer.model.lru import LRUCache
+
 # Possessive runs that stop at the next code tag keep the scan linear on unclosed tags.
 _FENCE = re.compile(r'<pre><code(?: class="language-([^"]+)")?>((?:[^<]|<(?!/code></pre>|pre><code))*+)</code></pre>')
-_FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 _CODE_MARKUP = re.compile(r"</?(?:em|strong|b|i|span|code)(?:\s[^<>]*)?>")
 # --lenient mimics GitHub's 2020 engine exactly. It highlighted most languages, and the
 # highlighter saw tags as text; in a fence it left unhighlighted (`shell`, or a language it
@@ -39,27 +40,49 @@ MAX_HIGHLIGHT_CHARS = 50_000
 MAX_HIGHLIGHT_LINE = 2_000
 
 
-@lru_cache(maxsize=8192)
-def highlight_code(code: str, lang: str) -> str:
-    """Pygments HTML for a code block; escaped plain text when the language is unknown."""
-    if len(code) > MAX_HIGHLIGHT_CHARS or max(map(len, code.split("\n"))) > MAX_HIGHLIGHT_LINE:
-        return html.escape(code, quote=False)
-    lexer = _lexer(lang)
-    if lexer is None:
-        return html.escape(code, quote=False)
-    return pygments_highlight(code, lexer, _FORMATTER)
+# Highlighted code kept per Markdown renderer: the 2020 corpus has ~1,500 distinct blocks
+# (330,000 characters); the bound keeps a tree that is edited for hours from growing.
+HIGHLIGHT_CACHE_ENTRIES = 8192
+HIGHLIGHT_CACHE_CHARS = 8_000_000
 
 
-@lru_cache(maxsize=256)
-def _lexer(lang: str):
-    """A Pygments lexer by language name, looked up once (lookups are slow)."""
-    try:
-        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return None
+class Highlighter:
+    """Pygments HTML for code blocks: each distinct (language, code) is highlighted once."""
+
+    def __init__(self) -> None:
+        self.formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
+        self.lexers: LRUCache[str, Lexer | None] = LRUCache(256)  # looked up once per name (lookups are slow)
+        self.cache: LRUCache[tuple[str, str], str] = LRUCache(
+            HIGHLIGHT_CACHE_ENTRIES, HIGHLIGHT_CACHE_CHARS, lambda key, html: len(key[0]) + len(html))
+
+    def lexer(self, lang: str) -> Lexer | None:
+        """A Pygments lexer by language name, None when Pygments does not know it."""
+        if lang not in self.lexers:
+            try:
+                self.lexers.put(lang, get_lexer_by_name(lang, stripnl=False, ensurenl=False))
+            except ClassNotFound:
+                self.lexers.put(lang, None)
+        return self.lexers.peek(lang)
+
+    def highlight(self, code: str, lang: str) -> str:
+        """Pygments HTML for a code block; escaped plain text when the language is unknown."""
+        key = (code, lang)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.highlight_uncached(code, lang)
+            self.cache.put(key, found)
+        return found
+
+    def highlight_uncached(self, code: str, lang: str) -> str:
+        if len(code) > MAX_HIGHLIGHT_CHARS or max(map(len, code.split("\n"))) > MAX_HIGHLIGHT_LINE:
+            return html.escape(code, quote=False)
+        lexer = self.lexer(lang)
+        if lexer is None:
+            return html.escape(code, quote=False)
+        return pygments_highlight(code, lexer, self.formatter)
 
 
-def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -> str:
+def code_block_html(source: str, lang: str, highlighter: Highlighter, markup: re.Pattern = _CODE_MARKUP) -> str:
     """A code block's HTML: inline markup kept, entities decoded, the rest highlighted."""
     tags: list[str] = []
 
@@ -70,7 +93,7 @@ def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -
     if markup is _NO_MARKUP:
         return html.escape(source, quote=False)
     text = html.unescape(markup.sub(hold, source)) if ("<" in source or "&" in source) else source
-    code = highlight_code(text, lang.lower()) if lang else html.escape(text, quote=False)
+    code = highlighter.highlight(text, lang.lower()) if lang else html.escape(text, quote=False)
     for index, tag in enumerate(tags):
         code = code.replace(chr(_PLACEHOLDER_BASE + index), tag)
     return code
@@ -79,7 +102,7 @@ def code_block_html(source: str, lang: str, markup: re.Pattern = _CODE_MARKUP) -
 COPY_MARK = "{:copy}"
 
 
-def _code_markup(lang: str, lenient: bool) -> re.Pattern:
+def _code_markup(lang: str, lenient: bool, highlighter: Highlighter) -> re.Pattern:
     if not lenient:
         return _CODE_MARKUP
     if not lang:
@@ -87,7 +110,7 @@ def _code_markup(lang: str, lenient: bool) -> re.Pattern:
     lang = lang.lower()
     if lang in _MARKUP_LANGUAGES:
         return _CODE_MARKUP
-    return _CODE_ANY_TAG if lang in _UNHIGHLIGHTED_2020 or _lexer(lang) is None else _CODE_MARKUP
+    return _CODE_ANY_TAG if lang in _UNHIGHLIGHTED_2020 or highlighter.lexer(lang) is None else _CODE_MARKUP
 
 
 def nested_fence_html(source: str) -> str | None:
@@ -106,7 +129,7 @@ def _expand_leading_tabs(line: str) -> str:
     return line[: len(line) - len(stripped)].expandtabs(4) + stripped
 
 
-def highlight_fences(body: str, lenient: bool = False) -> str:
+def highlight_fences(body: str, highlighter: Highlighter, lenient: bool = False) -> str:
     def decorate(m: re.Match) -> str:
         lang, source = m.group(1) or "", html.unescape(m.group(2))
         nested = nested_fence_html(source) if lenient and not lang else None
@@ -114,7 +137,7 @@ def highlight_fences(body: str, lenient: bool = False) -> str:
             return f"<pre><code>{nested}</code></pre>"
         copy = lang.endswith(COPY_MARK)
         lang = lang[: -len(COPY_MARK)] if copy else lang
-        code = code_block_html(source, lang, _code_markup(lang, lenient))
+        code = code_block_html(source, lang, highlighter, _code_markup(lang, lenient, highlighter))
         block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
         if not copy:
             return block

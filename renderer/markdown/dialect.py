@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 
 _COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$")
+# Most functions below first ask searches over the whole text whether the shape they
+# rewrite can be there at all (most texts have none), before going through the lines.
+# The searches open with a literal (a newline mostly), which the regex engine finds fast.
 
 
 def align_comment_lines(text: str) -> str:
@@ -34,6 +37,16 @@ def align_comment_lines(text: str) -> str:
 _FENCE_LINE = re.compile(r"^ {0,3}(```|~~~)")
 _ORDERED_ITEM = re.compile(r"^ {0,3}\d{1,9}[.)] +\S")
 _ANY_ITEM = re.compile(r"^\s*(?:\d{1,9}[.)]|[-*+])(?:\s|$)")
+_LATER_STEP = re.compile(r"\n( {0,3}(?!1\.)\d{1,9}[.)] +\S)")  # a step other than `1.`, not on the first line
+
+
+def _step_under_text(text: str) -> bool:
+    """Is there a step other than `1.` right under a line of text that is no list item?"""
+    for m in _LATER_STEP.finditer(text):
+        previous = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        if previous.strip() and not _ANY_ITEM.match(previous):
+            return True
+    return False
 
 
 def separate_numbered_steps(text: str) -> str:
@@ -44,7 +57,7 @@ def separate_numbered_steps(text: str) -> str:
     a new item there; a blank line is inserted before such a step (outside code fences).
     Outside lists remark let no numbered line interrupt a paragraph, so nothing changes.
     """
-    if ". " not in text:
+    if ". " not in text or not _step_under_text(text):
         return text
     lines = text.split("\n")
     out: list[str] = []
@@ -85,6 +98,7 @@ def dedent_orphaned_link_items(text: str) -> str:
 
 
 _TOP_ORDERED_ITEM = re.compile(r"^\d{1,9}[.)] ")
+_LATER_TOP_ORDERED_ITEM = re.compile(r"\n\d{1,9}[.)] ")
 _PRE_OPEN = re.compile(r"^\s*<pre[\s>]", re.I)
 
 
@@ -98,8 +112,8 @@ def indent_two_space_continuations(text: str) -> str:
     wherever that line starts; blank lines inside a `<pre>` keep the step's indentation,
     so the HTML block does not end there.
     """
-    if "\n  " not in text:
-        return text
+    if "\n  " not in text or not (_TOP_ORDERED_ITEM.match(text) or _LATER_TOP_ORDERED_ITEM.search(text)):
+        return text  # only lines under a step move
     lines = text.split("\n")
     width = 0  # marker width of the step being read, 0 outside steps
     block = None  # "fence" or "pre": a verbatim block opened by a 2-space line
@@ -126,11 +140,12 @@ def indent_two_space_continuations(text: str) -> str:
 
 
 _INDENTED_RULE = re.compile(r"^ {1,3}-{3,}\s*$")
+_LATER_INDENTED_RULE = re.compile(r"\n {1,3}-{3,}")  # (a first line has no line above to underline)
 
 
 def rule_not_heading(text: str) -> str:
     """An indented `---` under a line was a horizontal rule to the 2020 engine, not a heading underline."""
-    if "\n " not in text or "---" not in text:
+    if "\n " not in text or "---" not in text or not _LATER_INDENTED_RULE.search(text):
         return text
     lines = text.split("\n")
     out: list[str] = []
@@ -142,6 +157,9 @@ def rule_not_heading(text: str) -> str:
 
 
 _FENCE_MARKER = re.compile(r"^( *)(`{3,}|~{3,})(.*)$")
+# only a fence opened on an indented line changes
+_INDENTED_FENCE_MARKER = re.compile(r" +(?:`{3}|~{3})")
+_LATER_INDENTED_FENCE_MARKER = re.compile(r"\n +(?:`{3}|~{3})")
 
 
 def close_list_fences(text: str) -> str:
@@ -154,6 +172,8 @@ def close_list_fences(text: str) -> str:
     (` ``` If your ...`) closed the fence too, the text going on in the step.
     """
     if "``" not in text and "~~" not in text:
+        return text
+    if not (_INDENTED_FENCE_MARKER.match(text) or _LATER_INDENTED_FENCE_MARKER.search(text)):
         return text
     out: list[str] = []
     fence: tuple[int, str] | None = None  # (indentation, marker) of the open fence
@@ -186,7 +206,7 @@ RAW_HEADING_MARK = " data-raw-heading"
 
 def mark_raw_headings(text: str) -> str:
     """Mark raw-HTML `<h2>` tags outside code: GitHub's engine gave them no id or self-link."""
-    if "<h" not in text:
+    if "<h" not in text or not _RAW_HEADING.search(text):
         return text
     lines = text.split("\n")
     in_fence = False
@@ -203,6 +223,8 @@ _HTML_BLOCK_START = re.compile(
     r"|form|h[1-6]|header|hr|li|main|nav|ol|p|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?:[\s/>]|$)",
     re.I,
 )
+# A line of spaces after the first line: the lines that may go (the first is in no block)
+_LATER_SPACES_LINE = re.compile(r"\n[^\S\n]+(?:\n|\Z)")
 
 
 def join_html_blocks(text: str) -> str:
@@ -214,7 +236,7 @@ def join_html_blocks(text: str) -> str:
     Such lines are dropped (HTML renders the same). A line of spaces followed by Markdown
     (a callout's text) still ends the block.
     """
-    if "<" not in text or "\n " not in text:
+    if "<" not in text or "\n " not in text or not _LATER_SPACES_LINE.search(text):
         return text
     lines = text.split("\n")
     out: list[str] = []

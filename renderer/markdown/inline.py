@@ -29,7 +29,8 @@ _CODE_TAG = re.compile(r"<(/?)(?:code|pre)[\s>]", re.I)
 _LINK_TAG = re.compile(r"<(/?)a[\s>]", re.I)
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _BARE_URL = re.compile(r"https?://[^\s<]+")
-_MAYBE_BARE_URL = re.compile(r"(?<![=\"'])https?://")  # not an attribute value
+_URL_START = re.compile(r"https?://")
+_ATTRIBUTE_VALUE_START = "=\"'"
 _URL_TRAILING = ".,:;\"')]"
 _URL_SAFE = "/?:@&=+$,-_.!~*'()#%;"
 VOID_MARK = "\x00"  # stands for a void tag while pairing asterisks
@@ -79,19 +80,33 @@ def _has_work(html: str) -> bool:
         return True
     if any(emoji.emojize(code, language="alias") != code for code in set(_SHORTCODE.findall(text))):
         return True
-    return "://" in text and bool(_MAYBE_BARE_URL.search(_outside(text, _LINK_TAG)))
+    return "://" in text and _has_bare_url(_outside(text, _LINK_TAG))
+
+
+def _has_bare_url(text: str) -> bool:
+    """Does `text` hold `http(s)://` that does not start an attribute value?
+
+    (`(?<![="'])https?://` says the same, but a pattern opening with a lookbehind is
+    tried at every character; this one is searched for as a literal.)
+    """
+    return any(m.start() == 0 or text[m.start() - 1] not in _ATTRIBUTE_VALUE_START for m in _URL_START.finditer(text))
 
 
 def _outside(html: str, zone_tag: re.Pattern) -> str:
-    """`html` without the content of the zones `zone_tag` opens and closes."""
-    outside, pos, depth = [], 0, 0
-    for m in zone_tag.finditer(html):
+    """`html` without the content of the zones `zone_tag` opens and closes.
+
+    `zone_tag` has one group, "/" in a closing tag: split() gives text, group, text, ...
+    """
+    parts = zone_tag.split(html)
+    if len(parts) == 1:
+        return html
+    outside, depth = [], 0
+    for i in range(0, len(parts) - 1, 2):
         if not depth:
-            outside.append(html[pos:m.start()])
-        depth = max(0, depth - 1) if m.group(1) else depth + 1
-        pos = m.end()
+            outside.append(parts[i])
+        depth = max(0, depth - 1) if parts[i + 1] else depth + 1
     if not depth:
-        outside.append(html[pos:])
+        outside.append(parts[-1])
     return "".join(outside)
 
 

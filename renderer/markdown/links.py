@@ -8,8 +8,10 @@ engine, redirects are not resolved here (the site build checks and resolves them
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from renderer.markdown.link_rules import DEFAULT_RULES, LinkRules
+from renderer.model.lru import LRUCache
 
 LINK_TAG = re.compile(r"<a\s[^<>]*>")  # [^<>]: linear even on many unclosed "<a "
 HREF_ATTR = re.compile(r'(\shref=")(/[^"]*)(")')
@@ -18,7 +20,10 @@ LANGUAGE_PREFIX = re.compile(r"^/[a-z]{2}(?:/|$)")
 # Old-style enterprise links with the 2020 prefix (the preview server routes them).
 LEGACY_ENTERPRISE = DEFAULT_RULES.legacy_link
 
-__all__ = ["LEGACY_ENTERPRISE", "LinkRules", "localize_href", "rewrite_links"]
+__all__ = ["LEGACY_ENTERPRISE", "LinkLocalizer", "LinkRules", "LinkedHtml", "link_slots", "localize_href", "rewrite_links"]
+# Localized hrefs kept per tree: the 2020 corpus renders ~33,000 hrefs, ~15,000 distinct
+# (href, version) pairs.
+LOCALIZED_CACHE_ENTRIES = 100_000
 
 
 def localize_href(href: str, version: str, enterprise_default: str | None = None, *,
@@ -70,3 +75,69 @@ def rewrite_links(html: str, version: str, enterprise_default: str | None = None
         )
 
     return LINK_TAG.sub(rewrite_tag, html)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedHtml:
+    """Rendered HTML and where its root-relative hrefs are, to localize it for any version.
+
+    `slots` holds (start, end, dotcom_only) of each href value that `rewrite_links` would
+    rewrite, so a text rendered once is localized per version without scanning it again.
+    """
+
+    html: str
+    slots: tuple[tuple[int, int, bool], ...] = ()
+
+    @classmethod
+    def of(cls, html: str) -> LinkedHtml:
+        return cls(html, link_slots(html))
+
+    def strip(self) -> LinkedHtml:
+        """Without leading and trailing whitespace (hrefs sit inside tags, never in it)."""
+        stripped = self.html.strip()
+        if len(stripped) == len(self.html):
+            return self
+        lead = len(self.html) - len(self.html.lstrip())
+        return LinkedHtml(stripped, tuple((start - lead, end - lead, dotcom) for start, end, dotcom in self.slots))
+
+
+def link_slots(html: str) -> tuple[tuple[int, int, bool], ...]:
+    """(start, end, dotcom_only) of the hrefs `rewrite_links` localizes, in order."""
+    if 'href="/' not in html:
+        return ()
+    slots: list[tuple[int, int, bool]] = []
+    for tag in LINK_TAG.finditer(html):
+        text = tag.group(0)
+        if 'href="/' in text:
+            dotcom_only = "dotcom-only" in text
+            slots.extend((m.start(2), m.end(2), dotcom_only) for m in HREF_ATTR.finditer(html, tag.start(), tag.end()))
+    return tuple(slots)
+
+
+class LinkLocalizer:
+    """`rewrite_links` for LinkedHtml, each distinct (href, version) localized once."""
+
+    def __init__(self, rules: LinkRules = DEFAULT_RULES, enterprise_default: str | None = None):
+        self.rules = rules
+        self.enterprise_default = enterprise_default
+        self.cache: LRUCache[tuple[str, str, bool], str] = LRUCache(LOCALIZED_CACHE_ENTRIES)
+
+    def href(self, href: str, version: str, dotcom_only: bool) -> str:
+        key = (href, version, dotcom_only)
+        found = self.cache.get(key)
+        if found is None:
+            found = localize_href(href, version, self.enterprise_default, rules=self.rules, dotcom_only=dotcom_only)
+            self.cache.put(key, found)
+        return found
+
+    def localize(self, linked: LinkedHtml, version: str) -> str:
+        """The HTML with every root-relative href localized for `version`."""
+        if not linked.slots:
+            return linked.html
+        html, parts, position = linked.html, [], 0
+        for start, end, dotcom_only in linked.slots:
+            parts.append(html[position:start])
+            parts.append(self.href(html[start:end], version, dotcom_only))
+            position = end
+        parts.append(html[position:])
+        return "".join(parts)

@@ -51,6 +51,7 @@ class DataStore:
         self._listings: dict[Path, tuple[set[str], set[str]]] = {}
         self._yaml: dict[Path, tuple[object, str]] = {}
         self._weights: dict[tuple[str, int], int] = {}  # (dotted, limit) -> weight of a site.data value
+        self._real_roots: dict[Path, str] = {}  # data/ and reusables/ with symlinks resolved, once
 
     def invalidate(self) -> None:
         self._items.clear()
@@ -59,6 +60,7 @@ class DataStore:
         self.rendered.clear()
         self._context_free.clear()
         self._listings.clear()
+        self._real_roots.clear()
 
     def is_context_free(self, dotted: str) -> bool:
         """Does this item render the same for every page of a version?
@@ -79,7 +81,7 @@ class DataStore:
         """The item for a dotted path, or None when nothing is there."""
         if dotted not in self._items:
             try:
-                self._items[dotted] = self._resolve(dotted)
+                self._items[dotted] = self.load_item(dotted)
             except OSError:  # e.g. a name too long for the file system: nothing is there
                 self._items[dotted] = None
         return self._items[dotted]
@@ -92,7 +94,8 @@ class DataStore:
             return f"invalid data path {dotted!r}: expected dotted names like variables.product.name"
         return None
 
-    def _resolve(self, dotted: str) -> DataItem | None:
+    def load_item(self, dotted: str) -> DataItem | None:
+        """The item for a dotted path read from its file (uncached: `lookup` keeps it)."""
         if self.validate_path(dotted):
             return None
         segments = dotted.split(".")
@@ -202,8 +205,9 @@ class DataStore:
 
     def _inside(self, file: Path, base: Path) -> bool:
         """Refuse files that a symlink points outside their root."""
-        real = os.path.realpath(file)
-        return real.startswith(os.path.realpath(base) + os.sep)
+        if base not in self._real_roots:
+            self._real_roots[base] = os.path.realpath(base)
+        return os.path.realpath(file).startswith(self._real_roots[base] + os.sep)
 
     def _display(self, file: Path) -> str:
         try:

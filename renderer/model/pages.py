@@ -50,21 +50,26 @@ class Page:
         Liquid in a field (`title: 'Using {% data ... %}'`) is located from here, so its
         errors point into the frontmatter line that holds it.
         """
-        head = self.text[: self.body_offset]
-        m = re.search(rf"^{re.escape(key)}[ \t]*:[ \t]*", head, re.M)
+        end = self.body_offset
+        m = _field_pattern(key).search(self.text, 0, end)
         if not m:
             return 0
         value = self.frontmatter.get(key)
         if isinstance(value, str) and value:
-            exact = head.find(value, m.end())
+            exact = self.text.find(value, m.end(), end)
             if 0 <= exact - m.end() <= 1:  # plain, or just after the opening quote
                 return exact
-        return m.end() + (1 if head[m.end() : m.end() + 1] in ("'", '"') else 0)
+        return m.end() + (1 if self.text[m.end() : min(m.end() + 1, end)] in ("'", '"') else 0)
 
     @property
     def redirect_from(self) -> list[str]:
         value = self.frontmatter.get("redirect_from") or []
         return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _field_pattern(key: str) -> re.Pattern[str]:
+    """`key:` at the start of a frontmatter line (re caches the compiled patterns)."""
+    return re.compile(rf"^{re.escape(key)}[ \t]*:[ \t]*", re.M)
 
 
 def path_from_relpath(relpath: str) -> str:
@@ -98,8 +103,15 @@ def printable_path(path: str) -> str:
                    else c for c in path)
 
 
+# The ASCII characters _unsafe_char refuses: URL_UNSAFE and the controls (every ASCII
+# space but U+0020 is one), so an ASCII path is checked with one search.
+_UNSAFE_ASCII = re.compile("[\x00-\x1f\x7f" + re.escape("".join(sorted(URL_UNSAFE))) + "]")
+
+
 def page_path_problem(relpath: str) -> str | None:
     """Why a page file's path cannot be published, or None."""
+    if relpath.isascii() and not _UNSAFE_ASCII.search(relpath):
+        return None
     bad = sorted({c for c in relpath if _unsafe_char(c)})
     if not bad:
         return None
@@ -128,9 +140,14 @@ def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenie
     return page
 
 
+# Where an alias can start: a `*` opening the text or after a space, `[`, `{`, `,` or `:`
+# (so `versions: '*'` holds none). A text without one is not parsed for aliases.
+_ALIAS_CANDIDATE = re.compile(r"(?:^|[\s\[{,:])\*")
+
+
 def _first_alias_index(raw: str) -> int | None:
     """Index of the first YAML alias (`*name`) in `raw`, or None."""
-    if "*" not in raw:
+    if not _ALIAS_CANDIDATE.search(raw):
         return None
     try:
         for event in yaml.parse(raw, Loader=yaml.CSafeLoader):
@@ -146,7 +163,7 @@ def _load_yaml(raw: str, file: str, text: str, offset: int) -> dict:
     alias = _first_alias_index(raw)
     if alias is not None:
         raise error_at("YAML aliases are not allowed in frontmatter", file=file, file_text=text, index=offset + alias)
-    data = load_yaml(raw, file, what="YAML frontmatter", file_text=text, offset=offset)
+    data = load_yaml(raw, file, what="YAML frontmatter", file_text=text, offset=offset, without_aliases=True)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -185,11 +202,16 @@ def _validate(page: Page, model: VersionModel, lenient: bool = False, schema: Fr
 
 
 
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")  # the ASCII characters of categories Cc, Cf, Zl and Zp
+
+
 def _validate_redirects(page: Page) -> None:
     """`redirect_from` entries become stub folders and Location headers: no control characters."""
     value = page.frontmatter.get("redirect_from")
     for entry in [value] if isinstance(value, str) else value or []:
         text = str(entry)
+        if text.isascii() and not _ASCII_CONTROL.search(text):
+            continue
         if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
             raise error_at(f"`redirect_from` entry {printable_path(text)!r} holds control characters",
                            file=page.file, file_text=page.text, index=_field_index(page, "redirect_from"),

@@ -16,11 +16,13 @@ from renderer.errors import RenderError, error_at, limit_value
 from renderer.limits import YAML_ALIAS_BUDGET_ENV, yaml_alias_budget
 
 
-def load_yaml(text: str, file: str, *, what: str = "YAML", file_text: str | None = None, offset: int = 0) -> object:
+def load_yaml(text: str, file: str, *, what: str = "YAML", file_text: str | None = None, offset: int = 0,
+              without_aliases: bool = False) -> object:
     """The value of a YAML document, or a RenderError located in `file`.
 
     `file_text` and `offset` place the document inside a larger file (frontmatter), so
-    positions count from the file's first line.
+    positions count from the file's first line. `without_aliases`: the caller has made
+    sure the document holds no alias, so there is no expansion to count.
     """
     whole = file_text if file_text is not None else text
     budget = limit_value(yaml_alias_budget)
@@ -29,7 +31,7 @@ def load_yaml(text: str, file: str, *, what: str = "YAML", file_text: str | None
         node = loader.get_single_node()
         if node is None:
             return None
-        problem = _expansion_problem(node, budget, file, whole, offset)
+        problem = None if without_aliases else _expansion_problem(node, budget, file, whole, offset)
         if problem is not None:
             del node  # a traceback showing its repr would expand every alias
             raise problem

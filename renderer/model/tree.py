@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from renderer.errors import RenderError, decode_source, read_regular, read_source
 from renderer.liquid.environment import make_environment
 from renderer.markdown.link_rules import load_link_rules
+from renderer.markdown.links import LinkLocalizer
 from renderer.markdown.renderer import MarkdownRenderer
 from renderer.model.data import DataStore
 from renderer.model.features import with_features
@@ -42,6 +44,7 @@ class DocsTree:
         self.content_dir = self.root / "content"
         if not self.content_dir.is_dir():
             raise RenderError(f"no content/ folder in docs root {self.root}")
+        self.real_content_dir = os.path.realpath(self.content_dir)  # resolved once: pages are checked against it
         self.versions_file = Path(versions_file) if versions_file else self._default_versions_file()
         self.model: VersionModel = with_features(load_version_model(self.versions_file), self.root)
         self.lenient = lenient
@@ -49,10 +52,15 @@ class DocsTree:
         self.env = make_environment(lenient)
         self.markdown = MarkdownRenderer(lenient=lenient)
         self._pages: dict[str, Page | None] = {}
+        # what depends on which pages exist: forgotten whenever a page is (see _pages_changed)
+        self._links: dict[tuple[str, str], Page | None] = {}  # (linking folder, href) -> target
+        self._map_topics: dict[str, list[tuple[str, int]]] = {}
+        self._includes: dict[str, tuple[str, str] | None] = {}
         self._templates: LRUCache[str, BoundTemplate] = LRUCache(
             TEMPLATE_CACHE_ENTRIES, TEMPLATE_CACHE_CHARS, lambda text, _: len(text) + TEMPLATE_OVERHEAD_CHARS)
         self._globals: dict[str, object] | None = None
         self.link_rules = load_link_rules(self.root, self.model)
+        self.links = LinkLocalizer(self.link_rules)
         self.frontmatter_schema = load_frontmatter_schema(self.root)
 
     def _default_versions_file(self) -> Path | None:
@@ -76,29 +84,44 @@ class DocsTree:
         """
         if relpath not in self._pages:
             file = self.content_dir / relpath
-            if not _is_entry(file) or not _inside(file, self.content_dir):
+            if not _is_entry(file) or not self._in_content(file):
                 self._pages[relpath] = None
             else:
-                text = decode_source(self.read_page_bytes(relpath), self.display(file))
-                self._pages[relpath] = parse_page(relpath, self.display(file), text, self.model, lenient=self.lenient,
+                display = self.display(file)
+                self._check_page_path(relpath)
+                text = decode_source(read_regular(file, display), display)
+                self._pages[relpath] = parse_page(relpath, display, text, self.model, lenient=self.lenient,
                                                   schema=self.frontmatter_schema)
         return self._pages[relpath]
 
     def add_page(self, page: Page) -> None:
         """Use `page` for its relpath from now on (parsed by the caller, or from its cache)."""
         self._pages[page.relpath] = page
+        self._pages_changed()
+
+    def _pages_changed(self) -> None:
+        self._links.clear()
+        self._map_topics.clear()
 
     def read_page_bytes(self, relpath: str) -> bytes:
         """The bytes of a page file; a RenderError naming it when its name is not fit for a
         URL, it leads out of content/, or it is not a regular file within the size limit."""
         file = self.content_dir / relpath
-        problem = page_path_problem(relpath)
-        if problem is not None:
-            raise RenderError(problem, file=printable_path(f"content/{relpath}"), line=1, column=1)
-        if _is_entry(file) and not _inside(file, self.content_dir):
+        self._check_page_path(relpath)
+        if _is_entry(file) and not self._in_content(file):
             raise RenderError("not read: a symbolic link that leads outside content/", file=self.display(file),
                               line=1, column=1)
         return read_regular(file, self.display(file))
+
+    @staticmethod
+    def _check_page_path(relpath: str) -> None:
+        problem = page_path_problem(relpath)
+        if problem is not None:
+            raise RenderError(problem, file=printable_path(f"content/{relpath}"), line=1, column=1)
+
+    def _in_content(self, file: Path) -> bool:
+        """Is `file` inside content/ once symlinks are followed?"""
+        return os.path.realpath(file).startswith(self.real_content_dir + os.sep)
 
     def page_relpaths(self) -> list[str]:
         """Every page file under content/, sorted (README.md files are not pages).
@@ -142,9 +165,12 @@ class DocsTree:
 
     def resolve_link(self, from_page: Page, href_path: str) -> Page | None:
         """A link tag's target: relative to the linking page's folder, then from the root."""
-        folder = PurePosixPath(from_page.relpath).parent
-        relative = str(folder / href_path.lstrip("/")) if str(folder) != "." else href_path
-        return self.find_page(relative) or self.find_page(href_path)
+        key = (from_page.relpath.rpartition("/")[0], href_path)
+        if key not in self._links:
+            folder = PurePosixPath(from_page.relpath).parent
+            relative = str(folder / href_path.lstrip("/")) if str(folder) != "." else href_path
+            self._links[key] = self.find_page(relative) or self.find_page(href_path)
+        return self._links[key]
 
     def map_topic_children(self, topic: Page) -> list[tuple[str, int]]:
         """Links listed under a map topic in its category index: [(href, index offset)].
@@ -152,6 +178,11 @@ class DocsTree:
         A category index lists `{% topic_link_in_list /topic %}` followed by the topic's
         articles as indented `{% link_in_list /article %}` lines.
         """
+        if topic.relpath not in self._map_topics:
+            self._map_topics[topic.relpath] = self._find_map_topic_children(topic)
+        return self._map_topics[topic.relpath]
+
+    def _find_map_topic_children(self, topic: Page) -> list[tuple[str, int]]:
         index = self.page(str(PurePosixPath(topic.relpath).parent / "index.md"))
         if index is None:
             return []
@@ -184,6 +215,7 @@ class DocsTree:
         old = self._pages.pop(relpath, None)
         if old is not None:
             self._templates.pop(old.body)
+        self._pages_changed()
         return old
 
     def forget_pages_under(self, folder: str) -> None:
@@ -195,6 +227,7 @@ class DocsTree:
     def forget_missing(self) -> None:
         """Forget which page paths were looked up and not found (files were added)."""
         self._pages = {relpath: page for relpath, page in self._pages.items() if page is not None}
+        self._pages_changed()
 
     def invalidate(self, paths: list[Path] | None = None) -> None:
         """Forget what edits to `paths` (files or folders) affect; everything when None.
@@ -205,11 +238,13 @@ class DocsTree:
         """
         if paths is None:
             self._pages.clear()
+            self._pages_changed()
             self._templates.clear()
         else:
             for path in paths:
                 self._forget_path(Path(path))
         self.data.invalidate()
+        self._includes.clear()
         self.markdown.clear()
 
     def _forget_path(self, path: Path) -> None:
@@ -219,6 +254,7 @@ class DocsTree:
             return  # not a page: the data store is reset by the caller
         if relpath == ".":
             self._pages.clear()
+            self._pages_changed()
         elif relpath.endswith(".md"):
             self.forget_page(relpath)
         else:
@@ -236,6 +272,12 @@ class DocsTree:
         return template
 
     def find_include(self, name: str) -> tuple[str, str] | None:
+        """(file shown in messages, text) of includes/<name>[.html], read once."""
+        if name not in self._includes:
+            self._includes[name] = self._read_include(name)
+        return self._includes[name]
+
+    def _read_include(self, name: str) -> tuple[str, str] | None:
         folder = self.root / "includes"
         for candidate in (folder / name, folder / f"{name}.html"):
             if _is_file(candidate) and _inside(candidate, folder):
@@ -272,8 +314,8 @@ def _is_file(path: Path) -> bool:
 def _is_entry(path: Path) -> bool:
     """Something that is no folder is there (a file, a FIFO, a device, a symlink to one)."""
     try:
-        return path.exists() and not path.is_dir()
-    except OSError:  # a name the file system refuses (too long, ...)
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):  # nothing there, or a name the file system refuses (too long, NUL, ...)
         return False
 
 

@@ -9,6 +9,7 @@ also takes the `site.data.` form (`site.data.reusables.x.y`).
 from __future__ import annotations
 
 import re
+import sys
 from typing import TYPE_CHECKING, TextIO
 
 from liquid.ast import Node
@@ -63,8 +64,10 @@ class DataNode(Node):
 
     def __init__(self, token: Token, path: str, parts: list[str | Expression] | None = None):
         super().__init__(token)
-        self.parts = parts or path.split(".")
-        self.path = ".".join(p if isinstance(p, str) else "0" for p in self.parts)
+        dynamic = parts is not None and not all(isinstance(p, str) for p in parts)
+        self.parts = parts if dynamic else None  # None: the path is the same in every render
+        # interned: thousands of tags name the same few hundred paths
+        self.path = sys.intern(".".join(p if isinstance(p, str) else "0" for p in parts) if parts else path)
         # A reusable placed on an indented line (under a list step) belongs to that
         # step as a whole: its following lines get the same indentation.
         self.indent = line_indent(token) if token.start_index >= 0 else ""
@@ -74,7 +77,7 @@ class DataNode(Node):
 
     def dotted(self, context: RenderContext) -> str:
         """The path for this render: variable indexes evaluated."""
-        if all(isinstance(p, str) for p in self.parts):
+        if self.parts is None:
             return self.path
         return ".".join(p if isinstance(p, str) else str(p.evaluate(context)) for p in self.parts)
 
