@@ -45,11 +45,11 @@ def test_open_page_updates_after_saving_its_source(tmp_path, browser):
 
         source = root / "content/guide/alpha.md"
         source.write_text(source.read_text().replace("Alpha body in", "Freshly edited body in"))
-        page.wait_for_function("document.body.innerText.includes('Freshly edited body in the cloud')", timeout=10_000)
+        page.wait_for_function("document.body && document.body.innerText.includes('Freshly edited body in the cloud')", timeout=10_000)
         assert page.evaluate("window.__notReloaded") is None  # the tab reloaded by itself
 
         # A reusable the page uses also refreshes it; a broken save shows the error page, and the fix brings it back.
         (root / "reusables/shared/note.md").write_text("Reusable edited {% if %}")
-        page.wait_for_function("document.body.innerText.includes('reusables/shared/note.md:1:')", timeout=10_000)
+        page.wait_for_function("document.body && document.body.innerText.includes('reusables/shared/note.md:1:')", timeout=10_000)
         (root / "reusables/shared/note.md").write_text("Reusable fixed.")
-        page.wait_for_function("document.body.innerText.includes('Reusable fixed.')", timeout=10_000)
+        page.wait_for_function("document.body && document.body.innerText.includes('Reusable fixed.')", timeout=10_000)
