@@ -45,7 +45,8 @@ def test_open_page_updates_after_saving_its_source(tmp_path, browser):
 
         source = root / "content/guide/alpha.md"
         source.write_text(source.read_text().replace("Alpha body in", "Freshly edited body in"))
-        page.wait_for_function("document.body && document.body.innerText.includes('Freshly edited body in the cloud')", timeout=10_000)
+        page.wait_for_function("document.body && document.body.innerText.includes('Freshly edited body in the cloud')",
+                               timeout=10_000)
         assert page.evaluate("window.__notReloaded") is None  # the tab reloaded by itself
 
         # A reusable the page uses also refreshes it; a broken save shows the error page, and the fix brings it back.
