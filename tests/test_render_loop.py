@@ -195,9 +195,21 @@ def test_map_topic_children_follow_the_index(tmp_path):
     assert "Two" in html and "One" not in html
 
 
-def test_the_tree_resolves_content_once(tmp_path):
-    tree = make_tree(tmp_path, {"content/p.md": page("P", "x")})
-    assert isinstance(tree, DocsTree) and tree.real_content_dir == str((tmp_path / "content").resolve())
+def test_content_reached_through_a_symlink_still_keeps_pages_inside_it(tmp_path):
+    real = tmp_path / "elsewhere"
+    (real / "a").mkdir(parents=True)
+    (real / "a" / "p.md").write_text(page("P", "inside"), encoding="utf-8")
+    (tmp_path / "secret.md").write_text(page("S", "secret"), encoding="utf-8")
+    (real / "a" / "leak.md").symlink_to(tmp_path / "secret.md")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "content").symlink_to(real)  # content/ resolved once, when the tree is made
+    tree = DocsTree(root)
+    assert "inside" in render_page(tree, tree.page("a/p.md"), FPT).html
+    assert tree.page("a/leak.md") is None
+    errors: list[RenderError] = []
+    assert [p.relpath for p in tree.all_pages(errors)] == ["a/p.md"]
+    assert "outside content/" in errors[0].message
 
 
 # --- the 2020 dialect's pre-checks -----------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from io import StringIO
-from typing import TextIO
+from typing import Any, TextIO
 
 from liquid import BoundTemplate, Environment, Mode, RenderContext
 from liquid.exceptions import OutputStreamLimitError
@@ -50,6 +50,16 @@ class DocsOutput(LimitedStringIO):
 
 
 class DocsContext(RenderContext):
+    """python-liquid's render context, with the render in progress at hand.
+
+    Tags find it in every call (`render_state`); through the globals that was a Python
+    chain-map lookup each time.
+    """
+
+    def __init__(self, template: BoundTemplate, **kwargs: Any):
+        super().__init__(template, **kwargs)
+        self.render_state = self.globals.get("_render")
+
     def get_buffer(self, buf: TextIO | None = None) -> StringIO:
         if self.env.output_stream_limit is None:
             return StringIO()

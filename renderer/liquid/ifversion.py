@@ -85,7 +85,7 @@ class ReleaseComparison(Expression):
 
 
 def _model_of(context: RenderContext, expr: Expression) -> VersionModel:
-    state = context.globals.get("_render")
+    state = getattr(context, "render_state", None) or context.globals.get("_render")
     model = getattr(getattr(state, "tree", None), "model", None)
     if model is None:
         raise VersionNameError("ifversion needs a docs tree's versions to evaluate", token=expr.token)
@@ -93,7 +93,7 @@ def _model_of(context: RenderContext, expr: Expression) -> VersionModel:
 
 
 def _current_version(context: RenderContext, expr: Expression) -> str:
-    state = context.globals.get("_render")
+    state = getattr(context, "render_state", None) or context.globals.get("_render")
     version = getattr(state, "version", None) or context.globals.get("currentVersion")
     if not isinstance(version, str):
         raise VersionNameError("ifversion needs the current version", token=expr.token)

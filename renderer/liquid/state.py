@@ -144,7 +144,9 @@ class RenderState:
 
 
 def render_state(context: RenderContext) -> RenderState:
-    return context.globals["_render"]  # type: ignore[return-value]
+    """The render in progress: kept by a DocsContext, else in the context's globals."""
+    state = getattr(context, "render_state", None)
+    return state if state is not None else context.globals["_render"]  # type: ignore[return-value]
 
 
 def expression_text(stream, tag_token: Token) -> tuple[str, Token]:

@@ -54,6 +54,9 @@ class Highlighter:
         self.lexers: LRUCache[str, Lexer | None] = LRUCache(256)  # looked up once per name (lookups are slow)
         self.cache: LRUCache[tuple[str, str], str] = LRUCache(
             HIGHLIGHT_CACHE_ENTRIES, HIGHLIGHT_CACHE_CHARS, lambda key, html: len(key[0]) + len(html))
+        # whole decorated blocks, by the backend's HTML of the block (and the leniency)
+        self.blocks: LRUCache[tuple[str, bool], str] = LRUCache(
+            HIGHLIGHT_CACHE_ENTRIES, HIGHLIGHT_CACHE_CHARS, lambda key, html: len(key[0]) + len(html))
 
     def lexer(self, lang: str) -> Lexer | None:
         """A Pygments lexer by language name, None when Pygments does not know it."""
@@ -130,23 +133,38 @@ def _expand_leading_tabs(line: str) -> str:
 
 
 def highlight_fences(body: str, highlighter: Highlighter, lenient: bool = False) -> str:
+    """Every code block of rendered HTML highlighted (each distinct block decorated once)."""
+    if "<pre><code" not in body:
+        return body
+    blocks = highlighter.blocks
+
     def decorate(m: re.Match) -> str:
-        lang, source = m.group(1) or "", html.unescape(m.group(2))
-        nested = nested_fence_html(source) if lenient and not lang else None
-        if nested is not None:
-            return f"<pre><code>{nested}</code></pre>"
-        copy = lang.endswith(COPY_MARK)
-        lang = lang[: -len(COPY_MARK)] if copy else lang
-        code = code_block_html(source, lang, highlighter, _code_markup(lang, lenient, highlighter))
-        block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
-        if not copy:
-            return block
-        # ```yaml{:copy}: a header with the language and a copy-to-clipboard button
-        return (
-            '<div class="code-extra"><header class="code-header"><span>'
-            f"{html.escape(lang.upper())}</span>"
-            f'<button class="js-btn-copy" data-clipboard-text="{html.escape(source)}" aria-label="Copy to clipboard"></button>'
-            f"</header>{block}</div>"
-        )
+        key = (m.group(0), lenient)
+        found = blocks.get(key)
+        if found is None:
+            found = decorate_block(m.group(1) or "", m.group(2), highlighter, lenient)
+            blocks.put(key, found)
+        return found
 
     return _FENCE.sub(decorate, body)
+
+
+def decorate_block(lang: str, escaped: str, highlighter: Highlighter, lenient: bool) -> str:
+    """One `<pre><code>` block: highlighted, with a header and copy button for `{:copy}`."""
+    source = html.unescape(escaped)
+    nested = nested_fence_html(source) if lenient and not lang else None
+    if nested is not None:
+        return f"<pre><code>{nested}</code></pre>"
+    copy = lang.endswith(COPY_MARK)
+    lang = lang[: -len(COPY_MARK)] if copy else lang
+    code = code_block_html(source, lang, highlighter, _code_markup(lang, lenient, highlighter))
+    block = f'<pre><code class="hljs language-{lang}">{code}</code></pre>' if lang else f"<pre><code>{code}</code></pre>"
+    if not copy:
+        return block
+    # ```yaml{:copy}: a header with the language and a copy-to-clipboard button
+    return (
+        '<div class="code-extra"><header class="code-header"><span>'
+        f"{html.escape(lang.upper())}</span>"
+        f'<button class="js-btn-copy" data-clipboard-text="{html.escape(source)}" aria-label="Copy to clipboard"></button>'
+        f"</header>{block}</div>"
+    )

@@ -64,6 +64,16 @@ class LinkRules:
     unversioned: tuple[str, ...] = ("/assets/", "/public/")
     legacy_link: re.Pattern = field(default=re.compile(r"(?!)"), compare=False)
     legacy_release: re.Pattern = field(default=re.compile(r"(?!)"), compare=False)
+    # derived from the fields above, for the per-link checks
+    product_plans: dict[str, frozenset[str]] = field(init=False, compare=False, repr=False)
+    unversioned_prefixes: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    unversioned_paths: frozenset[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        plans = {product: frozenset(v.split("@", 1)[0] for v in versions) for product, versions in self.product_versions.items()}
+        object.__setattr__(self, "product_plans", plans)  # frozen: set once, here
+        object.__setattr__(self, "unversioned_prefixes", tuple(p for p in self.unversioned if p.endswith("/")))
+        object.__setattr__(self, "unversioned_paths", frozenset(p for p in self.unversioned if not p.endswith("/")))
 
     @property
     def enterprise_latest(self) -> str | None:  # the name the 2020 code used
@@ -95,8 +105,9 @@ class LinkRules:
         )
 
     def is_unversioned(self, href: str) -> bool:
-        path = href.split("#", 1)[0].split("?", 1)[0]
-        return any(href.startswith(p) if p.endswith("/") else path.rstrip("/") == p for p in self.unversioned)
+        if href.startswith(self.unversioned_prefixes):
+            return True
+        return href.split("#", 1)[0].split("?", 1)[0].rstrip("/") in self.unversioned_paths
 
     def legacy_version(self, named: str | None, version: str, fallback: str | None = None) -> str:
         """The version a legacy link names, or where a version-less one goes from `version`."""
@@ -110,8 +121,9 @@ class LinkRules:
 
     def product_version(self, path: str, version: str) -> str:
         """`version`, or the product's first version when the version's plan lacks the product."""
-        having = self.product_versions.get(path.split("/", 2)[1].split("#", 1)[0] if path.startswith("/") else "")
-        if not having or version.split("@", 1)[0] in {v.split("@", 1)[0] for v in having}:
+        product = path.split("/", 2)[1].split("#", 1)[0] if path.startswith("/") else ""
+        having = self.product_versions.get(product)
+        if not having or version.split("@", 1)[0] in self.product_plans[product]:
             return version
         return having[0]
 
