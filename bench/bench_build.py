@@ -55,6 +55,7 @@ def peak_rss_mb() -> float:
 def pick_reusable(cache_folder: Path, target: int = 20) -> tuple[str, int]:
     """The reusable whose users (pages) number closest to `target`."""
     cache = Cache.read(cache_folder)
+    assert cache is not None, "the full build left no cache"
     users: Counter[str] = Counter()
     for dep in {(relpath, dep) for (relpath, _v), record in cache.renders.items() for dep in record["deps"]
                 if dep.startswith("reusables.")}:
@@ -71,6 +72,7 @@ def print_cache_costs(folder: Path) -> None:
         started = time.perf_counter()
         cache = Cache.read(folder)
         loads.append(time.perf_counter() - started)
+        assert cache is not None, "the full build left no cache"
         started = time.perf_counter()
         cache.save(folder)
         saves.append(time.perf_counter() - started)
@@ -86,6 +88,27 @@ def reusable_file(root: Path, dotted: str) -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(dotted)
+
+
+def rebuild_commands(root: Path, out: Path, jobs: int | None, file: Path, dotted: str, users: int) -> None:
+    """Two rebuilds as `render build` commands (interpreter start-up and imports included)."""
+    command = [sys.executable, "-m", "renderer", "build", "--root", str(root), "--out", str(out),
+               "--lenient", "--keep-going", "--no-progress"]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    for attempt in (1, 2):
+        file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + f" Edited for the benchmark ({attempt}).\n",
+                        encoding="utf-8")
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                              env={**os.environ, "RENDER_BUILD_TIMINGS": "1"})
+        seconds = time.perf_counter() - started
+        summary = [line for line in done.stderr.splitlines() if line.startswith(("done", "FAILED"))]
+        timings = [line for line in done.stderr.splitlines() if line.startswith("timings: ")]
+        print(f"rebuild {attempt}:   {seconds:.2f} s as `render build` after editing {dotted} "
+              f"({users} pages use it): {summary[-1] if summary else done.stderr[-500:]}")
+        if timings:
+            print("             " + timings[-1][len("timings: "):])
 
 
 def main() -> int:
@@ -126,23 +149,7 @@ def main() -> int:
         print_cache_costs(Cache.folder_for(out.resolve()))
         dotted, users = pick_reusable(Cache.folder_for(out.resolve()))
         file = reusable_file(root, dotted)
-        command = [sys.executable, "-m", "renderer", "build", "--root", str(root), "--out", str(out),
-                   "--lenient", "--keep-going", "--no-progress"]
-        if args.jobs:
-            command += ["--jobs", str(args.jobs)]
-        for attempt in (1, 2):
-            file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + f" Edited for the benchmark ({attempt}).\n",
-                            encoding="utf-8")
-            started = time.perf_counter()
-            done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
-                                  env={**os.environ, "RENDER_BUILD_TIMINGS": "1"})
-            seconds = time.perf_counter() - started
-            summary = [line for line in done.stderr.splitlines() if line.startswith(("done", "FAILED"))]
-            timings = [line for line in done.stderr.splitlines() if line.startswith("timings: ")]
-            print(f"rebuild {attempt}:   {seconds:.2f} s as `render build` after editing {dotted} "
-                  f"({users} pages use it): {summary[-1] if summary else done.stderr[-500:]}")
-            if timings:
-                print("             " + timings[-1][len("timings: "):])
+        rebuild_commands(root, out, args.jobs, file, dotted, users)
         file.write_text(file.read_text(encoding="utf-8").rstrip("\n") + " Edited in-process.\n", encoding="utf-8")
         again = build(BuildOptions(**options))
         print(f"rebuild:     {again.seconds:.2f} s in-process (warm imports): {again.rendered} renders, "
