@@ -96,7 +96,7 @@ def run_once(root: Path, lenient: bool) -> dict[str, Any]:
     clock = StageClock()
     texts: set[int] = set()
     render_liquid = pipeline.render_liquid
-    pipeline.render_liquid = clock.wrap("Liquid", render_liquid)  # type: ignore[assignment]
+    pipeline.render_liquid = clock.wrap("Liquid", render_liquid)
     gc.callbacks.append(clock.on_gc)
     try:
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -115,7 +115,7 @@ def run_once(root: Path, lenient: bool) -> dict[str, Any]:
                     errors.append(err)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     finally:
-        pipeline.render_liquid = render_liquid  # type: ignore[assignment]
+        pipeline.render_liquid = render_liquid
         gc.callbacks.remove(clock.on_gc)
     return {"renders": renders, "errors": len(errors), "seconds": seconds, "cpu": cpu, "stages": clock.seconds,
             "texts": len(texts), "gc": (clock.gc_seconds, clock.gc_full)}
