@@ -67,7 +67,7 @@ def spawn(root: Path, port: int, lenient: bool) -> subprocess.Popen:
 def wait_first_page(proc: subprocess.Popen, port: int, path: str, started: float, limit: float = 30.0) -> tuple[float, int]:
     while True:
         if proc.poll() is not None:
-            raise SystemExit(f"render serve exited early:\n{proc.stderr.read()}")
+            raise SystemExit(f"render serve exited early:\n{proc.stderr.read() if proc.stderr else ''}")
         try:
             status, _ = fetch(port, path)
             return time.perf_counter() - started, status

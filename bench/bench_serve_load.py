@@ -54,13 +54,15 @@ class Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "renderer", "serve", "--root", str(root), "--port", "0",
                                       "--lenient"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, preexec_fn=limit)
-        line = self.proc.stderr.readline()
+        stderr = self.proc.stderr
+        assert stderr is not None  # (stderr=PIPE)
+        line = stderr.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
         if not match:
-            raise SystemExit(f"render serve did not start: {line}{self.proc.stderr.read()}")
+            raise SystemExit(f"render serve did not start: {line}{stderr.read()}")
         self.port = int(match.group(1))
         self.log: list[str] = []
-        threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True).start()
+        threading.Thread(target=lambda: self.log.extend(stderr), daemon=True).start()
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
