@@ -1,4 +1,4 @@
-"""bench/bench_scale.py's tree multiplying: copies of the products that point into themselves."""
+"""bench/scale_tree.py, the tree multiplying of bench_scale.py: copies of the products that point into themselves."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from docs_fixture import REPO_ROOT, make_tree, page
 
 from renderer.build import BuildOptions, build
 
-SPEC = importlib.util.spec_from_file_location("bench_scale", REPO_ROOT / "bench" / "bench_scale.py")
+SPEC = importlib.util.spec_from_file_location("scale_tree", REPO_ROOT / "bench" / "scale_tree.py")
 assert SPEC is not None and SPEC.loader is not None
-bench_scale = importlib.util.module_from_spec(SPEC)
-sys.modules[SPEC.name] = bench_scale  # dataclasses look their module up there
-SPEC.loader.exec_module(bench_scale)
+scale_tree = importlib.util.module_from_spec(SPEC)
+sys.modules[SPEC.name] = scale_tree  # dataclasses look their module up there
+SPEC.loader.exec_module(scale_tree)
 
 ARTICLE = """\
 See [B](/prod/sub/b), [the old URL](/articles/old-b), [legacy](/enterprise/{{ currentVersion }}/user/prod/sub/b)
@@ -46,7 +46,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def rewriter(copy: int = 2, content: Path = Path("/nowhere")):
-    return bench_scale.CopyRewriter(copy, frozenset({"prod", "desktop"}), frozenset({"free-pro-team"}), content)
+    return scale_tree.CopyRewriter(copy, frozenset({"prod", "desktop"}), frozenset({"free-pro-team"}), content)
 
 
 @pytest.mark.parametrize(("path", "expected"), [
@@ -77,7 +77,7 @@ def test_link_tags_rename_only_a_product_named_from_the_root(corpus):
 
 
 def test_multiplied_tree_has_renamed_copies_with_markers(corpus, tmp_path):
-    root = bench_scale.multiply_tree(corpus, tmp_path / "x3", 3)
+    root = scale_tree.multiply_tree(corpus, tmp_path / "x3", 3)
     content = root / "content"
     assert sorted(p.name for p in content.iterdir()) == [
         "desktop", "desktop-copy2", "desktop-copy3", "index.md", "prod", "prod-copy2", "prod-copy3"]
@@ -101,7 +101,7 @@ def test_multiplied_tree_has_renamed_copies_with_markers(corpus, tmp_path):
 
 def test_copies_build_into_their_own_pages_and_as_many_broken_links(corpus, tmp_path):
     def built(factor: int):
-        root = bench_scale.multiply_tree(corpus, tmp_path / f"x{factor}", factor)
+        root = scale_tree.multiply_tree(corpus, tmp_path / f"x{factor}", factor)
         return build(BuildOptions(root=root, out=tmp_path / f"out{factor}" / "_site", jobs=1, use_cache=False,
                                   lenient=True, keep_going=True, progress=False))
 
