@@ -30,6 +30,9 @@ class Collector:
             if "timings" in res:
                 for stage, seconds in res["timings"].items():
                     self.report.work_seconds[stage] = self.report.work_seconds.get(stage, 0.0) + seconds
+            elif "file" in res:  # a redirect stub
+                self.manifest[res["file"]] = res["digest"]
+                self.written[res["file"]] = res["stat"]
             elif "shells" in res:
                 self.layout.reuse_shells(res["shells"])
             elif res["error"] is not None:

@@ -68,8 +68,9 @@ class Extras:
 
     # -- while the workers render --
 
-    def write_static(self, cache: Cache | None) -> None:
-        """Files that do not depend on rendered bodies: redirect stubs, 404, static assets."""
+    def write_static(self, cache: Cache | None) -> list[tuple[str, str]]:
+        """Files that do not depend on rendered bodies: 404, static assets, the redirect table;
+        returns the redirect stubs to write, (file, target URL), which the workers write."""
         layout = self.layout
         home = self.site.home_url()
         digest = hashlib.sha1(f"{self.code_key}\0{home}\0".encode())
@@ -91,14 +92,14 @@ class Extras:
         else:  # one file in the host's format instead of a page per redirect
             name, data = redirect_file(self.redirect_format, self.redirects)
             files[name] = data
-        for path, target in self.stubs.items():
-            if not self.emitter.keep(f"{path}/index.html"):
-                files[f"{path}/index.html"] = layout.render_redirect(target).encode("utf-8")
+        stubs = [(f"{path}/index.html", target) for path, target in sorted(self.stubs.items())
+                 if not self.emitter.keep(f"{path}/index.html")]
         files["index.html"] = layout.render_redirect(home).encode("utf-8")
         files["404.html"] = layout.render_404(None).encode("utf-8")
         files.update(self._published("static", self.site_dir / "static", self.site_dir))
         files.update(self._published("assets", self.site.tree.root / "assets", self.site.tree.root))
         self.emitter.emit(files)
+        return stubs
 
     def _unwritable(self, table: dict[str, Redirect]) -> dict[str, str]:
         """Stubs whose file cannot exist: `x/index.html/index.html` beside the file

@@ -12,13 +12,14 @@ import multiprocessing
 import os
 from collections.abc import Callable
 
-from renderer.build.workers import Task, WorkerConfig, WorkerState, init_worker, run_task
+from renderer.build.workers import Task, WorkerConfig, WorkerState, init_worker, run_stubs, run_task
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
 
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
+STUBS_PER_TASK = 2000  # redirect stubs per worker task (a stub costs ~0.1 ms)
 
 
 class NoProgress:
@@ -56,16 +57,18 @@ class TaskRunner:
         self.executor_url = executor
         self.progress = progress if progress is not None else NoProgress()
 
-    def run(self, tasks: Task, meanwhile: Callable[[], None], on_results: Callable[[list[dict]], None]) -> None:
-        """Run the tasks; `meanwhile` runs in this process while workers render, and
-        `on_results` takes each finished task's results (in completion order)."""
+    def run(self, tasks: Task, meanwhile: Callable[[], list[tuple[str, str]]],
+            on_results: Callable[[list[dict]], None]) -> None:
+        """Run the tasks; `meanwhile` runs in this process while workers render and returns
+        the redirect stubs for the workers to write; `on_results` takes each finished task's
+        results (in completion order)."""
         work = sum(len(items) for _, items in tasks)
         executor, workers, close = self._executor(work)
         try:
             with self.progress as bar:
                 if executor is None:
                     state = WorkerState(self.config, self.tree, self.layout)
-                    meanwhile()
+                    on_results(state.write_stubs(meanwhile()))
                     bar_id = bar.add_task("Rendering", total=work)
                     for relpath, items in tasks:
                         on_results(state.run([(relpath, items)]))
@@ -74,7 +77,9 @@ class TaskRunner:
                 size = max(1, math.ceil(len(tasks) / (workers * CHUNKS_PER_WORKER)))
                 chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
                 futures = {executor.submit(run_task, self.config, chunk): chunk for chunk in chunks}
-                meanwhile()
+                stubs = meanwhile()
+                for start in range(0, len(stubs), STUBS_PER_TASK):
+                    futures[executor.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK])] = []
                 bar_id = bar.add_task("Rendering", total=work)
                 for future in cf.as_completed(futures):
                     on_results(future.result())

@@ -78,6 +78,18 @@ class WorkerState:
         self.seconds = {}
         return results
 
+    def write_stubs(self, stubs: list[tuple[str, str]]) -> list[dict]:
+        """Redirect stubs: (file, target URL) -> their results (the file, its digest and stat)."""
+        started = time.perf_counter()
+        results: list[dict] = []
+        for path, target in stubs:
+            data = self.layout.render_redirect(target).encode("utf-8")
+            results.append({"file": path, "digest": sha1(data), "stat": self.writer.write(path, data)})
+        self._timed("redirect stubs", started)
+        results.append({"timings": self.seconds})
+        self.seconds = {}
+        return results
+
     def _timed(self, stage: str, started: float) -> float:
         now = time.perf_counter()
         self.seconds[stage] = self.seconds.get(stage, 0.0) + now - started
@@ -164,7 +176,16 @@ def init_worker(config: WorkerConfig, seed: tuple[DocsTree, SiteLayout] | None) 
 
 def run_task(config: WorkerConfig, task: Task) -> list[dict]:
     """Render and lay out the items of a few pages (in a pool process or on Dask)."""
+    return _state(config).run(task)
+
+
+def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]]) -> list[dict]:
+    """Write a few hundred redirect stubs (in a pool process or on Dask)."""
+    return _state(config).write_stubs(stubs)
+
+
+def _state(config: WorkerConfig) -> WorkerState:
     state = _SLOT.state
     if state is None or state.config.token != config.token:
         state = _SLOT.state = WorkerState.load(config)  # Dask workers: one tree per thread and build
-    return state.run(task)
+    return state
