@@ -193,8 +193,7 @@ class Extras:
                                       "build with --no-cache")
                 chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
                 store.write(version, chosen)
-                maker.add(version, list(chosen.values()))  # (written out: the records can go)
-                del chosen, old, mine
+                maker.add(version, list(chosen.values()))  # (written to a scratch folder at once)
             return maker.make()  # one Pagefind process per version, side by side
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:

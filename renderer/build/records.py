@@ -13,10 +13,9 @@ from pathlib import Path
 
 from renderer.build.digests import sha1
 from renderer.errors import RenderError
-from renderer.model.lru import LRUCache
 from renderer.model.pages import Page
-from renderer.site.linkcheck import LinkFacts, render_facts
-from renderer.site.search import search_document, search_record
+from renderer.site.linkcheck import render_facts
+from renderer.site.search import search_record
 
 BODY_START = "<!-- docs:body -->"
 BODY_END = "<!-- /docs:body -->"
@@ -32,46 +31,16 @@ _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (i
 _WARNING_KEYS = frozenset(name for name, _ in _WARNING_FIELDS)
 
 
-class BodyMemo:
-    """What a record takes from a body (its link facts, its search document), worked out once
-    per distinct body: a page is often the same HTML in several versions, and a worker gets
-    all the versions of a page in one task. A few entries are enough."""
-
-    def __init__(self, entries: int = 16):
-        self.facts: LRUCache[tuple[str, str, bool], LinkFacts] = LRUCache(entries)
-        self.documents: LRUCache[str, str] = LRUCache(entries)
-
-    def link_facts(self, rendered, page: Page, body_digest: str) -> LinkFacts:
-        complete = len(rendered.warnings) == len(page.warnings)
-        key = (body_digest, rendered.intro, complete)
-        facts = self.facts.get(key)
-        if facts is None:
-            facts = render_facts(rendered, page)
-            self.facts.put(key, facts)
-        return facts
-
-    def search_record(self, rendered, url: str, body_digest: str) -> list[str]:
-        return search_record(rendered.title, url, rendered.intro, rendered.html, lambda html: self._document(html, body_digest))
-
-    def _document(self, html: str, body_digest: str) -> str:
-        document = self.documents.get(body_digest)
-        if document is None:
-            document = search_document(html)
-            self.documents.put(body_digest, document)
-        return document
-
-
-def make_record(rendered, url: str, page: Page, memo: BodyMemo | None = None) -> dict:
+def make_record(rendered, url: str, page: Page) -> dict:
     """The record of a fresh render (deps still a list; the main process adds digests)."""
-    memo = memo or BodyMemo(1)
     deps = set(rendered.deps)
     deps.add(f"file:{page.relpath}")
     if page.is_map_topic:  # its article list comes from the category index
         deps.add("file:" + (page.relpath.rsplit("/", 1)[0] + "/index.md" if "/" in page.relpath else "index.md"))
-    body_digest = sha1(rendered.html)
-    facts = memo.link_facts(rendered, page, body_digest)
+    facts = render_facts(rendered, page)
     ids = sorted(facts.ids)
-    search = memo.search_record(rendered, url, body_digest)
+    search = search_record(rendered.title, url, rendered.intro, rendered.html)
+    body_digest = sha1(rendered.html)
     return {
         "deps": sorted(deps),
         "warnings": [warning_fields(w) for w in rendered.warnings],

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from renderer.build.digests import DepStats, sha1
 from renderer.build.output import FileWriter
-from renderer.build.records import BodyMemo, extract_body, make_record
+from renderer.build.records import extract_body, make_record
 from renderer.errors import RenderError
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
@@ -55,7 +55,6 @@ class WorkerState:
         self.layout = layout
         self.writer = FileWriter(config.staging)
         self.dep_stats = DepStats(tree, config.racy_after_ns)
-        self.bodies = BodyMemo()
         self.seconds: dict[str, float] = {}  # stage -> time spent in it since the last task's results
 
     @classmethod
@@ -138,7 +137,7 @@ class WorkerState:
             return None
         finally:
             started = self._timed("render", started)
-        result["record"] = record = make_record(rendered, page_url(page, version), page, self.bodies)
+        result["record"] = record = make_record(rendered, page_url(page, version), page)
         record["dep_stats"] = self.dep_stats.of(record["deps"])
         self._timed("facts and search record", started)
         return rendered

@@ -26,7 +26,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -109,11 +108,9 @@ def _paragraphs(fragment: str, out: list[str]) -> None:
             out.append(f"<p>{html_lib.escape(part, quote=False)}</p>")
 
 
-def search_record(title: str, url: str, intro_html: str, body_html: str,
-                  document_of: Callable[[str], str] = search_document) -> list[str]:
-    """One page's entry: [title, url, intro text, search document]. (`document_of`: search_document,
-    or a memo of it.)"""
-    return [title, url, plain_text(intro_html), document_of(body_html)]
+def search_record(title: str, url: str, intro_html: str, body_html: str) -> list[str]:
+    """One page's entry: [title, url, intro text, search document]."""
+    return [title, url, plain_text(intro_html), search_document(body_html)]
 
 
 def record_html(record: list[str]) -> str:
