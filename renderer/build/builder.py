@@ -11,7 +11,7 @@ from pathlib import Path
 
 from liquid.exceptions import LiquidError
 
-from renderer.build.cache import Cache, CacheRejected, code_key, dir_id, unlink_quietly
+from renderer.build.cache import Cache, CacheRejected, code_key, unlink_quietly
 from renderer.build.collect import Collector
 from renderer.build.commit import (
     discard,
@@ -34,6 +34,7 @@ from renderer.build.runner import TaskRunner, progress_bar
 from renderer.build.search_store import SearchSpool, SearchStore
 from renderer.build.workers import WorkerConfig
 from renderer.errors import RenderError
+from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
 from renderer.problems import Problem, merge
 from renderer.site.layout import SITE_DIR, SiteLayout
@@ -263,7 +264,7 @@ class _Stages:
         marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
         trash = swap_in(self.staging, out)
         self.report.committed = True
-        cache.out_id = dir_id(out)
+        cache.out_id = folder_identity(out)
         if old is not None and trash is not None:  # the replaced site: the next build's spare
             cache.spare_id = keep_as_spare(trash, out)
             cache.spare_stale = sorted(set(written) | (old.manifest.keys() - cache.manifest.keys()))

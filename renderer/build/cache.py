@@ -26,6 +26,7 @@ from renderer.build.cache_shape import from_json, shape_problem, to_json
 from renderer.build.digests import DepStat, Signature
 from renderer.build.options import BuildOptions
 from renderer.build.search_store import SearchStore, StoreFile
+from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
@@ -78,7 +79,7 @@ class Cache:
         cache = cls.read(folder)
         if cache is None or cache.key != key:
             return None
-        if cache.out_id != dir_id(out):
+        if cache.out_id != folder_identity(out):
             return None  # the site was replaced or removed by someone else
         if not SearchStore(folder, cache.search_files).is_intact():
             return None  # the search records of the site's bundles are gone
@@ -186,14 +187,6 @@ def _no_collection():
     finally:
         if collecting:
             gc.enable()
-
-
-def dir_id(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
 
 
 def unlink_quietly(path: str | Path) -> None:

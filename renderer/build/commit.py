@@ -23,7 +23,6 @@ import ctypes
 import os
 import re
 import shutil
-import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from renderer.build.cache import FileStat
 from renderer.build.output import FileWriter
+from renderer.folders import folder_identity
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -58,11 +58,7 @@ def take_spare(out: Path, expected: tuple[int, int] | None) -> Path | None:
     killed meanwhile leaves a staging folder, deleted by the next one, and no spare), or
     None when there is none the cache knows (`expected`: its device and inode)."""
     spare = spare_path(out)
-    try:
-        st = os.lstat(spare)
-    except OSError:
-        return None
-    if expected is None or not stat.S_ISDIR(st.st_mode) or (st.st_dev, st.st_ino) != tuple(expected):
+    if expected is None or folder_identity(spare, follow_symlinks=False) != tuple(expected):
         return None
     staging = out.parent / f".{out.name}.build-{os.getpid()}-spare"
     os.rename(spare, staging)
@@ -99,12 +95,11 @@ def keep_as_spare(old_site: Path, out: Path) -> tuple[int, int] | None:
         if os.path.lexists(spare):
             discard(spare, out)
         os.rename(site, spare)
-        st = os.lstat(spare)
     except OSError:
         return None
     if site != old_site:
         shutil.rmtree(old_site, ignore_errors=True)
-    return (st.st_dev, st.st_ino)
+    return folder_identity(spare, follow_symlinks=False)
 
 
 def discard_spare(out: Path) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from renderer.errors import RenderError
+from renderer.folders import folder_identity
 from renderer.model.lru import LRUCache
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
@@ -52,15 +53,6 @@ Log = Callable[[str], None]
 
 def make_layout(tree: DocsTree, site_dir: Path, site: SiteModel) -> SiteLayout:
     return SiteLayout(tree, site_dir=site_dir if (site_dir / "templates").is_dir() else None, site=site)
-
-
-def folder_identity(folder: Path) -> tuple[int, int] | None:
-    """(device, inode) of a folder, None when it is gone: tells a moved-away tree from its replacement."""
-    try:
-        stat = os.stat(folder)
-    except OSError:
-        return None
-    return (stat.st_dev, stat.st_ino)
 
 
 class PreviewApp:
