@@ -116,14 +116,6 @@ class Cache:
                 raise CacheRejected(f"unexpected content ({problem})")
             return cls(**from_json(data))
 
-    def encode(self) -> bytes:
-        """The cache file (tests; `save` streams it)."""
-        pieces = list(self._pieces())
-        digest = hashlib.sha256()
-        for piece in pieces:
-            digest.update(piece)
-        return b"".join([_header(digest.hexdigest()), *pieces])
-
     def _pieces(self) -> Iterator[bytes]:
         """The JSON body in pieces: a field at a time, the renders a row at a time (the
         whole is tens of MB; a build holding it at once would need that much more memory)."""
