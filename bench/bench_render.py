@@ -14,6 +14,9 @@ run, the seconds spent in each stage, so a regression shows where it is:
   localized per version (`LinkLocalizer.localize`);
 - other: the rest of the page pipeline (cache lookups, assembling the render).
 
+The pages render under the engine's batch garbage-collection policy (renderer/gc_policy.py),
+as in `render build`'s workers; the collector's pauses are printed apart.
+
 Each stage's time excludes the stages it calls (a link tag rendering a title's Markdown
 counts as Markdown). The bench wraps those functions; the engine has no timers of its own.
 Default root: the shared 2020 corpus next to the repository.
@@ -35,6 +38,7 @@ sys.path.insert(0, str(REPO))
 
 import renderer.pipeline as pipeline  # noqa: E402
 from renderer.errors import RenderError  # noqa: E402
+from renderer.gc_policy import batch_rendering  # noqa: E402
 from renderer.model.tree import DocsTree  # noqa: E402
 
 CORPUS = REPO.parent / "shared" / "corpora" / "github-docs-2020-10"
@@ -106,13 +110,14 @@ def run_once(root: Path, lenient: bool) -> dict[str, Any]:
         pages = tree.all_pages(errors)
         clock.seconds["load"] += time.perf_counter() - start
         renders = 0
-        for page in pages:
-            for version in page.versions:
-                try:
-                    pipeline.render_page(tree, page, version)
-                    renders += 1
-                except RenderError as err:
-                    errors.append(err)
+        with batch_rendering():  # as the build's workers, `render check` and `render export` render
+            for page in pages:
+                for version in page.versions:
+                    try:
+                        pipeline.render_page(tree, page, version)
+                        renders += 1
+                    except RenderError as err:
+                        errors.append(err)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     finally:
         pipeline.render_liquid = render_liquid

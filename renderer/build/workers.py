@@ -18,6 +18,7 @@ from renderer.build.digests import DepStats, sha1
 from renderer.build.output import FileWriter
 from renderer.build.records import extract_body, make_record
 from renderer.errors import RenderError
+from renderer.gc_policy import batch_rendering
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
@@ -64,12 +65,13 @@ class WorkerState:
 
     def run(self, task: Task) -> list[dict]:
         results = []
-        for relpath, items in task:
-            page = self.tree.page(relpath)
-            if page is None:
-                raise ValueError(f"no page {relpath} (the tree changed during the build)")
-            for item in items:
-                results.append(self.do_item(page, relpath, item))
+        with batch_rendering():
+            for relpath, items in task:
+                page = self.tree.page(relpath)
+                if page is None:
+                    raise ValueError(f"no page {relpath} (the tree changed during the build)")
+                for item in items:
+                    results.append(self.do_item(page, relpath, item))
         shells = self.layout.take_new_shells()
         if shells:  # page shells for the build cache
             results.append({"shells": shells})

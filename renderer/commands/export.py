@@ -12,6 +12,7 @@ from pathlib import Path
 
 from renderer.commands.common import add_common_options, new_parser, open_tree, print_error
 from renderer.errors import RenderError
+from renderer.gc_policy import batch_rendering
 from renderer.model.tree import DocsTree
 from renderer.pipeline import render_page
 from renderer.site.model import SiteModel
@@ -37,11 +38,12 @@ def iter_renders(tree: DocsTree, errors: list[RenderError]) -> Iterator[dict[str
     """Export records for every render of the site (SiteModel.renders); mistakes go to `errors`."""
     site = SiteModel(tree)
     errors.extend(site.errors)
-    for page, version in site.renders():
-        try:
-            yield render_page(tree, page, version).export_record()
-        except RenderError as err:
-            errors.append(err)
+    with batch_rendering():
+        for page, version in site.renders():
+            try:
+                yield render_page(tree, page, version).export_record()
+            except RenderError as err:
+                errors.append(err)
 
 
 def write_export(tree: DocsTree, out: Path) -> tuple[int, list[RenderError]]:
