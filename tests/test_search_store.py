@@ -10,7 +10,7 @@ import pytest
 from test_build_support import FPT, V21, V22, make_docs, run_build, tree_digest
 
 from renderer.build import Cache
-from renderer.build.search_store import FOLDER, SearchStore
+from renderer.build.search_store import FOLDER, SearchSpool, SearchStore
 from renderer.errors import RenderError
 from renderer.site.search import bundle_pages, read_bundle
 
@@ -74,3 +74,17 @@ def test_a_missing_store_file_means_a_full_build_and_a_damaged_one_a_clear_error
         run_build(root, out)
     message = str(raised.value)
     assert "search records" in message and "damaged" in message and "--no-cache" in message
+
+
+def test_the_spool_gives_back_one_version_at_a_time_and_leaves_no_file(tmp_path):
+    spool = SearchSpool(tmp_path)
+    spool.add(("a.md", "v1"), ["A", "/en/v1/a/", "", "text of a in v1"])
+    spool.add(("b.md", "v2"), ["B", "/en/v2/b/", "", "text of b in v2"])
+    spool.add(("a.md", "v2"), ["A", "/en/v2/a/", "intro", "text of a in v2"])
+    assert spool.read("v1") == {"a.md": ["A", "/en/v1/a/", "", "text of a in v1"]}
+    assert sorted(spool.read("v2")) == ["a.md", "b.md"]
+    assert spool.read("v3") == {}
+    assert spool.count == 3
+    spool.close()
+    spool.close()  # the build closes it twice on some paths
+    assert not [p for p in (tmp_path / "search").iterdir() if p.name.startswith(".spool-")]

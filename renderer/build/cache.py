@@ -124,8 +124,10 @@ class Cache:
             for i, name in enumerate(names):
                 data = to_json({name: getattr(self, name)})[name]
                 yield f'{"{" if i == 0 else ","}"{name}":'.encode("ascii")
-                if name == "renders":
+                if type(data) is list:
                     yield from _rows(data)
+                elif type(data) is dict:
+                    yield from _items(data)
                 else:
                     yield _dumps(data)
         yield b"}"
@@ -166,6 +168,16 @@ def _rows(rows: list) -> Iterator[bytes]:
         chunk = _dumps(rows[start:start + 256])
         yield (b"," if start else b"") + chunk[1:-1]
     yield b"]"
+
+
+def _items(mapping: dict) -> Iterator[bytes]:
+    """A JSON object, a few hundred entries per piece (the same bytes as one dump)."""
+    keys = list(mapping)
+    yield b"{"
+    for start in range(0, len(keys), 256):
+        chunk = _dumps({key: mapping[key] for key in keys[start:start + 256]})
+        yield (b"," if start else b"") + chunk[1:-1]
+    yield b"}"
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sys import intern
+
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import Digests, sha1
 from renderer.build.options import BuildReport
@@ -71,7 +73,10 @@ class Collector:
             self.report.rendered_keys.append(key)
             self.spool.add(key, record.pop("search"))
             digests.seed(record.pop("dep_stats"))
-            record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
+            # interned: thousands of renders name the same deps, link to the same pages, have the same ids
+            record["deps"] = deps = {intern(dep): digests.of(dep) for dep in record["deps"]}
+            record["hrefs"] = [intern(href) for href in record["hrefs"]]
+            record["ids"] = [intern(id_) for id_ in record["ids"]]
             if record["warnings"]:  # e.g. a missing link target or include: it may appear later
                 deps["shape:"] = digests.of("shape:")
             record["cacheable"] = not (record["site_data"] or any(d in digests.uses_site_data for d in deps))

@@ -173,19 +173,18 @@ class Extras:
                 stale.append((version, [relpath for relpath, _ in keys]))
                 files[folder + "index.html"] = self.layout.render_search_page(version).encode("utf-8")
         store.keep_only(self.site.versions.ids)
-        if stale:
-            files.update(self._index(stale, spool, store))
         files["sitemap.xml"] = self._sitemap(records)
         self.emitter.emit(files)
+        if stale:
+            self._index(stale, spool, store)
 
-    @staticmethod
-    def _index(stale: list[tuple[str, list[str]]], spool: SearchSpool, store: SearchStore) -> dict[str, bytes]:
+    def _index(self, stale: list[tuple[str, list[str]]], spool: SearchSpool, store: SearchStore) -> None:
         """The bundles of the versions whose search changed: this build's records, the last
-        build's for renders it reused; the store gets the version's new records."""
-        fresh = spool.by_version()
+        build's for renders it reused; the store gets the version's new records. One version's
+        records, then one version's bundle, are in memory at a time."""
         with BundleMaker() as maker:
             for version, relpaths in stale:
-                mine = fresh.pop(version, {})
+                mine = spool.read(version)
                 old = store.read(version) if any(relpath not in mine for relpath in relpaths) else {}
                 missing = [relpath for relpath in relpaths if relpath not in mine and relpath not in old]
                 if missing:
@@ -194,7 +193,10 @@ class Extras:
                 chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
                 store.write(version, chosen)
                 maker.add(version, list(chosen.values()))  # (written to a scratch folder at once)
-            return maker.make()  # one Pagefind process per version, side by side
+                del mine, old, chosen
+            maker.run()  # one Pagefind process per version, side by side
+            for version, _ in stale:
+                self.emitter.emit(maker.bundle(version))
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
         base = self.base_url.rstrip("/")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from renderer.model.lru import LRUCache
 from renderer.problems import Problem
 from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
 from renderer.site.model import SiteModel
+
+FACTS_KEPT = 4096  # renders whose facts stay decoded: anchors mostly point into a few pages
 
 
 class BuildLinkCheck:
@@ -20,15 +23,19 @@ class BuildLinkCheck:
         self.records = records
         self.manifest = manifest
         self.checker = LinkChecker(site, self.facts_of, published_files(site_dir))
-        self.facts: dict[tuple[str, str], LinkFacts | None] = {}
+        # bounded: decoded facts of every render would grow with the site
+        self.facts: LRUCache[tuple[str, str], LinkFacts] = LRUCache(FACTS_KEPT)
 
     def facts_of(self, relpath: str, version: str) -> LinkFacts | None:
         key = (relpath, version)
-        if key not in self.facts:
+        facts = self.facts.get(key)
+        if facts is None:
             record = self.records.get(key)
-            self.facts[key] = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]),
-                                          record["complete"]) if record else None
-        return self.facts[key]
+            if record is None:
+                return None
+            facts = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]), record["complete"])
+            self.facts.put(key, facts)
+        return facts
 
     def universe_key(self, stubs_key: str) -> str:
         """What any link's outcome depends on but the ids: the redirects, the published files of

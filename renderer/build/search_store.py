@@ -18,6 +18,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from renderer.errors import RenderError
 
@@ -29,36 +30,43 @@ StoreFile = tuple[str, int, int, int]  # (file name, size, mtime_ns, inode)
 
 
 class SearchSpool:
-    """This build's fresh search records, one JSON line each, in a scratch file."""
+    """This build's fresh search records, one JSON line each, in a scratch file per version:
+    the index of a version reads back its own records only."""
 
     def __init__(self, cache_folder: Path):
-        folder = cache_folder / FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".spool-", suffix=".jsonl")
-        self.path = Path(name)
-        self.file = os.fdopen(fd, "w", encoding="utf-8")
+        self.folder = cache_folder / FOLDER
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.spools: dict[str, tuple[Path, TextIO]] = {}  # version -> its scratch file
         self.count = 0
 
     def add(self, key: RenderKey, record: SearchRecord) -> None:
-        self.file.write(json.dumps([key[0], key[1], record], ensure_ascii=False, separators=(",", ":")) + "\n")
+        relpath, version = key
+        spool = self.spools.get(version) or self._open(version)
+        spool[1].write(json.dumps([relpath, record], ensure_ascii=False, separators=(",", ":")) + "\n")
         self.count += 1
 
-    def by_version(self) -> dict[str, dict[str, SearchRecord]]:
-        """Every record spooled so far: version -> relpath -> record."""
-        self.file.flush()
-        found: dict[str, dict[str, SearchRecord]] = {}
-        with open(self.path, encoding="utf-8") as spooled:
-            for line in spooled:
-                relpath, version, record = json.loads(line)
-                found.setdefault(version, {})[relpath] = record
-        return found
+    def _open(self, version: str) -> tuple[Path, TextIO]:
+        fd, name = tempfile.mkstemp(dir=self.folder, prefix=".spool-", suffix=".jsonl")
+        spool = self.spools[version] = (Path(name), os.fdopen(fd, "w", encoding="utf-8"))
+        return spool
+
+    def read(self, version: str) -> dict[str, SearchRecord]:
+        """The records of a version spooled so far: relpath -> record."""
+        spool = self.spools.get(version)
+        if spool is None:
+            return {}
+        spool[1].flush()
+        with open(spool[0], encoding="utf-8") as spooled:
+            return {relpath: record for relpath, record in map(json.loads, spooled)}
 
     def close(self) -> None:
-        self.file.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+        for path, file in self.spools.values():
+            file.close()
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self.spools = {}
 
 
 class SearchStore:
@@ -98,15 +106,26 @@ class SearchStore:
         return records
 
     def write(self, version: str, records: dict[str, SearchRecord]) -> None:
-        """A new file for a version's records (the old one stays until `remove_unnamed`)."""
-        body = json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        digest = hashlib.sha256(body).hexdigest()
-        name = f"{hashlib.sha1(version.encode()).hexdigest()[:16]}-{digest[:16]}.json"
+        """A new file for a version's records (the old one stays until `remove_unnamed`).
+        Written a record at a time, its SHA-256 put in the fixed-width header last: the
+        whole encoded text is never in memory."""
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".new-", suffix=".json")
+        body = hashlib.sha256()
         with os.fdopen(fd, "wb") as file:
-            file.write(MAGIC + digest.encode("ascii") + b"\n")
-            file.write(body)
+            file.write(MAGIC + b"0" * 64 + b"\n")
+            for number, relpath in enumerate(sorted(records)):
+                item = json.dumps({relpath: records[relpath]}, ensure_ascii=False, separators=(",", ":"))
+                piece = ("{" if number == 0 else ",").encode() + item[1:-1].encode("utf-8")
+                body.update(piece)
+                file.write(piece)
+            end = b"}" if records else b"{}"
+            body.update(end)
+            file.write(end)
+            digest = body.hexdigest()
+            file.seek(len(MAGIC))
+            file.write(digest.encode("ascii"))
+        name = f"{hashlib.sha1(version.encode()).hexdigest()[:16]}-{digest[:16]}.json"
         os.replace(tmp, self.folder / name)
         st = os.lstat(self.folder / name)
         self.files[version] = (name, st.st_size, st.st_mtime_ns, st.st_ino)

@@ -139,12 +139,13 @@ def index_all(records_by_version: dict[str, list[list[str]]]) -> dict[str, bytes
 class BundleMaker:
     """The bundles of several versions, one Pagefind process per version, as many at once
     as there are CPUs. `add` writes a version's records as HTML files to a scratch folder
-    at once (one per URL, in URL order: the records need not stay in memory); `make` indexes
-    them all and reads the bundles back; the scratch folder is removed on leaving."""
+    at once (one per URL, in URL order: the records need not stay in memory); `run` indexes
+    them all; `bundle` reads one version's bundle back, so a build holds one at a time; the
+    scratch folder is removed on leaving."""
 
     def __init__(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="render-search-", dir=scratch_dir()))
-        self.jobs: list[tuple[str, Path, Path]] = []
+        self.jobs: dict[str, tuple[Path, Path]] = {}  # version -> (scratch site, bundle folder)
 
     def __enter__(self) -> BundleMaker:
         return self
@@ -156,18 +157,26 @@ class BundleMaker:
         number = len(self.jobs)
         site, bundle = self.scratch / f"{number}/site", self.scratch / f"{number}/bundle"
         _write_records(site, records)
-        self.jobs.append((version, site, bundle))
+        self.jobs[version] = (site, bundle)
 
     def make(self) -> dict[str, bytes]:
-        files: dict[str, bytes] = {}
+        """Every version's bundle: site path -> bytes."""
+        self.run()
+        return {path: data for version in self.jobs for path, data in self.bundle(version).items()}
+
+    def run(self) -> None:
         width = max(1, min(len(self.jobs), os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=width) as pool:  # each thread waits on its own pagefind process
-            list(pool.map(lambda job: run_pagefind(job[1], job[2]), self.jobs))
-        for version, _site, bundle in self.jobs:
-            for file in sorted(p for p in bundle.rglob("*") if p.is_file()):
-                rel = file.relative_to(bundle).as_posix()
-                if _BUNDLE_FILE.fullmatch(rel):
-                    files[f"search/{version}/{BUNDLE_DIR}/{rel}"] = file.read_bytes()
+            list(pool.map(lambda job: run_pagefind(*job), self.jobs.values()))
+
+    def bundle(self, version: str) -> dict[str, bytes]:
+        """The bundle `run` made for a version: site path (`search/<version>/pagefind/...`) -> bytes."""
+        files: dict[str, bytes] = {}
+        bundle = self.jobs[version][1]
+        for file in sorted(p for p in bundle.rglob("*") if p.is_file()):
+            rel = file.relative_to(bundle).as_posix()
+            if _BUNDLE_FILE.fullmatch(rel):
+                files[f"search/{version}/{BUNDLE_DIR}/{rel}"] = file.read_bytes()
         return files
 
 
