@@ -11,6 +11,7 @@ from test_build_support import FPT, V21, V22, make_docs, read, run_build, tree_d
 from renderer.build import BuildFailed, Cache, links, pages, runner
 from renderer.build.output import FileWriter
 from renderer.site.linkcheck import LinkChecker
+from renderer.site.search import bundle_pages, read_bundle
 
 USERS_OF_SHARED_NOTE = {"alpha/getting-started/first-steps.md", "alpha/getting-started/platforms.md"}
 
@@ -189,6 +190,27 @@ def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
     pooled = run_build(root, tmp_path / "pool" / "_site", jobs=2, use_cache=False)
     assert serial.ok and pooled.ok and pooled.rendered == serial.rendered == 24
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
+
+
+def test_pool_workers_write_the_search_bundles_and_keep_the_files_that_did_not_change(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    monkeypatch.setattr(runner, "SERIAL_BELOW", 0)
+    out = tmp_path / "_site"
+    first = run_build(root, out, jobs=2)
+    assert first.work_seconds.get("search index", 0) > 0  # (the workers' stage)
+    fragments = out / "search" / FPT / "pagefind" / "fragment"
+    before = {p.name: p.stat().st_ino for p in fragments.iterdir()}
+    page = root / "content" / "alpha" / "getting-started" / "platforms.md"
+    page.write_text(page.read_text() + "\nA sentence about zebras.\n")
+    again = run_build(root, out, jobs=2)
+    after = {p.name: p.stat().st_ino for p in fragments.iterdir()}
+    kept = [name for name in after if before.get(name) == after[name]]
+    assert len(after.keys() - before.keys()) == 1  # the edited page's fragment
+    assert len(kept) == len(after) - 1  # the others are the live site's files, not written again
+    assert again.ok and any("zebras" in str(p["content"]) for p in bundle_pages(read_bundle(out, FPT)))
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, jobs=2, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)
 
 
 def test_pages_parsed_by_a_helper_process(tmp_path, monkeypatch):

@@ -212,16 +212,17 @@ class _Stages:
         emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
         extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url,
                         self.options.redirects)
-        runner = TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
-                            progress=progress_bar(builder.console, self.options.progress))
-        runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
-        collector.finish()
-        report.problems += extras.problems
-        builder.phase("render and lay out")
-        if report.errors and not self.options.keep_going:
-            raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
-        extras.write_error_pages(collector.failed)
-        extras.write_search_and_sitemap(plan.records, self.cache, spool, store)
+        with TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
+                        progress=progress_bar(builder.console, self.options.progress)) as runner:
+            runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
+            collector.finish()
+            report.problems += extras.problems
+            builder.phase("render and lay out")
+            if report.errors and not self.options.keep_going:
+                raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
+            extras.write_error_pages(collector.failed)
+            extras.write_search_and_sitemap(plan.records, self.cache, spool, store,
+                                            lambda jobs: runner.index_search(jobs, collector.add))
         builder.phase("redirects, search, sitemap")
         self.check_links(extras)
         builder.phase("link check")

@@ -32,9 +32,12 @@ class Collector:
             if "timings" in res:
                 for stage, seconds in res["timings"].items():
                     self.report.work_seconds[stage] = self.report.work_seconds.get(stage, 0.0) + seconds
-            elif "file" in res:  # a redirect stub
+            elif "file" in res:  # a redirect stub or a file of a search bundle
                 self.manifest[res["file"]] = res["digest"]
-                self.written[res["file"]] = res["stat"]
+                if res["stat"] is not None:  # (None: the live site's file is kept)
+                    self.written[res["file"]] = res["stat"]
+            elif "search_error" in res:
+                raise RenderError(res["search_error"])
             elif "shells" in res:
                 self.layout.reuse_shells(res["shells"])
             elif res["error"] is not None:

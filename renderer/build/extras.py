@@ -7,12 +7,14 @@ import hashlib
 import html as html_lib
 import os
 import stat
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import sha1
 from renderer.build.output import FileWriter
 from renderer.build.search_store import SearchSpool, SearchStore
+from renderer.build.workers import SearchJob
 from renderer.errors import RenderError, line_and_column
 from renderer.model.tree import normalize_url_path
 from renderer.problems import Problem
@@ -20,7 +22,9 @@ from renderer.site.layout import SiteLayout
 from renderer.site.model import SiteModel
 from renderer.site.redirect_formats import redirect_file
 from renderer.site.redirects import Redirect
-from renderer.site.search import BundleMaker, searchable
+from renderer.site.search import BUNDLE_DIR, searchable
+
+Indexer = Callable[[Iterable[SearchJob]], None]  # makes and writes the search bundles of some versions
 
 
 class Emitter:
@@ -155,8 +159,9 @@ class Extras:
                            for (relpath, version), err in sorted(failed.items())})
 
     def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None,
-                                 spool: SearchSpool, store: SearchStore) -> None:
-        """Files made from the renders: search bundles (and results pages) and the sitemap."""
+                                 spool: SearchSpool, store: SearchStore, index: Indexer) -> None:
+        """Files made from the renders: search bundles (and results pages) and the sitemap.
+        `index` makes and writes the bundles of the jobs it is given (TaskRunner.index_search)."""
         files: dict[str, bytes] = {}
         stale: list[tuple[str, list[str]]] = []  # versions whose search bundle changed -> their pages
         searched = [page for page in self.site.pages if searchable(page)]
@@ -176,27 +181,25 @@ class Extras:
         files["sitemap.xml"] = self._sitemap(records)
         self.emitter.emit(files)
         if stale:
-            self._index(stale, spool, store)
+            index(self._search_jobs(stale, spool, store))
 
-    def _index(self, stale: list[tuple[str, list[str]]], spool: SearchSpool, store: SearchStore) -> None:
-        """The bundles of the versions whose search changed: this build's records, the last
-        build's for renders it reused; the store gets the version's new records. One version's
-        records, then one version's bundle, are in memory at a time."""
-        with BundleMaker() as maker:
-            for version, relpaths in stale:
-                mine = spool.read(version)
-                old = store.read(version) if any(relpath not in mine for relpath in relpaths) else {}
-                missing = [relpath for relpath in relpaths if relpath not in mine and relpath not in old]
-                if missing:
-                    raise RenderError(f"the build cache has no search record of {missing[0]} in {version}; "
-                                      "build with --no-cache")
-                chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
-                store.write(version, chosen)
-                maker.add(version, list(chosen.values()))  # (written to a scratch folder at once)
-                del mine, old, chosen
-            maker.run()  # one Pagefind process per version, side by side
-            for version, _ in stale:
-                self.emitter.emit(maker.bundle(version))
+    def _search_jobs(self, stale: list[tuple[str, list[str]]], spool: SearchSpool,
+                     store: SearchStore) -> Iterator[SearchJob]:
+        """The versions whose search changed, one at a time: their records (this build's, the
+        last build's for renders it reused; the store gets them) and the digests of the live
+        site's files of their bundle."""
+        trusted = self.emitter.trusted or {}
+        for version, relpaths in stale:
+            mine = spool.read(version)
+            old = store.read(version) if any(relpath not in mine for relpath in relpaths) else {}
+            missing = [relpath for relpath in relpaths if relpath not in mine and relpath not in old]
+            if missing:
+                raise RenderError(f"the build cache has no search record of {missing[0]} in {version}; "
+                                  "build with --no-cache")
+            chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
+            store.write(version, chosen)
+            folder = f"search/{version}/{BUNDLE_DIR}/"
+            yield version, list(chosen.values()), {path: d for path, d in trusted.items() if path.startswith(folder)}
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
         base = self.base_url.rstrip("/")

@@ -10,9 +10,18 @@ import concurrent.futures as cf
 import math
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from renderer.build.workers import Task, WorkerConfig, WorkerState, init_worker, run_stubs, run_task
+from renderer.build.workers import (
+    SearchJob,
+    Task,
+    WorkerConfig,
+    WorkerState,
+    init_worker,
+    run_search,
+    run_stubs,
+    run_task,
+)
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
@@ -48,6 +57,9 @@ def progress_bar(console, enabled: bool):
 
 
 class TaskRunner:
+    """Runs a build's tasks; used as a context manager, so that its workers stay for the
+    search bundles after the renders."""
+
     def __init__(self, config: WorkerConfig, tree: DocsTree, layout: SiteLayout, *, jobs: int | None,
                  executor: str | None, progress=None):
         self.config = config
@@ -56,6 +68,18 @@ class TaskRunner:
         self.jobs = jobs or os.cpu_count() or 1
         self.executor_url = executor
         self.progress = progress if progress is not None else NoProgress()
+        self.pool = None  # the executor of the workers; None: this process does the work
+        self.workers = 1
+        self.local: WorkerState | None = None
+        self._close: Callable[[], None] | None = None
+
+    def __enter__(self) -> TaskRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._close is not None:
+            self._close()
+            self._close = None
 
     def run(self, tasks: Task, meanwhile: Callable[[], list[tuple[str, str]]],
             on_results: Callable[[list[dict]], None]) -> None:
@@ -63,30 +87,43 @@ class TaskRunner:
         the redirect stubs for the workers to write; `on_results` takes each finished task's
         results (in completion order)."""
         work = sum(len(items) for _, items in tasks)
-        executor, workers, close = self._executor(work)
-        try:
-            with self.progress as bar:
-                if executor is None:
-                    state = WorkerState(self.config, self.tree, self.layout)
-                    on_results(state.write_stubs(meanwhile()))
-                    bar_id = bar.add_task("Rendering", total=work)
-                    for relpath, items in tasks:
-                        on_results(state.run([(relpath, items)]))
-                        bar.update(bar_id, advance=len(items))
-                    return
-                size = max(1, math.ceil(len(tasks) / (workers * CHUNKS_PER_WORKER)))
-                chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
-                futures = {executor.submit(run_task, self.config, chunk): chunk for chunk in chunks}
-                stubs = meanwhile()
-                for start in range(0, len(stubs), STUBS_PER_TASK):
-                    futures[executor.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK])] = []
+        self.pool, self.workers, self._close = self._executor(work)
+        with self.progress as bar:
+            if self.pool is None:
+                state = self.local = WorkerState(self.config, self.tree, self.layout)
+                on_results(state.write_stubs(meanwhile()))
                 bar_id = bar.add_task("Rendering", total=work)
-                for future in cf.as_completed(futures):
+                for relpath, items in tasks:
+                    on_results(state.run([(relpath, items)]))
+                    bar.update(bar_id, advance=len(items))
+                return
+            size = max(1, math.ceil(len(tasks) / (self.workers * CHUNKS_PER_WORKER)))
+            chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
+            futures = {self.pool.submit(run_task, self.config, chunk): chunk for chunk in chunks}
+            stubs = meanwhile()
+            for start in range(0, len(stubs), STUBS_PER_TASK):
+                futures[self.pool.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK])] = []
+            bar_id = bar.add_task("Rendering", total=work)
+            for future in cf.as_completed(futures):
+                on_results(future.result())
+                bar.update(bar_id, advance=sum(len(items) for _, items in futures[future]))
+
+    def index_search(self, jobs: Iterable[SearchJob], on_results: Callable[[list[dict]], None]) -> None:
+        """Make the search bundles of `jobs` (after `run`): in this process, or a version per
+        worker task, with no more versions' records on their way than there are workers."""
+        if self.pool is None:
+            state = self.local or WorkerState(self.config, self.tree, self.layout)
+            on_results(state.write_search(jobs))
+            return
+        pending: set[cf.Future] = set()
+        for job in jobs:
+            if len(pending) >= self.workers:
+                done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in done:
                     on_results(future.result())
-                    bar.update(bar_id, advance=sum(len(items) for _, items in futures[future]))
-        finally:
-            if close is not None:
-                close()
+            pending.add(self.pool.submit(run_search, self.config, [job]))
+        for future in cf.as_completed(pending):
+            on_results(future.result())
 
     def _executor(self, work: int):
         """(executor, number of workers, closer); (None, 1, None) to run in this process."""

@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from renderer.gc_policy import batch_rendering
 from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
+from renderer.site.search import BundleMaker
 from renderer.site.urls import page_url
 
 _PR_SET_PDEATHSIG = 1
@@ -45,6 +47,8 @@ class WorkerConfig:
 # (version, action, out path, digest of the live file or None, what a relayout reuses)
 Item = tuple[str, str, str, "str | None", "dict | None"]
 Task = list[tuple[str, list[Item]]]  # (relpath, its items) of a few pages
+# (version, its search records, path -> digest of the live site's files of its bundle)
+SearchJob = tuple[str, list[list[str]], dict[str, str]]
 
 
 class WorkerState:
@@ -87,6 +91,30 @@ class WorkerState:
             data = self.layout.render_redirect(target).encode("utf-8")
             results.append({"file": path, "digest": sha1(data), "stat": self.writer.write(path, data)})
         self._timed("redirect stubs", started)
+        results.append({"timings": self.seconds})
+        self.seconds = {}
+        return results
+
+    def write_search(self, jobs: Iterable[SearchJob]) -> list[dict]:
+        """The search bundles of some versions (Pagefind processes side by side): each file
+        with its digest, and its stat when written (a file the live site has as it is, stays)."""
+        started = time.perf_counter()
+        results: list[dict] = []
+        with BundleMaker() as maker:
+            live: dict[str, dict[str, str]] = {}
+            for version, records, trusted in jobs:
+                maker.add(version, records)  # (written to a scratch folder at once)
+                live[version] = trusted
+            try:
+                maker.run()
+            except RenderError as err:  # Pagefind failed: the build stops with its message
+                return [{"search_error": err.message}]
+            for version, trusted in live.items():
+                for path, data in maker.bundle(version).items():
+                    digest = sha1(data)
+                    stat = None if trusted.get(path) == digest else self.writer.write(path, data)
+                    results.append({"file": path, "digest": digest, "stat": stat})
+        self._timed("search index", started)
         results.append({"timings": self.seconds})
         self.seconds = {}
         return results
@@ -183,6 +211,11 @@ def run_task(config: WorkerConfig, task: Task) -> list[dict]:
 def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]]) -> list[dict]:
     """Write a few hundred redirect stubs (in a pool process or on Dask)."""
     return _state(config).write_stubs(stubs)
+
+
+def run_search(config: WorkerConfig, jobs: list[SearchJob]) -> list[dict]:
+    """Make and write the search bundles of a few versions (in a pool process or on Dask)."""
+    return _state(config).write_search(jobs)
 
 
 def _state(config: WorkerConfig) -> WorkerState:
