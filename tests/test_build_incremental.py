@@ -372,3 +372,17 @@ def test_link_check_reads_again_only_renders_whose_links_may_have_changed(tmp_pa
     report = run_build(root, out)
     assert set(checked) == set(report.rendered_keys) | {("alpha/getting-started/first-steps.md", FPT),
                                                         ("alpha/getting-started/first-steps.md", V22)}
+
+
+def test_a_killed_builds_scratch_folder_is_deleted_by_the_next_build(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    run_build(root, out)
+    killed = tmp_path / "._site.scratch-99999-abcd"  # as make_scratch names it
+    killed.mkdir()
+    (killed / "search-0123456789abcdef.json").write_text("[]")
+    other = tmp_path / "._other.scratch-99999-abcd"  # another site's: not ours to delete
+    other.mkdir()
+    run_build(root, out)
+    assert not killed.exists() and other.exists()
+    assert leftovers(tmp_path) == []

@@ -27,7 +27,7 @@ from renderer.build.digests import Digests
 from renderer.build.extras import Emitter, Extras
 from renderer.build.links import BuildLinkCheck
 from renderer.build.options import LINK_KINDS, BuildFailed, BuildOptions, BuildReport
-from renderer.build.output import FileWriter, OutputLock, make_staging, trusted_files
+from renderer.build.output import FileWriter, OutputLock, make_scratch, make_staging, trusted_files
 from renderer.build.pages import LoadedPages, PageLoader
 from renderer.build.plan import Plan, chrome_state, make_plan
 from renderer.build.runner import TaskRunner, progress_bar
@@ -221,8 +221,12 @@ class _Stages:
             if report.errors and not self.options.keep_going:
                 raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
             extras.write_error_pages(collector.failed)
-            extras.write_search_and_sitemap(plan.records, self.cache, spool, store,
-                                            lambda jobs: runner.index_search(jobs, collector.add))
+            scratch = make_scratch(builder.out)
+            try:
+                extras.write_search_and_sitemap(plan.records, self.cache, spool, store,
+                                                lambda jobs: runner.index_search(jobs, collector.add), scratch)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
         builder.phase("redirects, search, sitemap")
         self.check_links(extras)
         builder.phase("link check")

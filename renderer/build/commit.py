@@ -34,7 +34,7 @@ from renderer.folders import folder_identity
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-_STAGING = re.compile(r"\.(?P<name>.+)\.build-\d+-[^/]+$")
+_STAGING = re.compile(r"\.(?P<name>.+)\.(?:build|scratch)-\d+-[^/]+$")  # (make_staging, make_scratch)
 
 
 def stage_kept_files(writer: FileWriter, live: Path, paths: Iterable[str]) -> dict[str, FileStat]:

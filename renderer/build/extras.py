@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
+import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -159,9 +160,10 @@ class Extras:
                            for (relpath, version), err in sorted(failed.items())})
 
     def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None,
-                                 spool: SearchSpool, store: SearchStore, index: Indexer) -> None:
+                                 spool: SearchSpool, store: SearchStore, index: Indexer, scratch: Path) -> None:
         """Files made from the renders: search bundles (and results pages) and the sitemap.
-        `index` makes and writes the bundles of the jobs it is given (TaskRunner.index_search)."""
+        `index` makes and writes the bundles of the jobs it is given (TaskRunner.index_search);
+        their records go to files in `scratch`."""
         files: dict[str, bytes] = {}
         stale: list[tuple[str, list[str]]] = []  # versions whose search bundle changed -> their pages
         searched = [page for page in self.site.pages if searchable(page)]
@@ -181,13 +183,13 @@ class Extras:
         files["sitemap.xml"] = self._sitemap(records)
         self.emitter.emit(files)
         if stale:
-            index(self._search_jobs(stale, spool, store))
+            index(self._search_jobs(stale, spool, store, scratch))
 
     def _search_jobs(self, stale: list[tuple[str, list[str]]], spool: SearchSpool,
-                     store: SearchStore) -> Iterator[SearchJob]:
-        """The versions whose search changed, one at a time: their records (this build's, the
-        last build's for renders it reused; the store gets them) and the digests of the live
-        site's files of their bundle."""
+                     store: SearchStore, scratch: Path) -> Iterator[SearchJob]:
+        """The versions whose search changed, one at a time: the file of their records (this
+        build's, the last build's for renders it reused; the store gets them too) and the
+        digests of the live site's files of their bundle."""
         trusted = self.emitter.trusted or {}
         for version, relpaths in stale:
             mine = spool.read(version)
@@ -199,7 +201,11 @@ class Extras:
             chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
             store.write(version, chosen)
             folder = f"search/{version}/{BUNDLE_DIR}/"
-            yield version, list(chosen.values()), {path: d for path, d in trusted.items() if path.startswith(folder)}
+            job_file = scratch / f"search-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
+            with open(job_file, "w", encoding="utf-8") as file:
+                json.dump(list(chosen.values()), file, ensure_ascii=False)  # (in pieces: iterencode)
+            del mine, old, chosen
+            yield version, str(job_file), {path: d for path, d in trusted.items() if path.startswith(folder)}
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
         base = self.base_url.rstrip("/")

@@ -44,6 +44,12 @@ def make_staging(out: Path) -> Path:
     return staging
 
 
+def make_scratch(out: Path) -> Path:
+    """A scratch folder beside `out` for the workers' inputs (Dask workers see `out`'s folder
+    too); never published. A killed build's is deleted by the next (commit.discard_stale)."""
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.scratch-{os.getpid()}-", dir=out.parent))
+
+
 def _stat_of(st: os.stat_result) -> FileStat:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import json
 import os
 import signal
 import sys
@@ -47,8 +48,8 @@ class WorkerConfig:
 # (version, action, out path, digest of the live file or None, what a relayout reuses)
 Item = tuple[str, str, str, "str | None", "dict | None"]
 Task = list[tuple[str, list[Item]]]  # (relpath, its items) of a few pages
-# (version, its search records, path -> digest of the live site's files of its bundle)
-SearchJob = tuple[str, list[list[str]], dict[str, str]]
+# (version, the file of its search records (a JSON list), path -> digest of the live site's files of its bundle)
+SearchJob = tuple[str, str, dict[str, str]]
 
 
 class WorkerState:
@@ -103,7 +104,8 @@ class WorkerState:
         with BundleMaker() as maker:
             live: dict[str, dict[str, str]] = {}
             for version, records, trusted in jobs:
-                maker.add(version, records)  # (written to a scratch folder at once)
+                with open(records, encoding="utf-8") as file:
+                    maker.add(version, json.load(file))  # (written to a scratch folder at once)
                 live[version] = trusted
             try:
                 maker.run()
