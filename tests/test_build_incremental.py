@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -386,3 +388,26 @@ def test_a_killed_builds_scratch_folder_is_deleted_by_the_next_build(tmp_path):
     run_build(root, out)
     assert not killed.exists() and other.exists()
     assert leftovers(tmp_path) == []
+
+
+def test_jobs_1_runs_one_pagefind_at_a_time(tmp_path, monkeypatch):
+    from renderer.site import search
+
+    real, running, most = search.run_pagefind, [0], [0]
+    lock = threading.Lock()
+
+    def tracked(site, bundle):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)  # (long enough for a second one to start, were it allowed)
+            real(site, bundle)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(search, "run_pagefind", tracked)
+    report = run_build(make_docs(tmp_path / "docs"), tmp_path / "_site", jobs=1)
+    assert report.ok and most[0] == 1
+    assert len(list((tmp_path / "_site" / "search").glob("*/pagefind/pagefind.js"))) == 3  # every version has one

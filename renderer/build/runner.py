@@ -111,9 +111,9 @@ class TaskRunner:
     def index_search(self, jobs: Iterable[SearchJob], on_results: Callable[[list[dict]], None]) -> None:
         """Make the search bundles of `jobs` (after `run`): in this process, or a version per
         worker task, with no more versions' records on their way than there are workers."""
-        if self.pool is None:
+        if self.pool is None:  # as many Pagefind processes at once as --jobs allows
             state = self.local or WorkerState(self.config, self.tree, self.layout)
-            on_results(state.write_search(jobs))
+            on_results(state.write_search(jobs, self.jobs))
             return
         pending: set[cf.Future] = set()
         for job in jobs:

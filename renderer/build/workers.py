@@ -96,9 +96,9 @@ class WorkerState:
         self.seconds = {}
         return results
 
-    def write_search(self, jobs: Iterable[SearchJob]) -> list[dict]:
-        """The search bundles of some versions (Pagefind processes side by side): each file
-        with its digest, and its stat when written (a file the live site has as it is, stays)."""
+    def write_search(self, jobs: Iterable[SearchJob], width: int = 1) -> list[dict]:
+        """The search bundles of some versions, `width` Pagefind processes side by side: each
+        file with its digest, and its stat when written (a file the live site has as it is, stays)."""
         started = time.perf_counter()
         results: list[dict] = []
         with BundleMaker() as maker:
@@ -108,7 +108,7 @@ class WorkerState:
                     maker.add(version, json.load(file))  # (written to a scratch folder at once)
                 live[version] = trusted
             try:
-                maker.run()
+                maker.run(width)
             except RenderError as err:  # Pagefind failed: the build stops with its message
                 return [{"search_error": err.message}]
             for version, trusted in live.items():

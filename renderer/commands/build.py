@@ -18,7 +18,8 @@ def parser() -> argparse.ArgumentParser:
     p = new_parser("render build", "Build the complete static site.")
     add_common_options(p)
     p.add_argument("--out", default="_site", help="output folder (default: _site)")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1 = no pool)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="worker processes, and Pagefind indexers at a time (default: all cores; 1 = no pool, one at a time)")
     p.add_argument("--executor", default=None,
                    help="run the work on a Dask cluster: dask://HOST:PORT (its workers need the docs root "
                    "and the folder of --out at the same paths)")

@@ -164,8 +164,9 @@ class BundleMaker:
         self.run()
         return {path: data for version in self.jobs for path, data in self.bundle(version).items()}
 
-    def run(self) -> None:
-        width = max(1, min(len(self.jobs), os.cpu_count() or 1))
+    def run(self, width: int | None = None) -> None:
+        """Index the versions added, `width` Pagefind processes at a time (default: one per CPU)."""
+        width = max(1, min(len(self.jobs), width or os.cpu_count() or 1))
         with ThreadPoolExecutor(max_workers=width) as pool:  # each thread waits on its own pagefind process
             list(pool.map(lambda job: run_pagefind(*job), self.jobs.values()))
 
