@@ -105,8 +105,9 @@ class TaskRunner:
                 futures[self.pool.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK])] = []
             bar_id = bar.add_task("Rendering", total=work)
             for future in cf.as_completed(futures):
+                done = futures.pop(future)  # a finished future holds its results (on Dask, in its worker too)
                 on_results(future.result())
-                bar.update(bar_id, advance=sum(len(items) for _, items in futures[future]))
+                bar.update(bar_id, advance=sum(len(items) for _, items in done))
 
     def index_search(self, jobs: Iterable[SearchJob], on_results: Callable[[list[dict]], None]) -> None:
         """Make the search bundles of `jobs` (after `run`): in this process, or a version per
