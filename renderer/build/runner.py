@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 
+from renderer.build.pages import CachedPage
 from renderer.build.workers import (
     SearchJob,
     Task,
@@ -154,5 +155,6 @@ class TaskRunner:
         client = Client(url[len("dask://"):], timeout=30)
         workers = sum(client.nthreads().values()) or self.jobs
         if self.layout.pages:  # sent to each worker once, not parsed again by each
-            self.shared = (client.scatter([list(self.layout.pages)], broadcast=True)[0],)
+            pages = [CachedPage.without_text(page, self.tree.content_dir) for page in self.layout.pages]
+            self.shared = (client.scatter([pages], broadcast=True)[0],)
         return client.get_executor(), workers, client.close
