@@ -237,10 +237,10 @@ def test_dask_executor_gives_the_same_site(tmp_path):
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "dask" / "_site")
 
 
-def test_dask_worker_processes_take_the_build_processes_pages_and_build_incrementally(tmp_path):
+def test_dask_worker_processes_build_incrementally(tmp_path):
     distributed = pytest.importorskip("distributed", reason="distributed is not installed (pip install docs-renderer[dask])")
     root = make_docs(tmp_path / "docs")
-    _age(root)  # so the second build takes its pages' frontmatter from the cache (texts read when needed)
+    _age(root)  # so the second build takes its pages' frontmatter from the cache
     out = tmp_path / "dask" / "_site"
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
@@ -250,7 +250,7 @@ def test_dask_worker_processes_take_the_build_processes_pages_and_build_incremen
         page.write_text(page.read_text() + "\nOne more line.\n")
         again = run_build(root, out, executor=executor)
     assert first.ok and again.ok and 0 < again.rendered < first.rendered
-    assert "load tree" in first.work_seconds and "load tree" in again.work_seconds  # a worker process per build
+    assert "load tree" in first.work_seconds and "load tree" in again.work_seconds  # a worker's tree per build
     clean = tmp_path / "clean" / "_site"
     run_build(root, clean, use_cache=False)
     assert tree_digest(out) == tree_digest(clean)

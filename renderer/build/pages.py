@@ -9,7 +9,6 @@ import dataclasses
 import multiprocessing
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from renderer.build.cache import PageEntry
 from renderer.build.cache_shape import plain_data
@@ -34,15 +33,6 @@ class CachedPage(Page):
         self.versions = versions
         self.warnings = []  # the frontmatter's, from the cache entry
         self._path = path
-
-    @classmethod
-    def without_text(cls, page: Page, content_dir: Path) -> CachedPage:
-        """`page` as parsed, its text left to be read from content/ when a worker needs it:
-        what a Dask worker is sent (the frontmatter of every page; the text of its own)."""
-        light = cls(page.relpath, page.file, page.frontmatter, page.body_offset, page.versions,
-                    content_dir / page.relpath)
-        light.warnings = page.warnings
-        return light
 
     def __getattr__(self, name: str):
         if name in ("text", "body"):

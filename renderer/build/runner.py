@@ -12,7 +12,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 
-from renderer.build.pages import CachedPage
 from renderer.build.workers import (
     SearchJob,
     Task,
@@ -72,7 +71,6 @@ class TaskRunner:
         self.pool = None  # the executor of the workers; None: this process does the work
         self.workers = 1
         self.local: WorkerState | None = None
-        self.shared: tuple = ()  # on Dask: the scattered pages, an extra argument of every task
         self._close: Callable[[], None] | None = None
 
     def __enter__(self) -> TaskRunner:
@@ -101,10 +99,10 @@ class TaskRunner:
                 return
             size = max(1, math.ceil(len(tasks) / (self.workers * CHUNKS_PER_WORKER)))
             chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
-            futures = {self.pool.submit(run_task, self.config, chunk, *self.shared): chunk for chunk in chunks}
+            futures = {self.pool.submit(run_task, self.config, chunk): chunk for chunk in chunks}
             stubs = meanwhile()
             for start in range(0, len(stubs), STUBS_PER_TASK):
-                futures[self.pool.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK], *self.shared)] = []
+                futures[self.pool.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK])] = []
             bar_id = bar.add_task("Rendering", total=work)
             for future in cf.as_completed(futures):
                 done = futures.pop(future)  # a finished future holds its results (on Dask, in its worker too)
@@ -124,7 +122,7 @@ class TaskRunner:
                 done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in done:
                     on_results(future.result())
-            pending.add(self.pool.submit(run_search, self.config, [job], *self.shared))
+            pending.add(self.pool.submit(run_search, self.config, [job]))
         for future in cf.as_completed(pending):
             on_results(future.result())
 
@@ -136,12 +134,10 @@ class TaskRunner:
             return None, 1, None
         methods = multiprocessing.get_all_start_methods()
         fork = "fork" in methods
-        # forked workers start with this process's tree and layout (not pickled: fork copies them);
-        # others get its parsed pages
+        # forked workers start with this process's tree and layout (not pickled: fork copies them)
         seed = (self.tree, self.layout) if fork else None
-        pages = None if fork else list(self.layout.pages or [])
         pool = cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("fork" if fork else None),
-                                      initializer=init_worker, initargs=(self.config, seed, pages))
+                                      initializer=init_worker, initargs=(self.config, seed))
         return pool, self.jobs, lambda: pool.shutdown(wait=True, cancel_futures=True)
 
     def _dask(self):
@@ -154,7 +150,4 @@ class TaskRunner:
             raise RenderError("--executor dask:// needs the 'distributed' package (pip install docs-renderer[dask])") from None
         client = Client(url[len("dask://"):], timeout=30)
         workers = sum(client.nthreads().values()) or self.jobs
-        if self.layout.pages:  # sent to each worker once, not parsed again by each
-            pages = [CachedPage.without_text(page, self.tree.content_dir) for page in self.layout.pages]
-            self.shared = (client.scatter([pages], broadcast=True)[0],)
         return client.get_executor(), workers, client.close

@@ -64,15 +64,13 @@ class WorkerState:
         self.seconds: dict[str, float] = {}  # stage -> time spent in it since the last task's results
 
     @classmethod
-    def load(cls, config: WorkerConfig, pages: list[Page] | None = None) -> WorkerState:
-        """A worker's own tree (Dask, or a pool without fork), timed as its "load tree" stage.
-        `pages`: the build process's, parsed already (their texts are read from the docs
-        root when the build process had them from its cache); else parsed here."""
+    def load(cls, config: WorkerConfig) -> WorkerState:
+        """A worker's own tree (Dask, or a pool without fork): its pages and site model are
+        loaded here, timed as the worker's "load tree" stage. (Sending a Dask worker the build
+        process's parsed pages instead was tried: slower, and more memory in the build process.)"""
         started = time.perf_counter()
         tree = DocsTree(config.root, config.versions, lenient=config.lenient)
-        for page in pages or ():
-            tree.add_page(page)
-        state = cls(config, tree, SiteLayout(tree, config.site_dir, base_url=config.base_url, pages=pages))
+        state = cls(config, tree, SiteLayout(tree, config.site_dir, base_url=config.base_url))
         state.layout.site.render_count()  # every page parsed, every URL known
         state.seconds["load tree"] = time.perf_counter() - started
         return state
@@ -207,33 +205,30 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def init_worker(config: WorkerConfig, seed: tuple[DocsTree, SiteLayout] | None, pages: list[Page] | None = None) -> None:
+def init_worker(config: WorkerConfig, seed: tuple[DocsTree, SiteLayout] | None) -> None:
     """Process pool initializer: the tree and layout, once per worker. A forked worker gets
-    the build process's own (pages parsed, navigation computed) as `seed`; another, its pages."""
+    the build process's own (pages parsed, navigation computed) as `seed`."""
     die_with_parent(config.parent_pid)
-    _SLOT.state = WorkerState(config, *seed) if seed is not None else WorkerState.load(config, pages)
+    _SLOT.state = WorkerState(config, *seed) if seed is not None else WorkerState.load(config)
 
 
-# The tasks. `pages` (on Dask: the build process's parsed pages, scattered to every worker
-# once) spares a worker that loads its tree the parsing of every page.
-
-def run_task(config: WorkerConfig, task: Task, pages: list[Page] | None = None) -> list[dict]:
+def run_task(config: WorkerConfig, task: Task) -> list[dict]:
     """Render and lay out the items of a few pages (in a pool process or on Dask)."""
-    return _state(config, pages).run(task)
+    return _state(config).run(task)
 
 
-def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]], pages: list[Page] | None = None) -> list[dict]:
+def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]]) -> list[dict]:
     """Write a few hundred redirect stubs (in a pool process or on Dask)."""
-    return _state(config, pages).write_stubs(stubs)
+    return _state(config).write_stubs(stubs)
 
 
-def run_search(config: WorkerConfig, jobs: list[SearchJob], pages: list[Page] | None = None) -> list[dict]:
+def run_search(config: WorkerConfig, jobs: list[SearchJob]) -> list[dict]:
     """Make and write the search bundles of a few versions (in a pool process or on Dask)."""
-    return _state(config, pages).write_search(jobs)
+    return _state(config).write_search(jobs)
 
 
-def _state(config: WorkerConfig, pages: list[Page] | None) -> WorkerState:
+def _state(config: WorkerConfig) -> WorkerState:
     state = _SLOT.state
     if state is None or state.config.token != config.token:
-        state = _SLOT.state = WorkerState.load(config, pages)  # Dask workers: one tree per thread and build
+        state = _SLOT.state = WorkerState.load(config)  # Dask workers: one tree per thread and build
     return state
