@@ -35,11 +35,9 @@ class CachedPage(Page):
         self._path = path
 
     def __getattr__(self, name: str):
-        if name in ("text", "body"):
-            text = self.__dict__["_path"].read_text(encoding="utf-8")
-            self.text = text
-            self.body = text[self.body_offset:]
-            return self.__dict__[name]
+        if name == "text":  # (`body` is sliced from it)
+            self.text = self.__dict__["_path"].read_text(encoding="utf-8")
+            return self.text
         raise AttributeError(name)
 
 
@@ -115,7 +113,7 @@ class PageLoader:
                 return (relpath, digest, raw)
             text = raw.decode("utf-8")
             _, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
-            page = Page(relpath, tree.display(file), text, frontmatter, text[body_offset:], body_offset, list(versions))
+            page = Page(relpath, tree.display(file), text, frontmatter, body_offset, list(versions))
         page.warnings = [error_from_fields(w) for w in warnings]  # reported again by every render of the page
         tree.add_page(page)
         loaded.digests[relpath] = digest
@@ -167,7 +165,7 @@ class PageLoader:
                 frontmatter, body_offset, versions, warnings = fields
                 text = raw.decode("utf-8")
                 page = Page(relpath, tree.display(tree.content_dir / relpath), text, frontmatter,
-                            text[body_offset:], body_offset, versions, [error_from_fields(w) for w in warnings])
+                            body_offset, versions, [error_from_fields(w) for w in warnings])
                 tree.add_page(page)
                 parsed.append((relpath, digest, page))
         return parsed

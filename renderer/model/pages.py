@@ -26,10 +26,14 @@ class Page:
     file: str  # path shown in errors, relative to the docs root
     text: str  # whole file text
     frontmatter: dict
-    body: str
     body_offset: int  # index in `text` where the body starts
     versions: list[str] = field(default_factory=list)
     warnings: list[RenderError] = field(default_factory=list)  # e.g. fields the schema does not know
+
+    @property
+    def body(self) -> str:
+        """The text after the frontmatter: sliced when asked, so a page holds its text once."""
+        return self.text[self.body_offset:]
 
     @property
     def permalink_path(self) -> str:
@@ -132,7 +136,7 @@ def parse_page(relpath: str, file: str, text: str, model: VersionModel, *, lenie
     if len(raw) > MAX_FRONTMATTER_BYTES:
         raise RenderError(f"frontmatter larger than {MAX_FRONTMATTER_BYTES} bytes", file=file, line=1, column=1)
     data = _load_yaml(raw, file, text, offset=match.start(1))
-    page = Page(relpath, file, text, data, text[match.end():], match.end())
+    page = Page(relpath, file, text, data, match.end())
     _validate(page, model, lenient, schema)
     _validate_redirects(page)
     versions = data["versions"]
