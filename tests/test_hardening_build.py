@@ -306,3 +306,22 @@ def test_same_page_anchors_are_checked_in_linear_time(tmp_path):
     report = run_build(docs, out)
     assert report.ok and report.broken_links == []
     assert report.timings["link check"] < 3, report.timings
+
+
+@pytest.mark.parametrize("pages", [3, 120])  # in-process; over 250 renders: a pool of workers runs pagefind
+def test_a_failing_pagefind_stops_the_build_with_one_line_and_the_site_stays(tmp_path, pages):
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: out of cheese' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    docs, out = tmp_path / "docs", tmp_path / "_site"
+    make_docs(docs, "The FIRST note.", pages=pages)
+    assert subprocess.run(build_command(docs, out), cwd=REPO_ROOT, capture_output=True, timeout=120).returncode == 0
+    before = snapshot(out)
+    make_docs(docs, "The SECOND note.", pages=pages)  # every page's search record changes
+    done = subprocess.run(build_command(docs, out, "--jobs", "2"), cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PAGEFIND_BINARY_PATH": str(fake)})
+    assert done.returncode != 0
+    assert "search index: pagefind failed (exit 3): Error: out of cheese" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(out) == before  # nothing half-written
+    assert staging_folders(out) == [] and not list(tmp_path.glob("._site.scratch-*"))
