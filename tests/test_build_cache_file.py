@@ -1,5 +1,6 @@
 """The build cache and the search store are written a piece at a time (so a build never
-holds their whole encoded text), and the pieces make exactly the one JSON document."""
+holds their whole encoded text): the cache's pieces make exactly the one JSON document,
+the store is a line per render."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from test_build_support import make_docs, run_build
 from renderer.build import Cache
 from renderer.build.cache import FILE_NAME
 from renderer.build.cache_shape import to_json
-from renderer.build.search_store import FOLDER
+from renderer.build.search_store import FOLDER, decode_record
 
 
 def test_the_streamed_cache_and_search_store_are_the_documents_one_dump_would_write(tmp_path):
@@ -26,6 +27,7 @@ def test_the_streamed_cache_and_search_store_are_the_documents_one_dump_would_wr
     whole = to_json({f.name: getattr(cache, f.name) for f in dataclasses.fields(cache)})
     assert body == json.dumps(whole, separators=(",", ":")).encode("ascii")
     for name, *_stat in cache.search_files.values():
-        records = (folder / FOLDER / name).read_bytes().partition(b"\n")[2]
-        assert records == json.dumps(json.loads(records), ensure_ascii=False, separators=(",", ":"),
-                                     sort_keys=True).encode("utf-8")
+        lines = (folder / FOLDER / name).read_bytes().decode("utf-8").splitlines()[1:]
+        relpaths = [json.loads(line.partition("\t")[0]) for line in lines]
+        assert relpaths == sorted(relpaths) and len(relpaths) > 3  # a line per render, in relpath order
+        assert all(len(decode_record(line.partition("\t")[2])) == 4 for line in lines)

@@ -3,6 +3,7 @@ read only for versions whose bundle is made again, checked like the cache."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from test_build_support import FPT, V21, V22, make_docs, run_build, tree_digest
 
 from renderer.build import Cache
-from renderer.build.search_store import FOLDER, SearchSpool, SearchStore
+from renderer.build.search_store import FOLDER, MAGIC, SearchSpool, SearchStore, decode_record, encode_record
 from renderer.errors import RenderError
 from renderer.site.search import bundle_pages, read_bundle
 
@@ -28,7 +29,7 @@ def test_the_cache_keeps_no_search_records_and_the_store_one_file_per_version(tm
     assert sorted(cache.search_files) == sorted([FPT, V22, V21])
     assert len(store_files(out)) == 3  # no spool left behind
     store = SearchStore(Cache.folder_for(out), cache.search_files)
-    titles = {record[0] for record in store.read(V21).values()}
+    titles = {decode_record(text)[0] for text in store.read(V21).values()}
     assert "Basics" in titles
 
 
@@ -78,13 +79,37 @@ def test_a_missing_store_file_means_a_full_build_and_a_damaged_one_a_clear_error
 
 def test_the_spool_gives_back_one_version_at_a_time_and_leaves_no_file(tmp_path):
     spool = SearchSpool(tmp_path)
-    spool.add(("a.md", "v1"), ["A", "/en/v1/a/", "", "text of a in v1"])
-    spool.add(("b.md", "v2"), ["B", "/en/v2/b/", "", "text of b in v2"])
-    spool.add(("a.md", "v2"), ["A", "/en/v2/a/", "intro", "text of a in v2"])
-    assert spool.read("v1") == {"a.md": ["A", "/en/v1/a/", "", "text of a in v1"]}
+    a1 = ["A", "/en/v1/a/", "", "text of a in v1, with a\ttab and a\nnew line"]
+    spool.add(("a.md", "v1"), encode_record(a1))
+    spool.add(("b.md", "v2"), encode_record(["B", "/en/v2/b/", "", "text of b in v2"]))
+    spool.add(("a.md", "v2"), encode_record(["A", "/en/v2/a/", "intro", "text of a in v2"]))
+    assert {relpath: decode_record(text) for relpath, text in spool.read("v1").items()} == {"a.md": a1}
     assert sorted(spool.read("v2")) == ["a.md", "b.md"]
     assert spool.read("v3") == {}
     assert spool.count == 3
     spool.close()
     spool.close()  # the build closes it twice on some paths
     assert not [p for p in (tmp_path / "search").iterdir() if p.name.startswith(".spool-")]
+
+
+def test_a_store_file_with_the_right_checksum_but_no_records_is_a_clear_error(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    victim = store_files(out)[0]
+    lines = victim.read_bytes().splitlines()[1:]  # every render's line, its record replaced
+    body = b"".join(line.partition(b"\t")[0] + b'\t{"not": "a record"}\n' for line in lines)  # valid JSON, wrong shape
+    victim.write_bytes(MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    cache = Cache.read(Cache.folder_for(out))
+    assert cache is not None
+    name = victim.name
+    version = next(v for v, entry in cache.search_files.items() if entry[0] == name)
+    st = victim.stat()
+    cache.search_files[version] = (name, st.st_size, st.st_mtime_ns, st.st_ino)  # as if the build had written it
+    cache.save(Cache.folder_for(out))
+    for relpath in ("content/alpha/index.md", "content/beta/index.md"):  # a change in every version
+        page = root / relpath
+        page.write_text(page.read_text() + "\nChanged.\n")
+    with pytest.raises(RenderError) as raised:
+        run_build(root, out)
+    assert "search records" in str(raised.value) and "--no-cache" in str(raised.value)

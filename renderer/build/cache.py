@@ -30,7 +30,7 @@ from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
-CACHE_FORMAT = 15
+CACHE_FORMAT = 16
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 # engine sub-packages that do not shape the site (editing them keeps the cache)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
-import json
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import sha1
 from renderer.build.output import FileWriter
-from renderer.build.search_store import SearchSpool, SearchStore
+from renderer.build.search_store import SearchSpool, SearchStore, write_lines
 from renderer.build.workers import SearchJob
 from renderer.errors import RenderError, line_and_column
 from renderer.model.tree import normalize_url_path
@@ -202,8 +201,8 @@ class Extras:
             store.write(version, chosen)
             folder = f"search/{version}/{BUNDLE_DIR}/"
             job_file = scratch / f"search-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
-            with open(job_file, "w", encoding="utf-8") as file:
-                json.dump(list(chosen.values()), file, ensure_ascii=False)  # (in pieces: iterencode)
+            with open(job_file, "wb") as file:
+                write_lines(file, chosen)
             del mine, old, chosen
             yield version, str(job_file), {path: d for path, d in trusted.items() if path.startswith(folder)}
 

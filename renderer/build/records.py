@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from renderer.build.digests import sha1
+from renderer.build.search_store import encode_record
 from renderer.errors import RenderError
 from renderer.model.pages import Page
 from renderer.site.linkcheck import render_facts
@@ -53,7 +54,7 @@ def make_record(rendered, url: str, page: Page) -> dict:
         "ids_digest": sha1("\n".join(ids)),
         "hrefs": list(facts.hrefs),
         "complete": facts.complete,
-        "search": search,
+        "search": encode_record(search),  # (JSON text: the build process passes it on as it is)
         "search_digest": sha1("\x1f".join(search)),
         "site_data": "site.data" in page.text,
     }

@@ -18,20 +18,61 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from renderer.errors import RenderError
 
 FOLDER = "search"
-MAGIC = b"render-search json sha256="
+MAGIC = b"render-search lines sha256="
 RenderKey = tuple[str, str]  # (relpath, version)
 SearchRecord = list[str]  # [title, url, intro, document]
 StoreFile = tuple[str, int, int, int]  # (file name, size, mtime_ns, inode)
 
+# The build process passes records on as the JSON text a worker made of them: a line per
+# render, `"<relpath>"<TAB><record as JSON>` (JSON escapes tabs and newlines inside).
+
+
+def encode_record(record: SearchRecord) -> str:
+    """A record as the JSON text the spool, the store and the workers' jobs carry."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_record(text: str) -> SearchRecord:
+    """A record from its JSON text; ValueError when it is not four strings."""
+    record = json.loads(text)
+    if type(record) is not list or len(record) != 4 or not all(type(part) is str for part in record):
+        raise ValueError("a search record of another shape")
+    return record
+
+
+def record_line(relpath: str, text: str) -> str:
+    return f"{json.dumps(relpath)}\t{text}\n"
+
+
+def parse_lines(lines) -> dict[str, str]:
+    """relpath -> record text of `record_line` lines; ValueError for another line."""
+    found: dict[str, str] = {}
+    for line in lines:
+        key, tab, text = line.rstrip("\n").partition("\t")
+        relpath = json.loads(key) if tab else None
+        if type(relpath) is not str:
+            raise ValueError("a line that is not a search record")
+        found[relpath] = text
+    return found
+
+
+def write_lines(file: BinaryIO, records: dict[str, str], digest=None) -> None:
+    """Write records a line at a time, in relpath order (and hash them)."""
+    for relpath in sorted(records):
+        piece = record_line(relpath, records[relpath]).encode("utf-8")
+        if digest is not None:
+            digest.update(piece)
+        file.write(piece)
+
 
 class SearchSpool:
-    """This build's fresh search records, one JSON line each, in a scratch file per version:
-    the index of a version reads back its own records only."""
+    """This build's fresh search records, a line each, in a scratch file per version: the
+    index of a version reads back its own records only."""
 
     def __init__(self, cache_folder: Path):
         self.folder = cache_folder / FOLDER
@@ -39,10 +80,11 @@ class SearchSpool:
         self.spools: dict[str, tuple[Path, TextIO]] = {}  # version -> its scratch file
         self.count = 0
 
-    def add(self, key: RenderKey, record: SearchRecord) -> None:
+    def add(self, key: RenderKey, text: str) -> None:
+        """A render's record, as the JSON text its worker made (`encode_record`)."""
         relpath, version = key
         spool = self.spools.get(version) or self._open(version)
-        spool[1].write(json.dumps([relpath, record], ensure_ascii=False, separators=(",", ":")) + "\n")
+        spool[1].write(record_line(relpath, text))
         self.count += 1
 
     def _open(self, version: str) -> tuple[Path, TextIO]:
@@ -50,14 +92,14 @@ class SearchSpool:
         spool = self.spools[version] = (Path(name), os.fdopen(fd, "w", encoding="utf-8"))
         return spool
 
-    def read(self, version: str) -> dict[str, SearchRecord]:
-        """The records of a version spooled so far: relpath -> record."""
+    def read(self, version: str) -> dict[str, str]:
+        """The records of a version spooled so far: relpath -> record text."""
         spool = self.spools.get(version)
         if spool is None:
             return {}
         spool[1].flush()
         with open(spool[0], encoding="utf-8") as spooled:
-            return {relpath: record for relpath, record in map(json.loads, spooled)}
+            return parse_lines(spooled)
 
     def close(self) -> None:
         for path, file in self.spools.values():
@@ -87,8 +129,9 @@ class SearchStore:
                 return False
         return True
 
-    def read(self, version: str) -> dict[str, SearchRecord]:
-        """relpath -> record of a version (empty when the store has none)."""
+    def read(self, version: str) -> dict[str, str]:
+        """relpath -> record text of a version (empty when the store has none). The records
+        themselves are decoded, and their shape checked, where they are indexed."""
         entry = self.files.get(version)
         if entry is None:
             return {}
@@ -100,28 +143,21 @@ class SearchStore:
                               "build with --no-cache") from None
         if header != MAGIC + hashlib.sha256(body).hexdigest().encode("ascii"):
             raise RenderError(f"the build cache's search records {path} are damaged; build with --no-cache")
-        records = json.loads(body)
-        if not _records_ok(records):
-            raise RenderError(f"the build cache's search records {path} have an unexpected shape; build with --no-cache")
-        return records
+        try:
+            return parse_lines(body.decode("utf-8").splitlines())
+        except ValueError:  # (UnicodeDecodeError too)
+            raise RenderError(f"the build cache's search records {path} have an unexpected shape; "
+                              "build with --no-cache") from None
 
-    def write(self, version: str, records: dict[str, SearchRecord]) -> None:
+    def write(self, version: str, records: dict[str, str]) -> None:
         """A new file for a version's records (the old one stays until `remove_unnamed`).
-        Written a record at a time, its SHA-256 put in the fixed-width header last: the
-        whole encoded text is never in memory."""
+        Written a record at a time, its SHA-256 put in the fixed-width header last."""
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".new-", suffix=".json")
         body = hashlib.sha256()
         with os.fdopen(fd, "wb") as file:
             file.write(MAGIC + b"0" * 64 + b"\n")
-            for number, relpath in enumerate(sorted(records)):
-                item = json.dumps({relpath: records[relpath]}, ensure_ascii=False, separators=(",", ":"))
-                piece = ("{" if number == 0 else ",").encode() + item[1:-1].encode("utf-8")
-                body.update(piece)
-                file.write(piece)
-            end = b"}" if records else b"{}"
-            body.update(end)
-            file.write(end)
+            write_lines(file, records, body)
             digest = body.hexdigest()
             file.seek(len(MAGIC))
             file.write(digest.encode("ascii"))
@@ -152,7 +188,3 @@ def _entries(folder: Path) -> Iterator[Path]:
     except OSError:
         return
 
-
-def _records_ok(records: object) -> bool:
-    return type(records) is dict and all(
-        type(r) is list and len(r) == 4 and all(type(part) is str for part in r) for r in records.values())

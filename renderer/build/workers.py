@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
-import json
 import os
 import signal
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 from renderer.build.digests import DepStats, sha1
 from renderer.build.output import FileWriter
 from renderer.build.records import extract_body, make_record
+from renderer.build.search_store import decode_record, parse_lines
 from renderer.errors import RenderError
 from renderer.gc_policy import batch_rendering
 from renderer.model.pages import Page
@@ -48,7 +48,7 @@ class WorkerConfig:
 # (version, action, out path, digest of the live file or None, what a relayout reuses)
 Item = tuple[str, str, str, "str | None", "dict | None"]
 Task = list[tuple[str, list[Item]]]  # (relpath, its items) of a few pages
-# (version, the file of its search records (a JSON list), path -> digest of the live site's files of its bundle)
+# (version, the file of its search records (search_store lines), path -> digest of the live site's files of its bundle)
 SearchJob = tuple[str, str, dict[str, str]]
 
 
@@ -111,8 +111,13 @@ class WorkerState:
         with BundleMaker() as maker:
             live: dict[str, dict[str, str]] = {}
             for version, records, trusted in jobs:
-                with open(records, encoding="utf-8") as file:
-                    maker.add(version, json.load(file))  # (written to a scratch folder at once)
+                try:
+                    with open(records, encoding="utf-8") as file:
+                        found = [decode_record(text) for text in parse_lines(file).values()]
+                except ValueError:  # (a record of the build cache's search store that is not one)
+                    return [{"search_error": f"the search records of {version} have an unexpected shape; "
+                                             "build with --no-cache"}]
+                maker.add(version, found)  # (written to a scratch folder at once)
                 live[version] = trusted
             try:
                 maker.run(width)
