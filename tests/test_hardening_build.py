@@ -197,6 +197,16 @@ def test_bad_folders_are_one_line_errors(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("jobs", "words"), [("0", "1 or more"), ("-2", "1 or more"), ("two", "a whole number")])
+def test_a_bad_jobs_value_is_a_usage_error(tmp_path, jobs, words):
+    docs, out = tmp_path / "docs", tmp_path / "_site"
+    make_docs(docs, "The note.", pages=2)
+    result = subprocess.run(build_command(docs, out, "--jobs", jobs), cwd=REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"argument --jobs: expected {words}" in result.stderr
+    assert not out.exists()
+
+
 def test_a_redirect_that_cannot_be_a_file_is_a_located_error(tmp_path):
     docs, out = tmp_path / "docs", tmp_path / "_site"
     make_docs(docs, "The note.", pages=2)

@@ -14,11 +14,22 @@ from renderer.problems import format_text, printable
 from renderer.site.redirect_formats import FORMATS
 
 
+def worker_count(text: str) -> int:
+    """--jobs: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more workers, got {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = new_parser("render build", "Build the complete static site.")
     add_common_options(p)
     p.add_argument("--out", default="_site", help="output folder (default: _site)")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--jobs", type=worker_count, default=None,
                    help="worker processes, and Pagefind indexers at a time (default: all cores; 1 = no pool, one at a time)")
     p.add_argument("--executor", default=None,
                    help="run the work on a Dask cluster: dask://HOST:PORT (its workers need the docs root "
