@@ -162,9 +162,34 @@ def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> 
     """Where a rendered href was written (best effort): (file, line, column).
 
     The href's path without language and version, then shorter forms of it, is looked for
-    in the page body, its frontmatter, then the reusables and variables the render used.
+    in the page body, its frontmatter, then the reusables and variables the render used
+    (looked up only when the page itself does not have it: most hrefs are in the page).
     """
-    sources = [(page.file, page.text, page.body_offset), (page.file, page.text, 0)]
+    own = [(page.file, page.text, page.body_offset), (page.file, page.text, 0)]
+    used: list[tuple[str, str, int]] | None = None
+    for needle in _needles(href):
+        found = _find(needle, own)
+        if found is None:
+            used = _used_sources(site, deps) if used is None else used
+            found = _find(needle, used)
+        if found is not None:
+            return found
+    line, column = line_and_column(page.text, page.body_offset)
+    return page.file, line, column
+
+
+def _find(needle: str, sources: list[tuple[str, str, int]]) -> tuple[str, int, int] | None:
+    for file, text, start in sources:
+        index = text.find(needle, start)
+        if index >= 0:
+            line, column = line_and_column(text, index)
+            return file, line, column
+    return None
+
+
+def _used_sources(site: SiteModel, deps: Iterable[str]) -> list[tuple[str, str, int]]:
+    """(file, text, 0) of the reusables and variables a render used, in name order."""
+    sources = []
     for dep in sorted(deps):
         if dep.endswith(".md") or dep.startswith(("file:", "includes/", "shape:")):
             continue
@@ -174,14 +199,7 @@ def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> 
             item = None
         if item is not None:
             sources.append((item.file, item.file_text, 0))
-    for needle in _needles(href):
-        for file, text, start in sources:
-            index = text.find(needle, start)
-            if index >= 0:
-                line, column = line_and_column(text, index)
-                return file, line, column
-    line, column = line_and_column(page.text, page.body_offset)
-    return page.file, line, column
+    return sources
 
 
 def _needles(href: str) -> list[str]:
