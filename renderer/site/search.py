@@ -125,15 +125,10 @@ def record_html(record: list[str]) -> str:
 
 def index_files(version: str, records: list[list[str]]) -> dict[str, bytes]:
     """The search bundle of one version: site path (`search/<version>/pagefind/...`) -> bytes."""
-    return index_all({version: records})
-
-
-def index_all(records_by_version: dict[str, list[list[str]]]) -> dict[str, bytes]:
-    """The bundles of several versions (see BundleMaker)."""
     with BundleMaker() as maker:
-        for version in sorted(records_by_version):
-            maker.add(version, records_by_version[version])
-        return maker.make()
+        maker.add(version, records)
+        maker.run()
+        return maker.bundle(version)
 
 
 class BundleMaker:
@@ -158,11 +153,6 @@ class BundleMaker:
         site, bundle = self.scratch / f"{number}/site", self.scratch / f"{number}/bundle"
         _write_records(site, records)
         self.jobs[version] = (site, bundle)
-
-    def make(self) -> dict[str, bytes]:
-        """Every version's bundle: site path -> bytes."""
-        self.run()
-        return {path: data for version in self.jobs for path, data in self.bundle(version).items()}
 
     def run(self, width: int | None = None) -> None:
         """Index the versions added, `width` Pagefind processes at a time (default: one per CPU)."""
