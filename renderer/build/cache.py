@@ -124,12 +124,7 @@ class Cache:
             for i, name in enumerate(names):
                 data = to_json({name: getattr(self, name)})[name]
                 yield f'{"{" if i == 0 else ","}"{name}":'.encode("ascii")
-                if type(data) is list:
-                    yield from _rows(data)
-                elif type(data) is dict:
-                    yield from _items(data)
-                else:
-                    yield _dumps(data)
+                yield from _in_pieces(data) if type(data) in (list, dict) else [_dumps(data)]
         yield b"}"
 
     def save(self, folder: Path) -> None:
@@ -161,23 +156,18 @@ def _dumps(data: object) -> bytes:
     return json.dumps(data, separators=(",", ":"), check_circular=False, allow_nan=False).encode("ascii")
 
 
-def _rows(rows: list) -> Iterator[bytes]:
-    """A JSON list, a few hundred items per piece."""
-    yield b"["
-    for start in range(0, len(rows), 256):
-        chunk = _dumps(rows[start:start + 256])
-        yield (b"," if start else b"") + chunk[1:-1]
-    yield b"]"
-
-
-def _items(mapping: dict) -> Iterator[bytes]:
-    """A JSON object, a few hundred entries per piece (the same bytes as one dump)."""
-    keys = list(mapping)
-    yield b"{"
-    for start in range(0, len(keys), 256):
-        chunk = _dumps({key: mapping[key] for key in keys[start:start + 256]})
-        yield (b"," if start else b"") + chunk[1:-1]
-    yield b"}"
+def _in_pieces(data: list | dict) -> Iterator[bytes]:
+    """A JSON list or object, a few hundred items per piece (the same bytes as one dump)."""
+    parts: Iterator[object]
+    if isinstance(data, dict):
+        items = list(data.items())
+        parts, opening, closing = (dict(items[s:s + 256]) for s in range(0, len(items), 256)), b"{", b"}"
+    else:
+        parts, opening, closing = (data[s:s + 256] for s in range(0, len(data), 256)), b"[", b"]"
+    yield opening
+    for number, part in enumerate(parts):
+        yield (b"," if number else b"") + _dumps(part)[1:-1]
+    yield closing
 
 
 @contextlib.contextmanager
