@@ -87,9 +87,7 @@ class WorkerState:
         shells = self.layout.take_new_shells()
         if shells:  # page shells for the build cache
             results.append({"shells": shells})
-        results.append({"timings": self.seconds})
-        self.seconds = {}
-        return results
+        return self._with_timings(results)
 
     def write_stubs(self, stubs: list[tuple[str, str]]) -> list[dict]:
         """Redirect stubs: (file, target URL) -> their results (the file, its digest and stat)."""
@@ -99,9 +97,7 @@ class WorkerState:
             data = self.layout.render_redirect(target).encode("utf-8")
             results.append({"file": path, "digest": sha1(data), "stat": self.writer.write(path, data)})
         self._timed("redirect stubs", started)
-        results.append({"timings": self.seconds})
-        self.seconds = {}
-        return results
+        return self._with_timings(results)
 
     def write_search(self, jobs: Iterable[SearchJob], width: int = 1) -> list[dict]:
         """The search bundles of some versions, `width` Pagefind processes side by side: each
@@ -129,6 +125,10 @@ class WorkerState:
                     stat = None if trusted.get(path) == digest else self.writer.write(path, data)
                     results.append({"file": path, "digest": digest, "stat": stat})
         self._timed("search index", started)
+        return self._with_timings(results)
+
+    def _with_timings(self, results: list[dict]) -> list[dict]:
+        """A task's results, and the seconds its stages took (counted afresh for the next task)."""
         results.append({"timings": self.seconds})
         self.seconds = {}
         return results
