@@ -25,6 +25,16 @@ def clean_digest(root: Path, tmp_path: Path, name: str) -> dict[str, str]:
     return tree_digest(clean)
 
 
+def site_with_a_spare(tmp_path: Path) -> tuple[Path, Path]:
+    """A docs tree and its site after a full build and an incremental one (which kept a spare)."""
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    edit_note(root, "Shared note", "Second note")
+    assert run_build(root, out).ok
+    return root, out
+
+
 def test_incremental_builds_keep_and_reuse_the_spare(tmp_path):
     root = make_docs(tmp_path / "docs")
     out = tmp_path / "_site"
@@ -47,11 +57,7 @@ def test_incremental_builds_keep_and_reuse_the_spare(tmp_path):
 
 
 def test_pages_added_and_removed_through_the_spare(tmp_path):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
-    edit_note(root, "Shared note", "Edited note")
-    assert run_build(root, out).ok
+    root, out = site_with_a_spare(tmp_path)
     first_steps = root / "content/alpha/getting-started/first-steps.md"
     kept_text = first_steps.read_text()
     first_steps.unlink()  # removed (its folder keeps other pages) ...
@@ -68,11 +74,7 @@ def test_pages_added_and_removed_through_the_spare(tmp_path):
 
 
 def test_a_spare_that_was_moved_or_left_half_updated_is_not_used(tmp_path):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
-    edit_note(root, "Shared note", "Second note")
-    assert run_build(root, out).ok
+    root, out = site_with_a_spare(tmp_path)
     spare = spare_path(out)
     (spare / "404.html").unlink()
     os.rename(spare, tmp_path / "elsewhere")  # a folder of the same name, but not the spare the cache knows
