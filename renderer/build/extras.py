@@ -166,6 +166,7 @@ class Extras:
         files: dict[str, bytes] = {}
         stale: list[tuple[str, list[str]]] = []  # versions whose search bundle changed -> their pages
         searched = [page for page in self.site.pages if searchable(page)]
+        last_files = by_search_version(cache.manifest) if cache is not None else {}
         for version in self.site.versions.ids:
             keys = [(p.relpath, version) for p in searched if (p.relpath, version) in records]
             digest = hashlib.sha1(self.code_key.encode())
@@ -174,7 +175,7 @@ class Extras:
             folder = f"search/{version}/"  # the results page and the version's Pagefind bundle
             self.search_keys[version] = digest.hexdigest()
             same = cache is not None and cache.search_keys.get(version) == self.search_keys[version]
-            previous = [path for path in cache.manifest if path.startswith(folder)] if same and cache else []
+            previous = last_files.get(version, []) if same else []
             if not (previous and all([self.emitter.keep(path) for path in previous])):
                 stale.append((version, [relpath for relpath, _ in keys]))
                 files[folder + "index.html"] = self.layout.render_search_page(version).encode("utf-8")
@@ -189,7 +190,7 @@ class Extras:
         """The versions whose search changed, one at a time: the file of their records (this
         build's, the last build's for renders it reused; the store gets them too) and the
         digests of the live site's files of their bundle."""
-        trusted = self.emitter.trusted or {}
+        live = self._live_bundle_files({version for version, _ in stale})
         for version, relpaths in stale:
             mine = spool.read(version)
             old = store.read(version) if any(relpath not in mine for relpath in relpaths) else {}
@@ -199,12 +200,18 @@ class Extras:
                                   "build with --no-cache")
             chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
             store.write(version, chosen)
-            folder = f"search/{version}/{BUNDLE_DIR}/"
             job_file = scratch / f"search-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
             with open(job_file, "wb") as file:
                 write_lines(file, chosen)
             del mine, old, chosen
-            yield version, str(job_file), {path: d for path, d in trusted.items() if path.startswith(folder)}
+            yield version, str(job_file), live.get(version, {})
+
+    def _live_bundle_files(self, versions: set[str]) -> dict[str, dict[str, str]]:
+        """version -> path -> digest of the live site's files of its search bundle."""
+        trusted = self.emitter.trusted or {}
+        bundle = f"{BUNDLE_DIR}/"
+        return {version: {path: trusted[path] for path in paths if path.startswith(bundle, len(f"search/{version}/"))}
+                for version, paths in by_search_version(trusted).items() if version in versions}
 
     def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
         base = self.base_url.rstrip("/")
@@ -213,6 +220,18 @@ class Extras:
         lines += [f"<url><loc>{html_lib.escape(u)}</loc></url>" for u in urls]
         lines.append("</urlset>")
         return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def by_search_version(paths) -> dict[str, list[str]]:
+    """version -> the site files under `search/<version>/` (its results page and bundle), in
+    one pass over `paths` whatever the number of versions."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        if path.startswith("search/"):
+            version, slash, _ = path[len("search/"):].partition("/")
+            if slash:
+                found.setdefault(version, []).append(path)
+    return found
 
 
 def _read_regular(path: str, boundary: str) -> tuple[bytes, str | None]:
