@@ -113,3 +113,13 @@ def test_a_store_file_with_the_right_checksum_but_no_records_is_a_clear_error(tm
     with pytest.raises(RenderError) as raised:
         run_build(root, out)
     assert "search records" in str(raised.value) and "--no-cache" in str(raised.value)
+
+
+def test_records_holding_other_line_separators_come_back_whole(tmp_path):
+    record = ["Title", "/en/v/a/", "", "a line\u2028separator, a \x85 next line and a \r return"]
+    spool = SearchSpool(tmp_path)
+    spool.add(("a.md", "v"), encode_record(record))
+    store = SearchStore(tmp_path, {})
+    store.write("v", spool.read("v"))
+    spool.close()
+    assert {relpath: decode_record(text) for relpath, text in store.read("v").items()} == {"a.md": record}

@@ -29,7 +29,8 @@ SearchRecord = list[str]  # [title, url, intro, document]
 StoreFile = tuple[str, int, int, int]  # (file name, size, mtime_ns, inode)
 
 # The build process passes records on as the JSON text a worker made of them: a line per
-# render, `"<relpath>"<TAB><record as JSON>` (JSON escapes tabs and newlines inside).
+# render, `"<relpath>"<TAB><record as JSON>` (JSON escapes tabs and newlines inside; other
+# line separators, U+2028 or NEL, stay as they are, so lines are split at "\n" only).
 
 
 def encode_record(record: SearchRecord) -> str:
@@ -144,7 +145,7 @@ class SearchStore:
         if header != MAGIC + hashlib.sha256(body).hexdigest().encode("ascii"):
             raise RenderError(f"the build cache's search records {path} are damaged; build with --no-cache")
         try:
-            return parse_lines(body.decode("utf-8").splitlines())
+            return parse_lines(body.decode("utf-8").split("\n")[:-1])  # (not splitlines: U+2028 is text)
         except ValueError:  # (UnicodeDecodeError too)
             raise RenderError(f"the build cache's search records {path} have an unexpected shape; "
                               "build with --no-cache") from None
