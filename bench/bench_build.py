@@ -34,6 +34,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from renderer.build import BuildOptions, Cache, build  # noqa: E402
 from renderer.build.cache import FILE_NAME  # noqa: E402
+from renderer.build.record_table import FILE_NAME as TABLE_FILE  # noqa: E402
+from renderer.build.record_table import RecordTable  # noqa: E402
 from renderer.commands.build import timings_line  # noqa: E402
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpora" / "github-docs-2020-10"
@@ -54,12 +56,12 @@ def peak_rss_mb() -> float:
 
 def pick_reusable(cache_folder: Path, target: int = 20) -> tuple[str, int]:
     """The reusable whose users (pages) number closest to `target`."""
-    cache = Cache.read(cache_folder)
-    assert cache is not None, "the full build left no cache"
     users: Counter[str] = Counter()
-    for dep in {(relpath, dep) for (relpath, _v), record in cache.renders.items() for dep in record["deps"]
-                if dep.startswith("reusables.")}:
-        users[dep[1]] += 1
+    with RecordTable(cache_folder, RecordTable.token_of(cache_folder)) as table:
+        records = ((key[0], table.get(key)) for key in table.keys())
+        for dep in {(relpath, dep) for relpath, record in records if record for dep in record["deps"]
+                    if dep.startswith("reusables.")}:
+            users[dep[1]] += 1
     name, count = min(users.items(), key=lambda item: (abs(item[1] - target), item[0]))
     return name, count
 
@@ -77,8 +79,10 @@ def print_cache_costs(folder: Path) -> None:
         cache.save(folder)
         saves.append(time.perf_counter() - started)
     store = sum(f.stat().st_size for f in (folder / "search").iterdir())
+    table = (folder / TABLE_FILE).stat().st_size
     print(f"cache:       {size / 1e6:.1f} MB of JSON, load {min(loads):.2f} s, save {min(saves):.2f} s (best of 3); "
-          f"search records beside it {store / 1e6:.1f} MB (read only for versions whose index is made again)")
+          f"render records beside it {table / 1e6:.1f} MB (SQLite, read a row at a time), "
+          f"search records {store / 1e6:.1f} MB (read only for versions whose index is made again)")
 
 
 def reusable_file(root: Path, dotted: str) -> Path:

@@ -30,6 +30,7 @@ from renderer.build.options import LINK_KINDS, BuildFailed, BuildOptions, BuildR
 from renderer.build.output import FileWriter, OutputLock, make_scratch, make_staging, trusted_files
 from renderer.build.pages import LoadedPages, PageLoader
 from renderer.build.plan import Plan, chrome_state, make_plan
+from renderer.build.record_table import RecordTable
 from renderer.build.runner import TaskRunner, progress_bar
 from renderer.build.search_store import SearchSpool, SearchStore
 from renderer.build.workers import WorkerConfig
@@ -86,7 +87,11 @@ class Builder:
         key = code_key(self.options, tree, self.site_dir)
         cache = self._load_cache(key)
         self.report.mode = "incremental" if cache is not None else "full"
-        self.phase("setup")
+        with RecordTable(self.cache_folder, cache.renders_token if cache is not None else None) as records:
+            self.phase("setup")
+            self._build(tree, key, cache, records)
+
+    def _build(self, tree: DocsTree, key: str, cache: Cache | None, records: RecordTable) -> None:
         racy_after_ns = time.time_ns() - 2_000_000_000
         with cf.ThreadPoolExecutor(1) as thread:  # stat the live site meanwhile (system calls: no GIL)
             trusting = thread.submit(self._trusted, cache)
@@ -98,8 +103,8 @@ class Builder:
             self.phase("navigation")
             state = chrome_state(layout, site.pages, key)
             trusted = trusting.result()
-        plan = make_plan(site, cache, digests, trusted, cache is not None and cache.chrome_state == state)
-        self.report.from_cache = len(plan.records)
+        plan = make_plan(site, records, digests, trusted, cache is not None and cache.chrome_state == state)
+        self.report.from_cache = plan.kept
         self.phase("plan")
         self.out.parent.mkdir(parents=True, exist_ok=True)
         discard_stale(self.out)
@@ -110,7 +115,7 @@ class Builder:
         self.from_spare = spare is not None
         try:
             config = self._worker_config(tree, staging, cache, racy_after_ns, key)
-            _Stages(self, site, layout, loaded, digests, cache, plan, config, key, state).run(
+            _Stages(self, site, layout, loaded, digests, cache, records, plan, config, key, state).run(
                 trusted if cache is not None else None)
         finally:
             if staging.exists():
@@ -190,12 +195,12 @@ class _Stages:
     """One build's work from the plan on: everything it writes goes into `staging`."""
 
     def __init__(self, builder: Builder, site: SiteModel, layout: SiteLayout, loaded: LoadedPages, digests: Digests,
-                 cache: Cache | None, plan: Plan, config: WorkerConfig, key: str, chrome: str):
+                 cache: Cache | None, records: RecordTable, plan: Plan, config: WorkerConfig, key: str, chrome: str):
         self.builder = builder
         self.options = builder.options
         self.report = builder.report
         self.site, self.tree, self.layout, self.loaded, self.digests = site, site.tree, layout, loaded, digests
-        self.cache, self.plan, self.config, self.key, self.chrome = cache, plan, config, key, chrome
+        self.cache, self.records, self.plan, self.config, self.key, self.chrome = cache, records, plan, config, key, chrome
         self.staging = Path(config.staging)
         self.writer = FileWriter(self.staging)
 
@@ -208,7 +213,7 @@ class _Stages:
 
     def _run(self, trusted: dict[str, str] | None, spool: SearchSpool, store: SearchStore) -> None:
         report, plan, builder = self.report, self.plan, self.builder
-        collector = Collector(report, self.layout, self.digests, self.cache, plan.records, plan.manifest, spool)
+        collector = Collector(report, self.layout, self.digests, self.records, plan.manifest, spool)
         emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
         extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url,
                         self.options.redirects)
@@ -223,7 +228,7 @@ class _Stages:
             extras.write_error_pages(collector.failed)
             scratch = make_scratch(builder.out)
             try:
-                extras.write_search_and_sitemap(plan.records, self.cache, spool, store,
+                extras.write_search_and_sitemap(self.records, self.cache, spool, store,
                                                 lambda jobs: runner.index_search(jobs, collector.add), scratch)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -236,7 +241,6 @@ class _Stages:
                           chrome_state=self.chrome, dep_stats=self.digests.stats, stubs_key=extras.stubs_key,
                           redirects={key: (r.target, r.permanent) for key, r in extras.redirects.items()},
                           unwritable=extras.unwritable, search_keys=extras.search_keys, shells=self.layout.all_shells(),
-                          renders={k: r for k, r in plan.records.items() if r.get("cacheable")},
                           search_files=store.files)
         builder.phase("prepare commit")
         self.commit(new_cache, collector.written)
@@ -246,7 +250,7 @@ class _Stages:
 
     def check_links(self, extras: Extras) -> None:
         """Broken links are warnings, or errors that fail the build with --strict."""
-        check = BuildLinkCheck(self.site, self.plan.records, self.plan.manifest, self.builder.site_dir)
+        check = BuildLinkCheck(self.site, self.records, self.plan.manifest, self.builder.site_dir)
         found = check.run(check.universe_key(extras.stubs_key))
         self.report.links_checked = True
         if not self.options.strict:
@@ -299,11 +303,13 @@ class _Stages:
             cache.spare_stale = old.spare_stale
         self.report.committed = True
         self.builder.cache_folder.mkdir(parents=True, exist_ok=True)
+        cache.renders_token = self.records.finish()
         cache.save(self.builder.cache_folder)
 
     def _save_cache(self, cache: Cache, marker: Path) -> None:
         folder = self.builder.cache_folder
         try:
+            cache.renders_token = self.records.finish()
             cache.save(folder)
             unlink_quietly(marker)
         except OSError as err:

@@ -1,11 +1,11 @@
 """The build cache: one JSON file in `.render-cache/<out name>/` beside --out.
 
-It holds page frontmatter, a record per render (deps with digests, titles, links and
-element ids, link-check results; search records are in files of their own, see
-search_store.py), the digest and stat of every file in the site, and the layout's page
-shells. The file is plain data: a first line naming the
-format version and the SHA-256 of the rest, then JSON. One that does not verify or has
-the wrong shape is no cache (a full build, with a one-line note saying why).
+It holds page frontmatter, the token of the table of render records (deps with digests,
+titles, links and element ids, link-check results: a SQLite file, see record_table.py;
+search records are in files of their own, see search_store.py), the digest and stat of
+every file in the site, and the layout's page shells. The file is plain data: a first
+line naming the format version and the SHA-256 of the rest, then JSON. One that does not
+verify or has the wrong shape is no cache (a full build, with a one-line note saying why).
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from pathlib import Path
 from renderer.build.cache_shape import from_json, shape_problem, to_json
 from renderer.build.digests import DepStat, Signature
 from renderer.build.options import BuildOptions
+from renderer.build.record_table import RecordTable, TableDamaged
 from renderer.build.search_store import SearchStore, StoreFile
 from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
 
-CACHE_FORMAT = 16
+CACHE_FORMAT = 17
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 # engine sub-packages that do not shape the site (editing them keeps the cache)
@@ -52,7 +53,7 @@ class Cache:
     key: str = ""
     out_id: tuple[int, int] | None = None
     pages: dict[str, PageEntry] = field(default_factory=dict)
-    renders: dict[tuple[str, str], dict] = field(default_factory=dict)
+    renders_token: str = ""  # the token of the render records' table (record_table.py)
     manifest: dict[str, str] = field(default_factory=dict)  # site file -> digest
     file_stats: dict[str, FileStat] = field(default_factory=dict)  # site file -> stat when written
     chrome_state: str = ""  # digest of what every page's chrome is made of (see plan.chrome_state)
@@ -81,6 +82,12 @@ class Cache:
             return None
         if cache.out_id != folder_identity(out):
             return None  # the site was replaced or removed by someone else
+        try:
+            token = RecordTable.token_of(folder)
+        except TableDamaged as why:
+            raise CacheRejected(str(why)) from None
+        if token != cache.renders_token:
+            return None  # the render records are gone, or another build's
         if not SearchStore(folder, cache.search_files).is_intact():
             return None  # the search records of the site's bundles are gone
         return cache
@@ -117,7 +124,7 @@ class Cache:
             return cls(**from_json(data))
 
     def _pieces(self) -> Iterator[bytes]:
-        """The JSON body in pieces: a field at a time, the renders a row at a time (the
+        """The JSON body in pieces: a field at a time, the long ones a few hundred items at a time (the
         whole is tens of MB; a build holding it at once would need that much more memory)."""
         names = [f.name for f in dataclasses.fields(self)]
         with _no_collection():

@@ -1,8 +1,7 @@
 """The cache's fields as JSON and back, and the check that a loaded cache has the shape the
 build relies on (so a damaged or forged cache means a full build, never a crash later).
 
-JSON has no tuples and only string keys: render keys become `[relpath, version, record]`
-rows, shells `[shape, shell]` rows, and tuples come back as tuples. Frontmatter that is
+JSON has no tuples and only string keys: shells `[shape, shell]` rows, and tuples come back as tuples. Frontmatter that is
 not plain JSON data (a YAML date, a number as a key) is not stored (`plain_data`): that
 page is parsed again next time.
 """
@@ -12,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 
-from renderer.build.records import all_strings, record_problem, warning_ok
+from renderer.build.records import all_strings, warning_ok
 
-_STR_FIELDS = ("key", "chrome_state", "stubs_key")
+_STR_FIELDS = ("key", "chrome_state", "stubs_key", "renders_token")
 _STORE_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{16}\.json")  # (no path: only a file of the store's folder)
 
 
@@ -26,8 +25,6 @@ def to_json(fields: dict) -> dict:
             data[name] = list(fields[name]) if fields[name] else None
     if "pages" in fields:
         data["pages"] = {relpath: list(entry) for relpath, entry in fields["pages"].items()}
-    if "renders" in fields:
-        data["renders"] = [[relpath, version, record] for (relpath, version), record in fields["renders"].items()]
     if "shells" in fields:
         data["shells"] = [[shape, shell] for shape, shell in fields["shells"].items()]
     return data
@@ -39,7 +36,6 @@ def from_json(data: dict) -> dict:
         fields[name] = tuple(data[name]) if data[name] is not None else None
     fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5], e[6])
                        for relpath, e in data["pages"].items()}
-    fields["renders"] = {(relpath, version): record for relpath, version, record in data["renders"]}
     fields["file_stats"] = {path: tuple(stat) for path, stat in data["file_stats"].items()}
     fields["search_files"] = {version: tuple(entry) for version, entry in data["search_files"].items()}
     fields["redirects"] = {key: (e[0], e[1]) for key, e in data["redirects"].items()}
@@ -65,7 +61,7 @@ def plain_data(value: object) -> bool:
 
 def shape_problem(data: object) -> str | None:
     """What is wrong with a loaded cache, or None."""
-    expected = {"key", "out_id", "pages", "renders", "manifest", "file_stats", "chrome_state", "dep_stats",
+    expected = {"key", "out_id", "pages", "renders_token", "manifest", "file_stats", "chrome_state", "dep_stats",
                 "stubs_key", "redirects", "unwritable", "search_keys", "shells", "spare_id", "spare_stale", "search_files"}
     if type(data) is not dict or data.keys() != expected:
         return "other fields than this version writes"
@@ -91,18 +87,6 @@ def shape_problem(data: object) -> str | None:
     for name, check in checks:
         if not check(data[name]):
             return name
-    return _renders_problem(data["renders"])
-
-
-def _renders_problem(renders: object) -> str | None:
-    if type(renders) is not list:
-        return "renders"
-    for row in renders:
-        if type(row) is not list or len(row) != 3 or type(row[0]) is not str or type(row[1]) is not str:
-            return "renders"
-        found = record_problem(row[2])
-        if found:
-            return found
     return None
 
 

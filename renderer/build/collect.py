@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from sys import intern
-
-from renderer.build.cache import Cache, FileStat
+from renderer.build.cache import FileStat
 from renderer.build.digests import Digests, sha1
 from renderer.build.options import BuildReport
+from renderer.build.record_table import RecordTable
 from renderer.build.records import error_from_fields
 from renderer.build.search_store import SearchSpool
 from renderer.errors import RenderError
@@ -15,14 +14,13 @@ from renderer.site.layout import SiteLayout
 
 
 class Collector:
-    def __init__(self, report: BuildReport, layout: SiteLayout, digests: Digests, cache: Cache | None,
-                 records: dict[tuple[str, str], dict], manifest: dict[str, str], spool: SearchSpool):
+    def __init__(self, report: BuildReport, layout: SiteLayout, digests: Digests, records: RecordTable,
+                 manifest: dict[str, str], spool: SearchSpool):
         self.report = report
         self.spool = spool  # fresh search records go there, not into the records
         self.layout = layout
         self.digests = digests
-        self.cache = cache
-        self.records = records
+        self.records = records  # the last build's rows are replaced as renders come in
         self.manifest = manifest
         self.written: dict[str, FileStat] = {}  # file -> its stat
         self.failed: dict[tuple[str, str], RenderError] = {}  # renders that raised
@@ -42,19 +40,18 @@ class Collector:
                 self.layout.reuse_shells(res["shells"])
             elif res["error"] is not None:
                 self._failed(res)
-            elif res["kept"]:  # its chrome changed elsewhere, not the page's: nothing to do
-                key = (res["relpath"], res["version"])
-                self.records[key] = self._cached(key)
+            elif res["kept"]:  # its chrome changed elsewhere, not the page's: its record stays
                 self.manifest[res["out"]] = res["digest"]
                 self.report.from_cache += 1
             else:
                 self._laid_out(res)
 
     def _cached(self, key: tuple[str, str]) -> dict:
-        """The cached record of a render the plan reused (so there is a cache)."""
-        if self.cache is None:
+        """The last build's record of a render the plan reused (so the table has it)."""
+        record = self.records.get(key)
+        if record is None:
             raise ValueError(f"no cached render for {key}")
-        return self.cache.renders[key]
+        return record
 
     def _failed(self, res: dict) -> None:
         err = error_from_fields(res["error"])
@@ -63,12 +60,13 @@ class Collector:
         self.report.problems.append(Problem.from_error(err, "render", "error", (res["version"],)))
         self.report.failed += 1
         self.failed[(res["relpath"], res["version"])] = err
+        self.records.delete((res["relpath"], res["version"]))
 
     def _laid_out(self, res: dict) -> None:
         key = (res["relpath"], res["version"])
         record = res["record"]
         if record is None:  # laid out again around the cached render
-            record = dict(self._cached(key))
+            record = self._cached(key)
             self.report.from_cache += 1
         else:
             digests = self.digests
@@ -76,17 +74,15 @@ class Collector:
             self.report.rendered_keys.append(key)
             self.spool.add(key, record.pop("search"))
             digests.seed(record.pop("dep_stats"))
-            # interned: thousands of renders name the same deps, link to the same pages, have the same ids
-            record["deps"] = deps = {intern(dep): digests.of(dep) for dep in record["deps"]}
-            record["hrefs"] = [intern(href) for href in record["hrefs"]]
-            record["ids"] = [intern(id_) for id_ in record["ids"]]
+            record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
             if record["warnings"]:  # e.g. a missing link target or include: it may appear later
                 deps["shape:"] = digests.of("shape:")
+            record.update(links_checked="", broken=[], anchor_targets=[])  # (the link check fills them in)
             record["cacheable"] = not (record["site_data"] or any(d in digests.uses_site_data for d in deps))
         record["chrome_key"] = res["chrome_key"]
         record["layout_key"] = sha1(res["chrome_key"] + record["render_digest"])
         record["digest"] = res["digest"]
-        self.records[key] = record
+        self.records.put(key, record)
         self.manifest[res["out"]] = res["digest"]
         self.report.laid_out += 1
         if res["written"]:
@@ -95,6 +91,6 @@ class Collector:
     def finish(self) -> None:
         """The warnings of every render, kept ones too."""
         self.report.rendered_keys.sort()
-        for (_relpath, version), record in self.records.items():
+        for version, record in self.records.warned():
             for warning in record["warnings"]:
                 self.report.problems.append(Problem.from_error(error_from_fields(warning), "render", "warning", (version,)))

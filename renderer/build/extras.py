@@ -13,6 +13,7 @@ from pathlib import Path
 from renderer.build.cache import Cache, FileStat
 from renderer.build.digests import sha1
 from renderer.build.output import FileWriter
+from renderer.build.record_table import RecordTable
 from renderer.build.search_store import SearchSpool, SearchStore, write_lines
 from renderer.build.workers import SearchJob
 from renderer.errors import RenderError, line_and_column
@@ -158,7 +159,7 @@ class Extras:
         self.emitter.emit({site.out_path(site.by_relpath[relpath], version): self.layout.render_error_page(err).encode()
                            for (relpath, version), err in sorted(failed.items())})
 
-    def write_search_and_sitemap(self, records: dict[tuple[str, str], dict], cache: Cache | None,
+    def write_search_and_sitemap(self, records: RecordTable, cache: Cache | None,
                                  spool: SearchSpool, store: SearchStore, index: Indexer, scratch: Path) -> None:
         """Files made from the renders: search bundles (and results pages) and the sitemap.
         `index` makes and writes the bundles of the jobs it is given (TaskRunner.index_search);
@@ -168,10 +169,11 @@ class Extras:
         searched = [page for page in self.site.pages if searchable(page)]
         last_files = by_search_version(cache.manifest) if cache is not None else {}
         for version in self.site.versions.ids:
-            keys = [(p.relpath, version) for p in searched if (p.relpath, version) in records]
+            digests = records.search_digests(version)
+            keys = [(p.relpath, version) for p in searched if p.relpath in digests]
             digest = hashlib.sha1(self.code_key.encode())
             for key in keys:
-                digest.update(f"{key}\0{records[key]['search_digest']}\n".encode())
+                digest.update(f"{key}\0{digests[key[0]]}\n".encode())
             folder = f"search/{version}/"  # the results page and the version's Pagefind bundle
             self.search_keys[version] = digest.hexdigest()
             same = cache is not None and cache.search_keys.get(version) == self.search_keys[version]
@@ -213,9 +215,10 @@ class Extras:
         return {version: {path: trusted[path] for path in paths if path.startswith(bundle, len(f"search/{version}/"))}
                 for version, paths in by_search_version(trusted).items() if version in versions}
 
-    def _sitemap(self, records: dict[tuple[str, str], dict]) -> bytes:
+    def _sitemap(self, records: RecordTable) -> bytes:
         base = self.base_url.rstrip("/")
-        urls = sorted(base + self.site.url(p, v) for p, v in self.site.renders() if (p.relpath, v) in records)
+        rendered = {version: records.rendered(version) for version in self.site.versions.ids}
+        urls = sorted(base + self.site.url(p, v) for p, v in self.site.renders() if p.relpath in rendered[v])
         lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
         lines += [f"<url><loc>{html_lib.escape(u)}</loc></url>" for u in urls]
         lines.append("</urlset>")

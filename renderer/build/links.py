@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from renderer.build.record_table import RecordTable
 from renderer.model.lru import LRUCache
 from renderer.problems import Problem
 from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
@@ -18,7 +19,7 @@ FACTS_KEPT = 4096  # renders whose facts stay decoded: anchors mostly point into
 
 
 class BuildLinkCheck:
-    def __init__(self, site: SiteModel, records: dict[tuple[str, str], dict], manifest: dict[str, str], site_dir: Path):
+    def __init__(self, site: SiteModel, records: RecordTable, manifest: dict[str, str], site_dir: Path):
         self.site = site
         self.records = records
         self.manifest = manifest
@@ -27,12 +28,19 @@ class BuildLinkCheck:
         self.facts: LRUCache[tuple[str, str], LinkFacts] = LRUCache(FACTS_KEPT)
 
     def facts_of(self, relpath: str, version: str) -> LinkFacts | None:
+        """The links and ids of a render; None when it has no record (not rendered)."""
         key = (relpath, version)
         facts = self.facts.get(key)
         if facts is None:
             record = self.records.get(key)
             if record is None:
                 return None
+            facts = self._facts(key, record)
+        return facts
+
+    def _facts(self, key: tuple[str, str], record: dict) -> LinkFacts:
+        facts = self.facts.get(key)
+        if facts is None:
             facts = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]), record["complete"])
             self.facts.put(key, facts)
         return facts
@@ -43,36 +51,31 @@ class BuildLinkCheck:
         universe = hashlib.sha1(f"{stubs_key}\0".encode())
         for path in sorted(p for p in self.manifest if self.site.in_site_folder(p)):
             universe.update(f"{path}\n".encode())
-        for key in sorted(self.records):
+        for key in self.records.keys():
             universe.update(f"{key}\n".encode())
         return universe.hexdigest()
-
-    def ids_digest(self, relpath: str, version: str) -> str:
-        """What an anchor into a render depends on: its ids, and whether they can be trusted."""
-        record = self.records.get((relpath, version))
-        if record is None:
-            return "-"
-        return record["ids_digest"] if record["complete"] else "incomplete"
 
     def is_current(self, record: dict, universe_key: str) -> bool:
         """Is a render's stored link-check result still right?"""
         return record.get("links_checked") == universe_key and all(
-            self.ids_digest(relpath, version) == digest for relpath, version, digest in record["anchor_targets"])
+            self.records.ids_key((relpath, version)) == digest for relpath, version, digest in record["anchor_targets"])
 
     def run(self, universe_key: str) -> list[Problem]:
         """Every broken link of every render (one Problem per render and link)."""
         problems: list[Problem] = []
         for page, version in self.site.renders():
-            record = self.records.get((page.relpath, version))
+            key = (page.relpath, version)
+            record = self.records.get(key)
             if record is None:  # failed to render
                 continue
-            facts = self.facts_of(page.relpath, version)
-            if facts is not None and not self.is_current(record, universe_key):
+            if not self.is_current(record, universe_key):
+                facts = self._facts(key, record)
                 found = self.checker.check(page, version, facts, record["deps"])
                 record["broken"] = [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found]
                 record["links_checked"] = universe_key
-                record["anchor_targets"] = [[relpath, v, self.ids_digest(relpath, v)]
+                record["anchor_targets"] = [[relpath, v, self.records.ids_key((relpath, v))]
                                             for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]
+                self.records.put(key, record)
             problems += [Problem(kind, severity, message, file, line, column, (version,))
                          for kind, severity, message, file, line, column in record["broken"]]
         return problems

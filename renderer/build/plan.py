@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from renderer.build.cache import Cache
 from renderer.build.digests import Digests
+from renderer.build.record_table import RecordTable
 from renderer.build.workers import Task
 from renderer.model.pages import Page
 from renderer.site.layout import SiteLayout
@@ -32,7 +32,7 @@ def chrome_state(layout: SiteLayout, pages: list[Page], key: str) -> str:
 
 @dataclass
 class Plan:
-    records: dict[tuple[str, str], dict] = field(default_factory=dict)  # kept renders
+    kept: int = 0  # renders reused as they are (their records stay in the table)
     manifest: dict[str, str] = field(default_factory=dict)  # kept files -> digest
     tasks: Task = field(default_factory=list)  # what workers do, page by page
 
@@ -44,23 +44,26 @@ class Plan:
 _REUSED_FIELDS = ("title", "intro", "body_digest", "render_digest", "layout_key", "digest")
 
 
-def make_plan(site: SiteModel, cache: Cache | None, digests: Digests, trusted: dict[str, str],
-              same_chrome: bool) -> Plan:
-    """`trusted`: the files of the live site that are as the last build left them -> digest."""
+def make_plan(site: SiteModel, records: RecordTable, digests: Digests,
+              trusted: dict[str, str], same_chrome: bool) -> Plan:
+    """`records`: the last build's (empty without a cache); the rows of renders this site no
+    longer has are deleted. `trusted`: the files of the live site that are as the last build
+    left them -> digest."""
     plan = Plan()
     by_page: dict[str, list] = {}
+    records.keep_only((page.relpath, version) for page, version in site.renders())
     for page, version in site.renders():
         items = by_page.get(page.relpath)
         if items is None:
             items = by_page[page.relpath] = []
             plan.tasks.append((page.relpath, items))
         out_path = site.out_path(page, version)
-        old = cache.renders.get((page.relpath, version)) if cache else None
+        old = records.get((page.relpath, version))
         old_digest = trusted.get(out_path)
-        if old is not None and digests.unchanged(old["deps"]):
+        if old is not None and old["cacheable"] and digests.unchanged(old["deps"]):
             if same_chrome and old_digest == old["digest"]:
                 # neither the page nor anything around it changed: keep the file
-                plan.records[(page.relpath, version)] = old
+                plan.kept += 1
                 plan.manifest[out_path] = old["digest"]
                 continue
             items.append((version, "relayout", out_path, old_digest, {k: old[k] for k in _REUSED_FIELDS}))

@@ -1,0 +1,103 @@
+"""The render records live in a SQLite table in the cache folder, one transaction per build:
+a failed or killed build leaves the table the last cache names, a damaged row is no record,
+a damaged file a full build and a note."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from test_build_support import FPT, V22, make_docs, run_build, tree_digest
+
+from renderer.build import BuildFailed, Cache
+from renderer.build.record_table import FILE_NAME, RecordTable, TableDamaged
+
+DEEP = ("alpha/advanced/deep.md", FPT)
+
+
+def rows(folder) -> dict[tuple[str, str], dict]:
+    """The committed records of a cache folder, by (relpath, version)."""
+    with RecordTable(folder, RecordTable.token_of(folder)) as table:
+        return {key: table.get(key) for key in table.keys()}
+
+
+def test_a_build_commits_a_row_per_render_and_the_cache_names_the_table(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    report = run_build(root, out)
+    folder = Cache.folder_for(out)
+    cache = Cache.read(folder)
+    assert cache is not None and cache.renders_token == RecordTable.token_of(folder)
+    stored = rows(folder)
+    assert len(stored) == report.renders and stored[DEEP] is not None
+    assert stored[DEEP]["title"] and stored[DEEP]["links_checked"]  # the link check's results are in it too
+    (root / "content/alpha/advanced/deep.md").unlink()
+    assert run_build(root, out).mode == "incremental"
+    assert DEEP not in rows(folder) and len(rows(folder)) == report.renders - 2  # (FPT and 2.22)
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_failed_build_leaves_the_table_the_cache_names(tmp_path, use_cache):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    folder = Cache.folder_for(out)
+    token, before = RecordTable.token_of(folder), rows(folder)
+    deep = root / "content/alpha/advanced/deep.md"
+    text = deep.read_text()
+    deep.write_text(text.replace("xylophone", "{% data variables.no.such %}"))
+    with pytest.raises(BuildFailed):
+        run_build(root, out, use_cache=use_cache)
+    assert RecordTable.token_of(folder) == token and rows(folder) == before  # rolled back
+    deep.write_text(text.replace("xylophone", "marimba"))
+    report = run_build(root, out)
+    assert report.mode == "incremental" and report.rendered == 2  # deep.md in FPT and 2.22
+
+
+def test_a_killed_build_is_rolled_back_by_the_next_one(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    folder = Cache.folder_for(out)
+    before = rows(folder)
+    killed = ("import os, sys\nfrom pathlib import Path\nfrom renderer.build.record_table import RecordTable\n"
+              "folder = Path(sys.argv[1])\ntable = RecordTable(folder, RecordTable.token_of(folder))\n"
+              "for key in list(table.keys())[:3]:\n    table.delete(key)\n"
+              "table.db.execute('PRAGMA cache_size = 1')  # (so the deletions reach the file)\n"
+              "for key in list(table.keys()):\n    table.put(key, {**table.get(key), 'title': 'x' * 5000})\n"
+              "os._exit(9)\n")
+    subprocess.run([sys.executable, "-c", killed, str(folder)], check=False)
+    assert (folder / f"{FILE_NAME}-journal").exists()  # what the killed build changed, to undo
+    assert rows(folder) == before
+    assert run_build(root, out).mode == "incremental"
+
+
+def test_a_row_of_another_shape_is_rendered_again(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
+    with db:
+        db.execute("UPDATE renders SET record = '{\"title\": 1}' WHERE relpath = ? AND version = ?", DEEP)
+        db.execute("UPDATE renders SET record = 'not json' WHERE relpath = ? AND version = ?", (DEEP[0], V22))
+    db.close()
+    report = run_build(root, out)
+    assert report.mode == "incremental" and report.rendered == 2
+    assert tree_digest(out) == before
+
+
+def test_a_damaged_table_file_means_a_full_build_and_a_note(tmp_path, capsys):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    folder = Cache.folder_for(out)
+    (folder / FILE_NAME).write_bytes(b"SQLite format 3\0" + b"\x07" * 5000)
+    with pytest.raises(TableDamaged, match=FILE_NAME):
+        RecordTable.token_of(folder)
+    report = run_build(root, out)
+    assert report.mode == "full" and report.ok
+    assert any(FILE_NAME in note and "not used" in note for note in report.notes), report.notes
+    assert run_build(root, out).mode == "incremental"  # the table it wrote instead
