@@ -33,8 +33,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from renderer.build import BuildOptions, Cache, build  # noqa: E402
+from renderer.build.build_db import FILE_NAME as TABLE_FILE  # noqa: E402
+from renderer.build.build_db import BuildDatabase  # noqa: E402
 from renderer.build.cache import FILE_NAME  # noqa: E402
-from renderer.build.record_table import FILE_NAME as TABLE_FILE  # noqa: E402
 from renderer.build.record_table import RecordTable  # noqa: E402
 from renderer.commands.build import timings_line  # noqa: E402
 
@@ -57,7 +58,8 @@ def peak_rss_mb() -> float:
 def pick_reusable(cache_folder: Path, target: int = 20) -> tuple[str, int]:
     """The reusable whose users (pages) number closest to `target`."""
     users: Counter[str] = Counter()
-    with RecordTable(cache_folder, RecordTable.token_of(cache_folder)) as table:
+    with BuildDatabase(cache_folder, BuildDatabase.token_of(cache_folder)) as db:
+        table = RecordTable(db)
         records = ((key[0], table.get(key)) for key in table.keys())
         for dep in {(relpath, dep) for relpath, record in records if record for dep in record["deps"]
                     if dep.startswith("reusables.")}:
@@ -81,7 +83,7 @@ def print_cache_costs(folder: Path) -> None:
     store = sum(f.stat().st_size for f in (folder / "search").iterdir())
     table = (folder / TABLE_FILE).stat().st_size
     print(f"cache:       {size / 1e6:.1f} MB of JSON, load {min(loads):.2f} s, save {min(saves):.2f} s (best of 3); "
-          f"render records beside it {table / 1e6:.1f} MB (SQLite, read a row at a time), "
+          f"records of renders and files beside it {table / 1e6:.1f} MB (SQLite, read a row at a time), "
           f"search records {store / 1e6:.1f} MB (read only for versions whose index is made again)")
 
 

@@ -22,7 +22,7 @@ def test_the_streamed_cache_and_search_store_are_the_documents_one_dump_would_wr
     run_build(make_docs(tmp_path / "docs", {"content/alpha/moved.md": page}), out)
     folder = Cache.folder_for(out)
     cache = Cache.read(folder)
-    assert cache is not None and len(cache.manifest) > 256  # more than one piece
+    assert cache is not None and len(cache.redirects) > 256  # more than one piece
     body = (folder / FILE_NAME).read_bytes().partition(b"\n")[2]
     whole = to_json({f.name: getattr(cache, f.name) for f in dataclasses.fields(cache)})
     assert body == json.dumps(whole, separators=(",", ":")).encode("ascii")

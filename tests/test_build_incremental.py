@@ -173,7 +173,7 @@ def test_a_commit_interrupted_before_the_swap_leaves_the_previous_site(tmp_path,
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("renderer.build.builder.swap_in", crash)
+    monkeypatch.setattr("renderer.build.publish.swap_in", crash)
     with pytest.raises(KeyboardInterrupt):
         run_build(root, out)
     monkeypatch.undo()

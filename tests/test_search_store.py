@@ -11,6 +11,7 @@ import pytest
 from test_build_support import FPT, V21, V22, make_docs, run_build, tree_digest
 
 from renderer.build import Cache
+from renderer.build.build_db import BuildDatabase
 from renderer.build.record_table import RecordTable
 from renderer.build.search_store import FOLDER, MAGIC, SearchSpool, SearchStore, decode_record, encode_record
 from renderer.errors import RenderError
@@ -27,7 +28,8 @@ def test_the_cache_keeps_no_search_records_and_the_store_one_file_per_version(tm
     assert run_build(root, out).ok
     cache = Cache.read(Cache.folder_for(out))
     assert cache is not None
-    with RecordTable(Cache.folder_for(out), cache.renders_token) as table:
+    with BuildDatabase(Cache.folder_for(out), cache.tables_token) as db:
+        table = RecordTable(db)
         records = [table.get(key) for key in table.keys()]
     assert len(records) > 10 and all(record is not None and "search" not in record for record in records)
     assert sorted(cache.search_files) == sorted([FPT, V22, V21])

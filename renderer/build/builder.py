@@ -11,31 +11,24 @@ from pathlib import Path
 
 from liquid.exceptions import LiquidError
 
-from renderer.build.cache import Cache, CacheRejected, code_key, unlink_quietly
+from renderer.build.build_db import BuildDatabase
+from renderer.build.cache import Cache, CacheRejected, code_key
 from renderer.build.collect import Collector
-from renderer.build.commit import (
-    discard,
-    discard_spare,
-    discard_stale,
-    keep_as_spare,
-    refresh_spare,
-    stage_kept_files,
-    swap_in,
-    take_spare,
-)
+from renderer.build.commit import discard_spare, discard_stale, take_spare
 from renderer.build.digests import Digests
 from renderer.build.extras import Emitter, Extras
+from renderer.build.file_table import FileTable
 from renderer.build.links import BuildLinkCheck
 from renderer.build.options import LINK_KINDS, BuildFailed, BuildOptions, BuildReport
-from renderer.build.output import FileWriter, OutputLock, make_scratch, make_staging, trusted_files
+from renderer.build.output import FileWriter, OutputLock, make_scratch, make_staging
 from renderer.build.pages import LoadedPages, PageLoader
 from renderer.build.plan import Plan, chrome_state, make_plan
+from renderer.build.publish import Publisher, os_error
 from renderer.build.record_table import RecordTable
 from renderer.build.runner import TaskRunner, progress_bar
 from renderer.build.search_store import SearchSpool, SearchStore
 from renderer.build.workers import WorkerConfig
 from renderer.errors import RenderError
-from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
 from renderer.problems import Problem, merge
 from renderer.site.layout import SITE_DIR, SiteLayout
@@ -75,7 +68,7 @@ class Builder:
             try:
                 self._run_locked(tree)
             except OSError as err:  # ENOSPC, EROFS, EPERM, ...: before the commit, so nothing changed
-                raise BuildFailed(self.report, f"cannot write the site: {_os_error(err)}") from None
+                raise BuildFailed(self.report, f"cannot write the site: {os_error(err)}") from None
             except LiquidError as err:
                 raise BuildFailed(self.report, f"error in the site's templates in {self.site_dir}: {err}") from None
             finally:
@@ -87,14 +80,15 @@ class Builder:
         key = code_key(self.options, tree, self.site_dir)
         cache = self._load_cache(key)
         self.report.mode = "incremental" if cache is not None else "full"
-        with RecordTable(self.cache_folder, cache.renders_token if cache is not None else None) as records:
+        with BuildDatabase(self.cache_folder, cache.tables_token if cache is not None else None) as db:
             self.phase("setup")
-            self._build(tree, key, cache, records)
+            self._build(tree, key, cache, RecordTable(db), FileTable(db))
 
-    def _build(self, tree: DocsTree, key: str, cache: Cache | None, records: RecordTable) -> None:
+    def _build(self, tree: DocsTree, key: str, cache: Cache | None, records: RecordTable, files: FileTable) -> None:
         racy_after_ns = time.time_ns() - 2_000_000_000
         with cf.ThreadPoolExecutor(1) as thread:  # stat the live site meanwhile (system calls: no GIL)
-            trusting = thread.submit(self._trusted, cache)
+            # (the thread has the database to itself until its result is taken)
+            trusting = thread.submit(files.mark_trusted, self.out) if cache is not None else None
             site, loaded = self._load_pages(tree, cache, racy_after_ns)
             digests = Digests(tree, loaded.digests, loaded.frontmatter_digests, cache.dep_stats if cache else None,
                               racy_after_ns)
@@ -102,8 +96,9 @@ class Builder:
             layout = self._layout(site, cache)
             self.phase("navigation")
             state = chrome_state(layout, site.pages, key)
-            trusted = trusting.result()
-        plan = make_plan(site, records, digests, trusted, cache is not None and cache.chrome_state == state)
+            if trusting is not None:
+                trusting.result()
+        plan = make_plan(site, records, files, digests, cache is not None and cache.chrome_state == state)
         self.report.from_cache = plan.kept
         self.phase("plan")
         self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -115,8 +110,7 @@ class Builder:
         self.from_spare = spare is not None
         try:
             config = self._worker_config(tree, staging, cache, racy_after_ns, key)
-            _Stages(self, site, layout, loaded, digests, cache, records, plan, config, key, state).run(
-                trusted if cache is not None else None)
+            _Stages(self, site, layout, loaded, digests, cache, records, files, plan, config, key, state).run()
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -175,11 +169,6 @@ class Builder:
             layout.nav(version)
         return layout
 
-    def _trusted(self, cache: Cache | None) -> dict[str, str]:
-        if cache is None:
-            return {}
-        return {path: cache.manifest[path] for path in trusted_files(self.out, cache.manifest, cache.file_stats)}
-
     def _worker_config(self, tree: DocsTree, staging: Path, cache: Cache | None, racy_after_ns: int,
                        key: str) -> WorkerConfig:
         return WorkerConfig(
@@ -195,28 +184,29 @@ class _Stages:
     """One build's work from the plan on: everything it writes goes into `staging`."""
 
     def __init__(self, builder: Builder, site: SiteModel, layout: SiteLayout, loaded: LoadedPages, digests: Digests,
-                 cache: Cache | None, records: RecordTable, plan: Plan, config: WorkerConfig, key: str, chrome: str):
+                 cache: Cache | None, records: RecordTable, files: FileTable, plan: Plan, config: WorkerConfig,
+                 key: str, chrome: str):
         self.builder = builder
         self.options = builder.options
         self.report = builder.report
         self.site, self.tree, self.layout, self.loaded, self.digests = site, site.tree, layout, loaded, digests
-        self.cache, self.records, self.plan, self.config, self.key, self.chrome = cache, records, plan, config, key, chrome
+        self.cache, self.records, self.files, self.plan = cache, records, files, plan
+        self.config, self.key, self.chrome = config, key, chrome
         self.staging = Path(config.staging)
         self.writer = FileWriter(self.staging)
 
-    def run(self, trusted: dict[str, str] | None) -> None:
+    def run(self) -> None:
         spool = SearchSpool(self.builder.cache_folder)
         try:
-            self._run(trusted, spool, SearchStore(self.builder.cache_folder, self.cache.search_files if self.cache else {}))
+            self._run(spool, SearchStore(self.builder.cache_folder, self.cache.search_files if self.cache else {}))
         finally:
             spool.close()
 
-    def _run(self, trusted: dict[str, str] | None, spool: SearchSpool, store: SearchStore) -> None:
+    def _run(self, spool: SearchSpool, store: SearchStore) -> None:
         report, plan, builder = self.report, self.plan, self.builder
-        collector = Collector(report, self.layout, self.digests, self.records, plan.manifest, spool)
-        emitter = Emitter(self.writer, plan.manifest, collector.written, trusted)
-        extras = Extras(self.site, self.layout, self.key, emitter, builder.site_dir, self.options.base_url,
-                        self.options.redirects)
+        collector = Collector(report, self.layout, self.digests, self.records, self.files, spool)
+        extras = Extras(self.site, self.layout, self.key, Emitter(self.writer, self.files), builder.site_dir,
+                        self.options.base_url, self.options.redirects)
         with TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
                         progress=progress_bar(builder.console, self.options.progress)) as runner:
             runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
@@ -235,22 +225,23 @@ class _Stages:
         builder.phase("redirects, search, sitemap")
         self.check_links(extras)
         builder.phase("link check")
-        report.files = len(plan.manifest)
-        report.files_written = len(collector.written)
-        new_cache = Cache(key=self.key, pages=self.loaded.cache_entries(), manifest=plan.manifest,
+        report.files = self.files.count()
+        report.files_written = self.files.written_count()
+        new_cache = Cache(key=self.key, pages=self.loaded.cache_entries(),
                           chrome_state=self.chrome, dep_stats=self.digests.stats, stubs_key=extras.stubs_key,
                           redirects={key: (r.target, r.permanent) for key, r in extras.redirects.items()},
                           unwritable=extras.unwritable, search_keys=extras.search_keys, shells=self.layout.all_shells(),
                           search_files=store.files)
         builder.phase("prepare commit")
-        self.commit(new_cache, collector.written)
+        Publisher(builder.out, builder.cache_folder, self.files, self.writer, report).publish(
+            new_cache, self.cache, builder.from_spare)
         spool.close()
         store.remove_unnamed()  # the files the saved cache no longer names
         builder.phase("commit")
 
     def check_links(self, extras: Extras) -> None:
         """Broken links are warnings, or errors that fail the build with --strict."""
-        check = BuildLinkCheck(self.site, self.records, self.plan.manifest, self.builder.site_dir)
+        check = BuildLinkCheck(self.site, self.records, self.files, self.builder.site_dir)
         found = check.run(check.universe_key(extras.stubs_key))
         self.report.links_checked = True
         if not self.options.strict:
@@ -259,67 +250,6 @@ class _Stages:
         errors = [p for p in found if p.severity == "error" and p.kind in LINK_KINDS]
         if errors:
             raise BuildFailed(self.report, f"{len(merge(errors, self.site.versions.ids))} broken links (--strict)")
-
-    def commit(self, cache: Cache, written: dict) -> None:
-        """Stage the kept files too, swap the staged site in, keep the old one as the spare,
-        then save the cache."""
-        out, folder, old = self.builder.out, self.builder.cache_folder, self.cache
-        if old is not None and not written and cache.manifest.keys() == old.manifest.keys():
-            self._keep_site(cache, old)
-            return
-        kept_stats = {**old.file_stats, **self._stage_kept(cache, old, written)} if old is not None else {}
-        cache.file_stats = {path: written.get(path) or kept_stats[path] for path in cache.manifest}
-        marker = folder / "APPLYING"
-        marker.write_text("a commit of the site is in progress; an interrupted one makes the next build a full one\n")
-        trash = swap_in(self.staging, out)
-        self.report.committed = True
-        cache.out_id = folder_identity(out)
-        if old is not None and trash is not None:  # the replaced site: the next build's spare
-            cache.spare_id = keep_as_spare(trash, out)
-            cache.spare_stale = sorted(set(written) | (old.manifest.keys() - cache.manifest.keys()))
-            trash = None
-        self._save_cache(cache, marker)
-        if trash is not None:
-            try:
-                discard(trash, out)
-            except OSError:
-                pass  # the next build into `out` deletes it (discard_stale)
-
-    def _stage_kept(self, cache: Cache, old: Cache, written: dict) -> dict:
-        """The files this build keeps, in staging: the spare has them but for the stale ones;
-        a new staging folder gets a hard link to every one."""
-        if self.builder.from_spare:
-            stale = set(old.spare_stale) | (old.manifest.keys() - cache.manifest.keys())
-            return refresh_spare(self.writer, self.builder.out, stale, cache.manifest, written)
-        kept = [path for path in cache.manifest if path not in written]
-        return stage_kept_files(self.writer, self.builder.out, kept)
-
-    def _keep_site(self, cache: Cache, old: Cache) -> None:
-        """Nothing changed: the site stays as it is, and so does a spare taken as staging."""
-        cache.file_stats, cache.out_id = old.file_stats, old.out_id
-        cache.spare_id, cache.spare_stale = None, []
-        if self.builder.from_spare:
-            cache.spare_id = keep_as_spare(self.staging, self.builder.out)
-            cache.spare_stale = old.spare_stale
-        self.report.committed = True
-        self.builder.cache_folder.mkdir(parents=True, exist_ok=True)
-        cache.renders_token = self.records.finish()
-        cache.save(self.builder.cache_folder)
-
-    def _save_cache(self, cache: Cache, marker: Path) -> None:
-        folder = self.builder.cache_folder
-        try:
-            cache.renders_token = self.records.finish()
-            cache.save(folder)
-            unlink_quietly(marker)
-        except OSError as err:
-            self.report.notes.append(f"the build cache could not be saved in {folder} ({_os_error(err)}): "
-                                     "the next build will be a full one")
-
-
-def _os_error(err: OSError) -> str:
-    where = f" ({err.filename})" if err.filename else ""
-    return f"{err.strerror or err}{where}"
 
 
 def build(options: BuildOptions, console=None) -> BuildReport:

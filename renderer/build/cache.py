@@ -1,9 +1,9 @@
 """The build cache: one JSON file in `.render-cache/<out name>/` beside --out.
 
-It holds page frontmatter, the token of the table of render records (deps with digests,
-titles, links and element ids, link-check results: a SQLite file, see record_table.py;
-search records are in files of their own, see search_store.py), the digest and stat of
-every file in the site, and the layout's page shells. The file is plain data: a first
+It holds page frontmatter, the layout's page shells, what the redirects and search
+bundles were made of, and the token of the build database (build_db.py: a SQLite file
+with the record of every render and the digest and stat of every site file; search
+records are in files of their own, see search_store.py). The file is plain data: a first
 line naming the format version and the SHA-256 of the rest, then JSON. One that does not
 verify or has the wrong shape is no cache (a full build, with a one-line note saying why).
 """
@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from renderer.build.build_db import BuildDatabase, TableDamaged
 from renderer.build.cache_shape import from_json, shape_problem, to_json
 from renderer.build.digests import DepStat, Signature
 from renderer.build.options import BuildOptions
-from renderer.build.record_table import RecordTable, TableDamaged
 from renderer.build.search_store import SearchStore, StoreFile
 from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
@@ -53,9 +53,7 @@ class Cache:
     key: str = ""
     out_id: tuple[int, int] | None = None
     pages: dict[str, PageEntry] = field(default_factory=dict)
-    renders_token: str = ""  # the token of the render records' table (record_table.py)
-    manifest: dict[str, str] = field(default_factory=dict)  # site file -> digest
-    file_stats: dict[str, FileStat] = field(default_factory=dict)  # site file -> stat when written
+    tables_token: str = ""  # the token of the build database's tables (build_db.py)
     chrome_state: str = ""  # digest of what every page's chrome is made of (see plan.chrome_state)
     dep_stats: dict[str, DepStat] = field(default_factory=dict)
     stubs_key: str = ""  # digest of what the redirect stubs are made of
@@ -83,11 +81,11 @@ class Cache:
         if cache.out_id != folder_identity(out):
             return None  # the site was replaced or removed by someone else
         try:
-            token = RecordTable.token_of(folder)
+            token = BuildDatabase.token_of(folder)
         except TableDamaged as why:
             raise CacheRejected(str(why)) from None
-        if token != cache.renders_token:
-            return None  # the render records are gone, or another build's
+        if token != cache.tables_token:
+            return None  # the records of renders and files are gone, or another build's
         if not SearchStore(folder, cache.search_files).is_intact():
             return None  # the search records of the site's bundles are gone
         return cache

@@ -13,7 +13,7 @@ import re
 
 from renderer.build.records import all_strings, warning_ok
 
-_STR_FIELDS = ("key", "chrome_state", "stubs_key", "renders_token")
+_STR_FIELDS = ("key", "chrome_state", "stubs_key", "tables_token")
 _STORE_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{16}\.json")  # (no path: only a file of the store's folder)
 
 
@@ -36,7 +36,6 @@ def from_json(data: dict) -> dict:
         fields[name] = tuple(data[name]) if data[name] is not None else None
     fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5], e[6])
                        for relpath, e in data["pages"].items()}
-    fields["file_stats"] = {path: tuple(stat) for path, stat in data["file_stats"].items()}
     fields["search_files"] = {version: tuple(entry) for version, entry in data["search_files"].items()}
     fields["redirects"] = {key: (e[0], e[1]) for key, e in data["redirects"].items()}
     fields["dep_stats"] = {dep: (e[0], tuple(e[1]) if e[1] is not None else None, e[2], e[3])
@@ -61,7 +60,7 @@ def plain_data(value: object) -> bool:
 
 def shape_problem(data: object) -> str | None:
     """What is wrong with a loaded cache, or None."""
-    expected = {"key", "out_id", "pages", "renders_token", "manifest", "file_stats", "chrome_state", "dep_stats",
+    expected = {"key", "out_id", "pages", "tables_token", "chrome_state", "dep_stats",
                 "stubs_key", "redirects", "unwritable", "search_keys", "shells", "spare_id", "spare_stale", "search_files"}
     if type(data) is not dict or data.keys() != expected:
         return "other fields than this version writes"
@@ -74,15 +73,13 @@ def shape_problem(data: object) -> str | None:
         return "spare_stale"
     if not _search_files_ok(data["search_files"]):
         return "search_files"
-    if not all(_relative_path(path) for path in data["manifest"]):  # (files are linked and unlinked at these)
-        return "a site file outside the site"
-    for name in ("manifest", "search_keys", "unwritable"):
+    for name in ("search_keys", "unwritable"):
         if not _str_map(data[name]):
             return name
     # (stubs are written at these keys; other paths are only looked up)
     if not all(_relative_path(key) for key in data["redirects"] if key):
         return "a redirect that leaves the site"
-    checks = (("pages", _pages_ok), ("file_stats", _file_stats_ok), ("dep_stats", _dep_stats_ok),
+    checks = (("pages", _pages_ok), ("dep_stats", _dep_stats_ok),
               ("shells", _shells_ok), ("redirects", _redirects_ok))
     for name, check in checks:
         if not check(data[name]):
@@ -130,10 +127,6 @@ def _search_files_ok(files: object) -> bool:
     return type(files) is dict and all(
         type(e) is list and len(e) == 4 and type(e[0]) is str and _STORE_NAME.fullmatch(e[0]) is not None
         and all(type(n) is int for n in e[1:]) for e in files.values())
-
-
-def _file_stats_ok(stats: object) -> bool:
-    return type(stats) is dict and all(_ints(v, 3) for v in stats.values())
 
 
 def _dep_stats_ok(stats: object) -> bool:

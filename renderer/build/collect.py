@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from renderer.build.cache import FileStat
 from renderer.build.digests import Digests, sha1
+from renderer.build.file_table import FileTable
 from renderer.build.options import BuildReport
 from renderer.build.record_table import RecordTable
 from renderer.build.records import error_from_fields
@@ -15,14 +15,13 @@ from renderer.site.layout import SiteLayout
 
 class Collector:
     def __init__(self, report: BuildReport, layout: SiteLayout, digests: Digests, records: RecordTable,
-                 manifest: dict[str, str], spool: SearchSpool):
+                 files: FileTable, spool: SearchSpool):
         self.report = report
         self.spool = spool  # fresh search records go there, not into the records
         self.layout = layout
         self.digests = digests
         self.records = records  # the last build's rows are replaced as renders come in
-        self.manifest = manifest
-        self.written: dict[str, FileStat] = {}  # file -> its stat
+        self.files = files
         self.failed: dict[tuple[str, str], RenderError] = {}  # renders that raised
 
     def add(self, results: list[dict]) -> None:
@@ -31,9 +30,7 @@ class Collector:
                 for stage, seconds in res["timings"].items():
                     self.report.work_seconds[stage] = self.report.work_seconds.get(stage, 0.0) + seconds
             elif "file" in res:  # a redirect stub or a file of a search bundle
-                self.manifest[res["file"]] = res["digest"]
-                if res["stat"] is not None:  # (None: the live site's file is kept)
-                    self.written[res["file"]] = res["stat"]
+                self.files.add(res["file"], res["digest"], res["stat"])  # (stat None: the live site's file is kept)
             elif "search_error" in res:
                 raise RenderError(res["search_error"])
             elif "shells" in res:
@@ -41,7 +38,7 @@ class Collector:
             elif res["error"] is not None:
                 self._failed(res)
             elif res["kept"]:  # its chrome changed elsewhere, not the page's: its record stays
-                self.manifest[res["out"]] = res["digest"]
+                self.files.add(res["out"], res["digest"], None)
                 self.report.from_cache += 1
             else:
                 self._laid_out(res)
@@ -83,10 +80,8 @@ class Collector:
         record["layout_key"] = sha1(res["chrome_key"] + record["render_digest"])
         record["digest"] = res["digest"]
         self.records.put(key, record)
-        self.manifest[res["out"]] = res["digest"]
+        self.files.add(res["out"], res["digest"], res["stat"] if res["written"] else None)
         self.report.laid_out += 1
-        if res["written"]:
-            self.written[res["out"]] = res["stat"]
 
     def finish(self) -> None:
         """The warnings of every render, kept ones too."""

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from renderer.build.cache import FileStat
+from renderer.build.file_table import FileTable
 from renderer.build.output import FileWriter
 from renderer.folders import folder_identity
 
@@ -65,8 +66,7 @@ def take_spare(out: Path, expected: tuple[int, int] | None) -> Path | None:
     return staging
 
 
-def refresh_spare(writer: FileWriter, live: Path, stale: Iterable[str], manifest: dict[str, str],
-                  written: dict[str, FileStat]) -> dict[str, FileStat]:
+def refresh_spare(writer: FileWriter, live: Path, stale: Iterable[str], files: FileTable) -> dict[str, FileStat]:
     """Make a spare taken as staging a copy of the new site: of the paths where it differs
     from the live site (`stale`: what the last build changed, and what this one removes),
     link the live file where the new site keeps it and unlink it where the new site has
@@ -75,9 +75,9 @@ def refresh_spare(writer: FileWriter, live: Path, stale: Iterable[str], manifest
     root = str(live) + os.sep
     copied = {}
     for path in sorted(set(stale)):
-        if path in written:
+        if files.was_written(path):
             continue
-        if path in manifest:
+        if files.has(path):
             new_stat = writer.link(root + path, path)
             if new_stat is not None:
                 copied[path] = new_stat

@@ -10,8 +10,9 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from renderer.build.cache import Cache, FileStat
+from renderer.build.cache import Cache
 from renderer.build.digests import sha1
+from renderer.build.file_table import FileTable
 from renderer.build.output import FileWriter
 from renderer.build.record_table import RecordTable
 from renderer.build.search_store import SearchSpool, SearchStore, write_lines
@@ -31,26 +32,22 @@ Indexer = Callable[[Iterable[SearchJob]], None]  # makes and writes the search b
 class Emitter:
     """Puts files into the staging folder, unless the live site has them already."""
 
-    def __init__(self, writer: FileWriter, manifest: dict[str, str], written: dict[str, FileStat],
-                 trusted: dict[str, str] | None):
+    def __init__(self, writer: FileWriter, files: FileTable):
         self.writer = writer
-        self.manifest = manifest
-        self.written = written
-        self.trusted = trusted  # live file -> digest; None: write everything
+        self.files = files
 
     def emit(self, files: dict[str, bytes]) -> None:
         for path in sorted(files):
             data = files[path]
             digest = sha1(data)
-            self.manifest[path] = digest
-            if self.trusted is None or self.trusted.get(path) != digest:
-                self.written[path] = self.writer.write(path, data)
+            same = self.files.trusted_digest(path) == digest
+            self.files.add(path, digest, None if same else self.writer.write(path, data))
 
     def keep(self, path: str) -> bool:
         """Keep a live file as it is, if it is as the last build left it."""
-        digest = self.trusted.get(path) if self.trusted is not None else None
+        digest = self.files.trusted_digest(path)
         if digest is not None:
-            self.manifest[path] = digest
+            self.files.add(path, digest, None)
         return digest is not None
 
 
@@ -167,7 +164,7 @@ class Extras:
         files: dict[str, bytes] = {}
         stale: list[tuple[str, list[str]]] = []  # versions whose search bundle changed -> their pages
         searched = [page for page in self.site.pages if searchable(page)]
-        last_files = by_search_version(cache.manifest) if cache is not None else {}
+        last_files = by_search_version(self.emitter.files.last_under("search/"))
         for version in self.site.versions.ids:
             digests = records.search_digests(version)
             keys = [(p.relpath, version) for p in searched if p.relpath in digests]
@@ -210,7 +207,7 @@ class Extras:
 
     def _live_bundle_files(self, versions: set[str]) -> dict[str, dict[str, str]]:
         """version -> path -> digest of the live site's files of its search bundle."""
-        trusted = self.emitter.trusted or {}
+        trusted = self.emitter.files.trusted_under("search/")
         bundle = f"{BUNDLE_DIR}/"
         return {version: {path: trusted[path] for path in paths if path.startswith(bundle, len(f"search/{version}/"))}
                 for version, paths in by_search_version(trusted).items() if version in versions}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from renderer.build.file_table import FileTable
 from renderer.build.record_table import RecordTable
 from renderer.model.lru import LRUCache
 from renderer.problems import Problem
@@ -19,10 +20,10 @@ FACTS_KEPT = 4096  # renders whose facts stay decoded: anchors mostly point into
 
 
 class BuildLinkCheck:
-    def __init__(self, site: SiteModel, records: RecordTable, manifest: dict[str, str], site_dir: Path):
+    def __init__(self, site: SiteModel, records: RecordTable, files: FileTable, site_dir: Path):
         self.site = site
         self.records = records
-        self.manifest = manifest
+        self.files = files
         self.checker = LinkChecker(site, self.facts_of, published_files(site_dir))
         # bounded: decoded facts of every render would grow with the site
         self.facts: LRUCache[tuple[str, str], LinkFacts] = LRUCache(FACTS_KEPT)
@@ -49,7 +50,7 @@ class BuildLinkCheck:
         """What any link's outcome depends on but the ids: the redirects, the published files of
         the tree's own folders (assets/...), and which renders there are."""
         universe = hashlib.sha1(f"{stubs_key}\0".encode())
-        for path in sorted(p for p in self.manifest if self.site.in_site_folder(p)):
+        for path in (p for p in self.files.paths() if self.site.in_site_folder(p)):
             universe.update(f"{path}\n".encode())
         for key in self.records.keys():
             universe.update(f"{key}\n".encode())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def make_scratch(out: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.scratch-{os.getpid()}-", dir=out.parent))
 
 
-def _stat_of(st: os.stat_result) -> FileStat:
+def stat_of(st: os.stat_result) -> FileStat:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
@@ -87,7 +86,7 @@ class FileWriter:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            return _stat_of(os.fstat(fd))
+            return stat_of(os.fstat(fd))
         finally:
             os.close(fd)
 
@@ -104,7 +103,7 @@ class FileWriter:
             return self.link(source, relpath)
         except OSError:
             shutil.copy2(source, path, follow_symlinks=False)
-            return _stat_of(os.lstat(path))
+            return stat_of(os.lstat(path))
 
     def remove(self, relpath: str) -> None:
         """Unlink `relpath` if it is there, and its folder if that is left empty."""
@@ -117,21 +116,6 @@ class FileWriter:
                 self.made.discard(folder)
         except OSError:
             pass  # not there, or the folder holds other files
-
-
-def trusted_files(out: Path, manifest: dict[str, str], file_stats: dict[str, FileStat]) -> set[str]:
-    """Files of the previous build that are still as it left them (size, mtime, inode);
-    the others -- edited, replaced, deleted -- are written again."""
-    root = str(out) + os.sep
-    trusted = set()
-    for path in manifest:
-        try:
-            st = os.lstat(root + path)
-        except OSError:
-            continue
-        if stat.S_ISREG(st.st_mode) and _stat_of(st) == file_stats.get(path):
-            trusted.add(path)
-    return trusted
 
 
 class OutputLock:

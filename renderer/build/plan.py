@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from renderer.build.digests import Digests
+from renderer.build.file_table import FileTable
 from renderer.build.record_table import RecordTable
 from renderer.build.workers import Task
 from renderer.model.pages import Page
@@ -32,8 +33,7 @@ def chrome_state(layout: SiteLayout, pages: list[Page], key: str) -> str:
 
 @dataclass
 class Plan:
-    kept: int = 0  # renders reused as they are (their records stay in the table)
-    manifest: dict[str, str] = field(default_factory=dict)  # kept files -> digest
+    kept: int = 0  # renders reused as they are (their records and files stay)
     tasks: Task = field(default_factory=list)  # what workers do, page by page
 
     @property
@@ -44,11 +44,10 @@ class Plan:
 _REUSED_FIELDS = ("title", "intro", "body_digest", "render_digest", "layout_key", "digest")
 
 
-def make_plan(site: SiteModel, records: RecordTable, digests: Digests,
-              trusted: dict[str, str], same_chrome: bool) -> Plan:
+def make_plan(site: SiteModel, records: RecordTable, files: FileTable, digests: Digests, same_chrome: bool) -> Plan:
     """`records`: the last build's (empty without a cache); the rows of renders this site no
-    longer has are deleted. `trusted`: the files of the live site that are as the last build
-    left them -> digest."""
+    longer has are deleted. `files`: the live site's files that are as the last build left
+    them (trusted); the files of reused renders go into the new site's."""
     plan = Plan()
     by_page: dict[str, list] = {}
     records.keep_only((page.relpath, version) for page, version in site.renders())
@@ -59,12 +58,12 @@ def make_plan(site: SiteModel, records: RecordTable, digests: Digests,
             plan.tasks.append((page.relpath, items))
         out_path = site.out_path(page, version)
         old = records.get((page.relpath, version))
-        old_digest = trusted.get(out_path)
+        old_digest = files.trusted_digest(out_path)
         if old is not None and old["cacheable"] and digests.unchanged(old["deps"]):
             if same_chrome and old_digest == old["digest"]:
                 # neither the page nor anything around it changed: keep the file
                 plan.kept += 1
-                plan.manifest[out_path] = old["digest"]
+                files.add(out_path, old["digest"], None)
                 continue
             items.append((version, "relayout", out_path, old_digest, {k: old[k] for k in _REUSED_FIELDS}))
         else:

@@ -1,6 +1,6 @@
-"""The render records live in a SQLite table in the cache folder, one transaction per build:
-a failed or killed build leaves the table the last cache names, a damaged row is no record,
-a damaged file a full build and a note."""
+"""The records of renders and site files live in a SQLite file in the cache folder, one
+transaction per build: a failed or killed build leaves the tables the last cache names, a
+damaged record is rendered again, a damaged or forged file means a full build and a note."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ import pytest
 from test_build_support import FPT, V22, make_docs, run_build, tree_digest
 
 from renderer.build import BuildFailed, Cache
-from renderer.build.record_table import FILE_NAME, RecordTable, TableDamaged
+from renderer.build.build_db import FILE_NAME, BuildDatabase, TableDamaged
+from renderer.build.record_table import RecordTable
 
 DEEP = ("alpha/advanced/deep.md", FPT)
 
 
 def rows(folder) -> dict[tuple[str, str], dict]:
     """The committed records of a cache folder, by (relpath, version)."""
-    with RecordTable(folder, RecordTable.token_of(folder)) as table:
+    with BuildDatabase(folder, BuildDatabase.token_of(folder)) as db:
+        table = RecordTable(db)
         return {key: table.get(key) for key in table.keys()}
 
 
@@ -29,7 +31,7 @@ def test_a_build_commits_a_row_per_render_and_the_cache_names_the_table(tmp_path
     report = run_build(root, out)
     folder = Cache.folder_for(out)
     cache = Cache.read(folder)
-    assert cache is not None and cache.renders_token == RecordTable.token_of(folder)
+    assert cache is not None and cache.tables_token == BuildDatabase.token_of(folder)
     stored = rows(folder)
     assert len(stored) == report.renders and stored[DEEP] is not None
     assert stored[DEEP]["title"] and stored[DEEP]["links_checked"]  # the link check's results are in it too
@@ -44,13 +46,13 @@ def test_a_failed_build_leaves_the_table_the_cache_names(tmp_path, use_cache):
     out = tmp_path / "_site"
     assert run_build(root, out).ok
     folder = Cache.folder_for(out)
-    token, before = RecordTable.token_of(folder), rows(folder)
+    token, before = BuildDatabase.token_of(folder), rows(folder)
     deep = root / "content/alpha/advanced/deep.md"
     text = deep.read_text()
     deep.write_text(text.replace("xylophone", "{% data variables.no.such %}"))
     with pytest.raises(BuildFailed):
         run_build(root, out, use_cache=use_cache)
-    assert RecordTable.token_of(folder) == token and rows(folder) == before  # rolled back
+    assert BuildDatabase.token_of(folder) == token and rows(folder) == before  # rolled back
     deep.write_text(text.replace("xylophone", "marimba"))
     report = run_build(root, out)
     assert report.mode == "incremental" and report.rendered == 2  # deep.md in FPT and 2.22
@@ -62,10 +64,11 @@ def test_a_killed_build_is_rolled_back_by_the_next_one(tmp_path):
     assert run_build(root, out).ok
     folder = Cache.folder_for(out)
     before = rows(folder)
-    killed = ("import os, sys\nfrom pathlib import Path\nfrom renderer.build.record_table import RecordTable\n"
-              "folder = Path(sys.argv[1])\ntable = RecordTable(folder, RecordTable.token_of(folder))\n"
+    killed = ("import os, sys\nfrom pathlib import Path\nfrom renderer.build.build_db import BuildDatabase\n"
+              "from renderer.build.record_table import RecordTable\nfolder = Path(sys.argv[1])\n"
+              "db = BuildDatabase(folder, BuildDatabase.token_of(folder))\ntable = RecordTable(db)\n"
               "for key in list(table.keys())[:3]:\n    table.delete(key)\n"
-              "table.db.execute('PRAGMA cache_size = 1')  # (so the deletions reach the file)\n"
+              "db.db.execute('PRAGMA cache_size = 1')  # (so the deletions reach the file)\n"
               "for key in list(table.keys()):\n    table.put(key, {**table.get(key), 'title': 'x' * 5000})\n"
               "os._exit(9)\n")
     subprocess.run([sys.executable, "-c", killed, str(folder)], check=False)
@@ -96,8 +99,36 @@ def test_a_damaged_table_file_means_a_full_build_and_a_note(tmp_path, capsys):
     folder = Cache.folder_for(out)
     (folder / FILE_NAME).write_bytes(b"SQLite format 3\0" + b"\x07" * 5000)
     with pytest.raises(TableDamaged, match=FILE_NAME):
-        RecordTable.token_of(folder)
+        BuildDatabase.token_of(folder)
     report = run_build(root, out)
     assert report.mode == "full" and report.ok
     assert any(FILE_NAME in note and "not used" in note for note in report.notes), report.notes
     assert run_build(root, out).mode == "incremental"  # the table it wrote instead
+
+
+def test_a_site_file_outside_the_site_is_never_touched(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me")
+    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
+    with db:  # a forged row: the next build would unlink or link it as a file the site no longer has
+        db.execute("INSERT INTO files VALUES ('en/../../precious.txt', 'x', 7, 0, 0)")
+    db.close()
+    with pytest.raises(TableDamaged, match="outside the site"):
+        BuildDatabase.token_of(Cache.folder_for(out))
+    report = run_build(root, out)
+    assert report.mode == "full" and any("outside the site" in note for note in report.notes), report.notes
+    assert outside.read_text() == "keep me"
+
+
+def test_the_tables_hold_every_site_file_with_its_stat(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    report = run_build(root, out)
+    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
+    files = {path: (size, inode) for path, size, inode in db.execute("SELECT path, size, inode FROM files")}
+    db.close()
+    on_disk = {path: ((out / path).stat().st_size, (out / path).stat().st_ino) for path in tree_digest(out)}
+    assert files == on_disk and len(files) == report.files
