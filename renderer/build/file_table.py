@@ -23,6 +23,7 @@ _BATCH = 512
 class FileTable:
     def __init__(self, db: BuildDatabase):
         self.db = db
+        self._added: list[tuple] = []  # new files not yet inserted (a row at a time costs 3-4x more)
 
     # -- the last build's site --
 
@@ -60,43 +61,56 @@ class FileTable:
 
     def add(self, path: str, digest: str, written: FileStat | None) -> None:
         """A file of the new site: written into staging (its stat), or kept from the live site (None)."""
-        self.db.rows("INSERT OR REPLACE INTO new_files VALUES (?, ?, ?, ?, ?)", (path, digest, *(written or (None,) * 3)))
+        self._added.append((path, digest, *(written or (None,) * 3)))
+        if len(self._added) == _BATCH:
+            self._insert()
+
+    def _insert(self) -> None:
+        self.db.many("INSERT OR REPLACE INTO new_files VALUES (?, ?, ?, ?, ?)", self._added)
+        self._added.clear()
+
+    def _new(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        """A query that reads the new site's files (all of them added so far)."""
+        self._insert()
+        return self.db.rows(sql, parameters)
 
     def has(self, path: str) -> bool:
-        return bool(self.db.rows("SELECT 1 FROM new_files WHERE path = ?", (path,)))
+        return bool(self._new("SELECT 1 FROM new_files WHERE path = ?", (path,)))
 
     def was_written(self, path: str) -> bool:
-        return bool(self.db.rows("SELECT 1 FROM new_files WHERE path = ? AND size IS NOT NULL", (path,)))
+        return bool(self._new("SELECT 1 FROM new_files WHERE path = ? AND size IS NOT NULL", (path,)))
 
     def count(self) -> int:
-        return self.db.rows("SELECT count(*) FROM new_files")[0][0]
+        return self._new("SELECT count(*) FROM new_files")[0][0]
 
     def written_count(self) -> int:
-        return self.db.rows("SELECT count(*) FROM new_files WHERE size IS NOT NULL")[0][0]
+        return self._new("SELECT count(*) FROM new_files WHERE size IS NOT NULL")[0][0]
 
     def paths(self) -> Iterator[str]:
         """The new site's files, in path order."""
+        self._insert()
         for path, in self.db.each("SELECT path FROM new_files ORDER BY path"):
             yield path
 
     def kept(self) -> list[str]:
         """The new site's files that the live site has (to be linked into staging)."""
-        return [path for path, in self.db.rows("SELECT path FROM new_files WHERE size IS NULL ORDER BY path")]
+        return [path for path, in self._new("SELECT path FROM new_files WHERE size IS NULL ORDER BY path")]
 
     def changed(self) -> list[str]:
         """Where the new site differs from the live one: the files written, and those gone."""
-        return [path for path, in self.db.rows(
+        return [path for path, in self._new(
             "SELECT path FROM new_files WHERE size IS NOT NULL UNION "
             "SELECT path FROM files WHERE path NOT IN (SELECT path FROM new_files) ORDER BY path")]
 
     def same_paths(self) -> bool:
         """Does the new site have the same files as the last one?"""
-        return not self.db.rows("SELECT 1 FROM files WHERE path NOT IN (SELECT path FROM new_files) UNION "
+        return not self._new("SELECT 1 FROM files WHERE path NOT IN (SELECT path FROM new_files) UNION "
                                 "SELECT 1 FROM new_files WHERE path NOT IN (SELECT path FROM files) LIMIT 1")
 
     def publish(self, copied: dict[str, FileStat]) -> None:
         """The new site's files become the last build's: each with the stat it was written
         with, `copied` (kept files copied into staging, not linked), or the one it had."""
+        self._insert()
         self.db.many("UPDATE new_files SET size = ?, mtime_ns = ?, inode = ? WHERE path = ?",
                      ((*stat_, path) for path, stat_ in copied.items()))
         self.db.rows("UPDATE new_files SET (size, mtime_ns, inode) = (SELECT size, mtime_ns, inode FROM files"

@@ -76,7 +76,7 @@ class BuildLinkCheck:
                 record["links_checked"] = universe_key
                 record["anchor_targets"] = [[relpath, v, self.records.ids_key((relpath, v))]
                                             for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]
-                self.records.put(key, record)
+                self.records.put_links(key, record)
             problems += [Problem(kind, severity, message, file, line, column, (version,))
                          for kind, severity, message, file, line, column in record["broken"]]
         return problems

@@ -2,19 +2,22 @@
 
 The rows of the renders a build reuses stay, those it renders or lays out again are
 replaced, those of renders that failed or are gone are deleted. A row is checked
-(`record_problem`) each time it is read: one of another shape is no record, so its render
-is made again.
+(`record_problem`) when it is read, unless this build wrote it: one of another shape is no
+record, so its render is made again. The link check's results are a column of their own,
+so that the link check does not write whole records again.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable, Iterator
 
 from renderer.build.build_db import BuildDatabase
 from renderer.build.records import record_problem
 
 RenderKey = tuple[str, str]  # (relpath, version)
+LINK_FIELDS = ("links_checked", "broken", "anchor_targets")  # the link check's results
 
 
 class RecordTable:
@@ -23,24 +26,37 @@ class RecordTable:
     def __init__(self, db: BuildDatabase):
         self.db = db
         self._rows = db.rows
+        self.build_id = secrets.token_hex(16)  # marks the rows this build wrote (no other can forge it)
 
     # -- one render --
 
     def get(self, key: RenderKey) -> dict | None:
-        rows = self._rows("SELECT record FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
+        rows = self._rows("SELECT record, links, written_by FROM renders WHERE version = ? AND relpath = ?",
+                          (key[1], key[0]))
         if not rows:
             return None
+        text, links, written_by = rows[0]
         try:
-            record = json.loads(rows[0][0])
-        except ValueError:
+            record = json.loads(text)
+            record.update(zip(LINK_FIELDS, json.loads(links), strict=True))
+        except (ValueError, TypeError, AttributeError):
             return None
+        if written_by == self.build_id:
+            return record
         return None if record_problem(record) else record
 
     def put(self, key: RenderKey, record: dict) -> None:
         ids_key = record["ids_digest"] if record["complete"] else "incomplete"
-        self._rows("INSERT OR REPLACE INTO renders VALUES (?, ?, ?, ?, ?, ?, ?)",
+        body = {name: value for name, value in record.items() if name not in LINK_FIELDS}
+        self._rows("INSERT OR REPLACE INTO renders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (key[1], key[0], bool(record.get("cacheable")), bool(record["warnings"]), ids_key,
-                    record["search_digest"], json.dumps(record, separators=(",", ":"), ensure_ascii=False)))
+                    record["search_digest"], _dumps(body), _dumps([record[name] for name in LINK_FIELDS]),
+                    self.build_id))
+
+    def put_links(self, key: RenderKey, record: dict) -> None:
+        """Store the link check's results of a render (its record's LINK_FIELDS)."""
+        self._rows("UPDATE renders SET links = ? WHERE version = ? AND relpath = ?",
+                   (_dumps([record[name] for name in LINK_FIELDS]), key[1], key[0]))
 
     def delete(self, key: RenderKey) -> None:
         self._rows("DELETE FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
@@ -52,9 +68,6 @@ class RecordTable:
         return rows[0][0] if rows else "-"
 
     # -- all of them --
-
-    def __len__(self) -> int:
-        return self._rows("SELECT count(*) FROM renders")[0][0]
 
     def keys(self) -> Iterator[RenderKey]:
         """Every render's key, in the order sorted() gives the tuples."""
@@ -82,3 +95,7 @@ class RecordTable:
         self.db.many("INSERT INTO current VALUES (?, ?)", ((v, r) for r, v in keys))
         self.db.rows("DELETE FROM renders WHERE (version, relpath) NOT IN (SELECT version, relpath FROM current)")
         self.db.rows("DELETE FROM current")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
