@@ -194,6 +194,20 @@ def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
 
 
+def test_a_pool_build_in_tasks_of_one_page_locates_broken_links_in_texts_it_let_go(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text() + "\nSee [gone](/alpha/nowhere).\n")
+    serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
+    monkeypatch.setattr(runner, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(runner, "PAGES_PER_TASK", 1)  # a task per page
+    pooled = run_build(root, tmp_path / "pool" / "_site", jobs=2, use_cache=False)
+    located = {(p.file, p.line, p.column, p.message) for p in serial.broken_links}
+    assert located and located == {(p.file, p.line, p.column, p.message) for p in pooled.broken_links}
+    assert any(p.file == "content/alpha/advanced/deep.md" and p.line > 1 for p in pooled.broken_links)
+    assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
+
+
 def test_pool_workers_write_the_search_bundles_and_keep_the_files_that_did_not_change(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs")
     monkeypatch.setattr(runner, "SERIAL_BELOW", 0)

@@ -210,6 +210,8 @@ class _Stages:
         with TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
                         progress=progress_bar(builder.console, self.options.progress)) as runner:
             runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
+            if runner.pool is not None:  # (in-process, the workers are this process and use them again)
+                self.loaded.forget_texts(self.tree)
             collector.finish()
             report.problems += extras.problems
             builder.phase("render and lay out")

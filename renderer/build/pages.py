@@ -35,10 +35,10 @@ class CachedPage(Page):
         self._path = path
 
     def __getattr__(self, name: str):
-        if name == "text":  # (`body` is sliced from it)
+        if name == "text" and "_text_file" not in self.__dict__:  # (`body` is sliced from it)
             self.text = self.__dict__["_path"].read_text(encoding="utf-8")
             return self.text
-        raise AttributeError(name)
+        return super().__getattr__(name)
 
 
 @dataclass
@@ -49,6 +49,11 @@ class LoadedPages:
     signatures: dict[str, Signature | None] = field(default_factory=dict)
     errors: list[RenderError] = field(default_factory=list)
     parsed: set[str] = field(default_factory=set)  # relpaths whose frontmatter was parsed in this build
+
+    def forget_texts(self, tree: DocsTree) -> None:
+        """The build process lets go of the pages' texts once the workers have rendered them."""
+        for page in self.pages:
+            page.forget_text(tree.content_dir / page.relpath)
 
     def cache_entries(self) -> dict[str, PageEntry]:
         """Entries for the cache: every page whose frontmatter JSON can hold (the ones from

@@ -27,6 +27,7 @@ from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
 
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
+PAGES_PER_TASK = 64  # at most: a task's results are in the build process at once (~5 KB per render)
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 STUBS_PER_TASK = 2000  # redirect stubs per worker task (a stub costs ~0.1 ms)
 
@@ -97,7 +98,7 @@ class TaskRunner:
                     on_results(state.run([(relpath, items)]))
                     bar.update(bar_id, advance=len(items))
                 return
-            size = max(1, math.ceil(len(tasks) / (self.workers * CHUNKS_PER_WORKER)))
+            size = max(1, min(PAGES_PER_TASK, math.ceil(len(tasks) / (self.workers * CHUNKS_PER_WORKER))))
             chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
             futures = {self.pool.submit(run_task, self.config, chunk): chunk for chunk in chunks}
             stubs = meanwhile()

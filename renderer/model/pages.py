@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -34,6 +35,17 @@ class Page:
     def body(self) -> str:
         """The text after the frontmatter: sliced when asked, so a page holds its text once."""
         return self.text[self.body_offset:]
+
+    def forget_text(self, file: Path) -> None:
+        """Let go of the text: it is read again from `file` each time it is asked for (the
+        build process, once workers have rendered the pages, needs it only to locate errors)."""
+        self.__dict__.pop("text", None)
+        self.__dict__["_text_file"] = file
+
+    def __getattr__(self, name: str):  # (only called for attributes the page does not have)
+        if name == "text" and "_text_file" in self.__dict__:
+            return self.__dict__["_text_file"].read_text(encoding="utf-8")
+        raise AttributeError(name)
 
     @property
     def permalink_path(self) -> str:

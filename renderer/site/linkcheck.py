@@ -165,7 +165,8 @@ def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> 
     in the page body, its frontmatter, then the reusables and variables the render used
     (looked up only when the page itself does not have it: most hrefs are in the page).
     """
-    own = [(page.file, page.text, page.body_offset), (page.file, page.text, 0)]
+    text = page.text  # (read once: the build process may have let go of it, see Page.forget_text)
+    own = [(page.file, text, page.body_offset), (page.file, text, 0)]
     used: list[tuple[str, str, int]] | None = None
     for needle in _needles(href):
         found = _find(needle, own)
@@ -174,7 +175,7 @@ def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> 
             found = _find(needle, used)
         if found is not None:
             return found
-    line, column = line_and_column(page.text, page.body_offset)
+    line, column = line_and_column(text, page.body_offset)
     return page.file, line, column
 
 
