@@ -64,6 +64,7 @@ class BuildLinkCheck:
     def run(self, universe_key: str) -> list[Problem]:
         """Every broken link of every render (one Problem per render and link)."""
         problems: list[Problem] = []
+        checked: list[tuple[tuple[str, str], dict]] = []  # results to store, a batch at a time
         for page, version in self.site.renders():
             key = (page.relpath, version)
             record = self.records.get(key)
@@ -76,7 +77,11 @@ class BuildLinkCheck:
                 record["links_checked"] = universe_key
                 record["anchor_targets"] = [[relpath, v, self.records.ids_key((relpath, v))]
                                             for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]
-                self.records.put_links(key, record)
+                checked.append((key, record))
+                if len(checked) == 256:
+                    self.records.put_links(checked)
+                    checked.clear()
             problems += [Problem(kind, severity, message, file, line, column, (version,))
                          for kind, severity, message, file, line, column in record["broken"]]
+        self.records.put_links(checked)
         return problems

@@ -53,10 +53,11 @@ class RecordTable:
                     record["search_digest"], _dumps(body), _dumps([record[name] for name in LINK_FIELDS]),
                     self.build_id))
 
-    def put_links(self, key: RenderKey, record: dict) -> None:
-        """Store the link check's results of a render (its record's LINK_FIELDS)."""
-        self._rows("UPDATE renders SET links = ? WHERE version = ? AND relpath = ?",
-                   (_dumps([record[name] for name in LINK_FIELDS]), key[1], key[0]))
+    def put_links(self, updates: Iterable[tuple[RenderKey, dict]]) -> None:
+        """Store the link check's results of some renders (their records' LINK_FIELDS)."""
+        self.db.many("UPDATE renders SET links = ? WHERE version = ? AND relpath = ?",
+                     ((_dumps([record[name] for name in LINK_FIELDS]), version, relpath)
+                      for (relpath, version), record in updates))
 
     def delete(self, key: RenderKey) -> None:
         self._rows("DELETE FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))

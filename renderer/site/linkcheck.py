@@ -89,11 +89,13 @@ class LinkChecker:
         """The broken links of one render, each located where it was written (the render's own
         version written `<version>` in messages, so one mistake reads the same in every version)."""
         problems = []
+        locator: HrefLocator | None = None
         for href in facts.hrefs:
             outcome = self.outcome(href, page, version, facts)
             if outcome is not None:
                 kind, severity, message = outcome
-                file, line, column = locate_href(self.site, page, deps, href)
+                locator = locator or HrefLocator(self.site, page, deps)
+                file, line, column = locator.locate(href)
                 problems.append(version_neutral(Problem(kind, severity, message, file, line, column, (version,)),
                                                 version))
         return problems
@@ -158,25 +160,33 @@ class LinkChecker:
         return "link", "error", f"link {href!r}: no page or redirect at {path}"
 
 
-def locate_href(site: SiteModel, page: Page, deps: Iterable[str], href: str) -> tuple[str, int, int]:
-    """Where a rendered href was written (best effort): (file, line, column).
+class HrefLocator:
+    """Where the hrefs of one render were written (best effort): (file, line, column).
 
-    The href's path without language and version, then shorter forms of it, is looked for
+    An href's path without language and version, then shorter forms of it, is looked for
     in the page body, its frontmatter, then the reusables and variables the render used
     (looked up only when the page itself does not have it: most hrefs are in the page).
+    The page's text is read once per render (the build process may have let go of it, see
+    Page.forget_text), the sources it used once too.
     """
-    text = page.text  # (read once: the build process may have let go of it, see Page.forget_text)
-    own = [(page.file, text, page.body_offset), (page.file, text, 0)]
-    used: list[tuple[str, str, int]] | None = None
-    for needle in _needles(href):
-        found = _find(needle, own)
-        if found is None:
-            used = _used_sources(site, deps) if used is None else used
-            found = _find(needle, used)
-        if found is not None:
-            return found
-    line, column = line_and_column(text, page.body_offset)
-    return page.file, line, column
+
+    def __init__(self, site: SiteModel, page: Page, deps: Iterable[str]):
+        self.site, self.page, self.deps = site, page, deps
+        self.text = page.text
+        self.own = [(page.file, self.text, page.body_offset), (page.file, self.text, 0)]
+        self.used: list[tuple[str, str, int]] | None = None
+
+    def locate(self, href: str) -> tuple[str, int, int]:
+        for needle in _needles(href):
+            found = _find(needle, self.own)
+            if found is None:
+                if self.used is None:
+                    self.used = _used_sources(self.site, self.deps)
+                found = _find(needle, self.used)
+            if found is not None:
+                return found
+        line, column = line_and_column(self.text, self.page.body_offset)
+        return self.page.file, line, column
 
 
 def _find(needle: str, sources: list[tuple[str, str, int]]) -> tuple[str, int, int] | None:
