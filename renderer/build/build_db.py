@@ -26,7 +26,8 @@ FILE_NAME = "build.sqlite"
 _TABLES = {  # name -> (columns, key)
     "renders": (("version TEXT NOT NULL", "relpath TEXT NOT NULL", "cacheable INTEGER NOT NULL",
                  "warned INTEGER NOT NULL", "ids_key TEXT NOT NULL", "search_digest TEXT NOT NULL",
-                 "record TEXT NOT NULL", "links TEXT NOT NULL", "written_by TEXT NOT NULL"), "version, relpath"),
+                 "record TEXT NOT NULL", "facts TEXT NOT NULL", "links TEXT NOT NULL", "written_by TEXT NOT NULL"),
+                "version, relpath"),
     "files": (("path TEXT NOT NULL", "digest TEXT NOT NULL", "size INTEGER", "mtime_ns INTEGER", "inode INTEGER"),
               "path"),
 }

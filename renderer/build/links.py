@@ -7,11 +7,13 @@ its #anchor links point into (`anchor_targets`, each with the digest of its ids)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from renderer.build.file_table import FileTable
 from renderer.build.record_table import RecordTable
 from renderer.model.lru import LRUCache
+from renderer.model.pages import Page
 from renderer.problems import Problem
 from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
 from renderer.site.model import SiteModel
@@ -33,16 +35,10 @@ class BuildLinkCheck:
         key = (relpath, version)
         facts = self.facts.get(key)
         if facts is None:
-            record = self.records.get(key)
-            if record is None:
+            stored = self.records.facts_of(key)
+            if stored is None:
                 return None
-            facts = self._facts(key, record)
-        return facts
-
-    def _facts(self, key: tuple[str, str], record: dict) -> LinkFacts:
-        facts = self.facts.get(key)
-        if facts is None:
-            facts = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]), record["complete"])
+            facts = LinkFacts(tuple(stored["hrefs"]), frozenset(stored["ids"]), stored["complete"])
             self.facts.put(key, facts)
         return facts
 
@@ -56,10 +52,22 @@ class BuildLinkCheck:
             universe.update(f"{key}\n".encode())
         return universe.hexdigest()
 
-    def is_current(self, record: dict, universe_key: str) -> bool:
+    def is_current(self, results: dict, universe_key: str) -> bool:
         """Is a render's stored link-check result still right?"""
-        return record.get("links_checked") == universe_key and all(
-            self.records.ids_key((relpath, version)) == digest for relpath, version, digest in record["anchor_targets"])
+        return results["links_checked"] == universe_key and all(
+            self.records.ids_key((relpath, version)) == digest for relpath, version, digest in results["anchor_targets"])
+
+    def _check(self, page: Page, version: str, universe_key: str) -> dict | None:
+        """The link check's results of one render, or None when it has no record."""
+        key = (page.relpath, version)
+        facts = self.facts_of(page.relpath, version)
+        if facts is None:
+            return None
+        found = self.checker.check(page, version, facts, _Deps(self.records, key))
+        return {"links_checked": universe_key,
+                "broken": [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found],
+                "anchor_targets": [[relpath, v, self.records.ids_key((relpath, v))]
+                                   for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]}
 
     def run(self, universe_key: str) -> list[Problem]:
         """Every broken link of every render (one Problem per render and link)."""
@@ -67,21 +75,27 @@ class BuildLinkCheck:
         checked: list[tuple[tuple[str, str], dict]] = []  # results to store, a batch at a time
         for page, version in self.site.renders():
             key = (page.relpath, version)
-            record = self.records.get(key)
-            if record is None:  # failed to render
-                continue
-            if not self.is_current(record, universe_key):
-                facts = self._facts(key, record)
-                found = self.checker.check(page, version, facts, record["deps"])
-                record["broken"] = [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found]
-                record["links_checked"] = universe_key
-                record["anchor_targets"] = [[relpath, v, self.records.ids_key((relpath, v))]
-                                            for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]
-                checked.append((key, record))
+            results = self.records.links_of(key)  # (the whole record is read only when they are not current)
+            if results is None or not self.is_current(results, universe_key):
+                results = self._check(page, version, universe_key)
+                if results is None:  # failed to render
+                    continue
+                checked.append((key, results))
                 if len(checked) == 256:
                     self.records.put_links(checked)
                     checked.clear()
             problems += [Problem(kind, severity, message, file, line, column, (version,))
-                         for kind, severity, message, file, line, column in record["broken"]]
+                         for kind, severity, message, file, line, column in results["broken"]]
         self.records.put_links(checked)
         return problems
+
+
+class _Deps:
+    """What a render used, read from its record only if a broken link has to be located
+    in the reusables and variables (most never are)."""
+
+    def __init__(self, records: RecordTable, key: tuple[str, str]):
+        self.records, self.key = records, key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records.deps_of(self.key))

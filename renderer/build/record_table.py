@@ -14,10 +14,11 @@ import secrets
 from collections.abc import Iterable, Iterator
 
 from renderer.build.build_db import BuildDatabase
-from renderer.build.records import record_problem
+from renderer.build.records import FACT_FIELDS, facts_problem, link_results_problem, record_problem
 
 RenderKey = tuple[str, str]  # (relpath, version)
 LINK_FIELDS = ("links_checked", "broken", "anchor_targets")  # the link check's results
+_APART = frozenset((*FACT_FIELDS, *LINK_FIELDS))  # (columns of their own)
 
 
 class RecordTable:
@@ -31,13 +32,14 @@ class RecordTable:
     # -- one render --
 
     def get(self, key: RenderKey) -> dict | None:
-        rows = self._rows("SELECT record, links, written_by FROM renders WHERE version = ? AND relpath = ?",
+        rows = self._rows("SELECT record, facts, links, written_by FROM renders WHERE version = ? AND relpath = ?",
                           (key[1], key[0]))
         if not rows:
             return None
-        text, links, written_by = rows[0]
+        text, facts, links, written_by = rows[0]
         try:
             record = json.loads(text)
+            record.update(zip(FACT_FIELDS, json.loads(facts), strict=True))
             record.update(zip(LINK_FIELDS, json.loads(links), strict=True))
         except (ValueError, TypeError, AttributeError):
             return None
@@ -47,14 +49,39 @@ class RecordTable:
 
     def put(self, key: RenderKey, record: dict) -> None:
         ids_key = record["ids_digest"] if record["complete"] else "incomplete"
-        body = {name: value for name, value in record.items() if name not in LINK_FIELDS}
-        self._rows("INSERT OR REPLACE INTO renders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        body = {name: value for name, value in record.items() if name not in _APART}
+        self._rows("INSERT OR REPLACE INTO renders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (key[1], key[0], bool(record.get("cacheable")), bool(record["warnings"]), ids_key,
-                    record["search_digest"], _dumps(body), _dumps([record[name] for name in LINK_FIELDS]),
-                    self.build_id))
+                    record["search_digest"], _dumps(body), _dumps([record[name] for name in FACT_FIELDS]),
+                    _dumps([record[name] for name in LINK_FIELDS]), self.build_id))
+
+    def facts_of(self, key: RenderKey) -> dict | None:
+        """A render's FACT_FIELDS, without reading the rest of its record; None when there is
+        no such render or they have another shape."""
+        return self._part(key, "facts", FACT_FIELDS, facts_problem)
+
+    def links_of(self, key: RenderKey) -> dict | None:
+        """The link check's results of a render (LINK_FIELDS), without reading its record;
+        None when there is no such render, or no such results."""
+        return self._part(key, "links", LINK_FIELDS, link_results_problem)
+
+    def _part(self, key: RenderKey, column: str, fields: tuple[str, ...], problem) -> dict | None:
+        rows = self._rows(f"SELECT {column} FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
+        if not rows:
+            return None
+        try:
+            part = dict(zip(fields, json.loads(rows[0][0]), strict=True))
+        except (ValueError, TypeError):
+            return None
+        return None if problem(part) else part
+
+    def deps_of(self, key: RenderKey) -> dict[str, str]:
+        """What a render used (its record's deps; {} when it has no record)."""
+        record = self.get(key)
+        return record["deps"] if record is not None else {}
 
     def put_links(self, updates: Iterable[tuple[RenderKey, dict]]) -> None:
-        """Store the link check's results of some renders (their records' LINK_FIELDS)."""
+        """Store the link check's results of some renders (LINK_FIELDS of each dict)."""
         self.db.many("UPDATE renders SET links = ? WHERE version = ? AND relpath = ?",
                      ((_dumps([record[name] for name in LINK_FIELDS]), version, relpath)
                       for (relpath, version), record in updates))

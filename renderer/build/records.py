@@ -23,9 +23,9 @@ BODY_END = "<!-- /docs:body -->"
 
 _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", "ids_digest", "search_digest",
                "chrome_key", "layout_key", "digest", "links_checked")
-_STR_LISTS = ("ids", "hrefs")
-_BOOL_FIELDS = ("site_data", "cacheable", "complete")
-RECORD_KEYS = frozenset((*_STR_FIELDS, *_STR_LISTS, *_BOOL_FIELDS, "deps", "warnings", "broken", "anchor_targets"))
+_BOOL_FIELDS = ("site_data", "cacheable")
+FACT_FIELDS = ("hrefs", "ids", "complete")  # what the link check reads of a render (LinkFacts)
+RECORD_KEYS = frozenset((*_STR_FIELDS, *_BOOL_FIELDS, *FACT_FIELDS, "deps", "warnings", "broken", "anchor_targets"))
 _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
                    ("column", (int, type(None))), ("version", (str, type(None))), ("snippet", (str,)),
                    ("chain", (list,)), ("severity", (str,)))
@@ -91,18 +91,31 @@ def record_problem(record: object) -> str | None:
         return "a render record with other fields"
     if not all(type(record[k]) is str for k in _STR_FIELDS) or not all(type(record[k]) is bool for k in _BOOL_FIELDS):
         return "a render record field of the wrong type"
-    if not all(_str_list(record[k]) for k in _STR_LISTS):
-        return "a render record list of the wrong type"
     deps = record["deps"]
     if type(deps) is not dict or not all_strings(deps.values()):
         return "render deps of the wrong type"
     warnings = record["warnings"]
     if type(warnings) is not list or not all(warning_ok(w) for w in warnings):
         return "a render warning of the wrong shape"
-    broken = record["broken"]
+    return facts_problem(record) or link_results_problem(record)
+
+
+def facts_problem(facts: dict) -> str | None:
+    """What is wrong with a render's FACT_FIELDS (its record's, or on their own), or None."""
+    if not (_str_list(facts.get("hrefs")) and _str_list(facts.get("ids")) and type(facts.get("complete")) is bool):
+        return "a render's links or ids of the wrong type"
+    return None
+
+
+def link_results_problem(results: dict) -> str | None:
+    """What is wrong with the link check's results of a render (`links_checked`, `broken`,
+    `anchor_targets`: its record's, or on their own), or None."""
+    if type(results.get("links_checked")) is not str:
+        return "a link-check key of the wrong type"
+    broken = results.get("broken")
     if type(broken) is not list or not all(_broken_ok(b) for b in broken):
         return "a link-check result of the wrong shape"
-    targets = record["anchor_targets"]
+    targets = results.get("anchor_targets")
     if type(targets) is not list or not all(_str_list(t) and len(t) == 3 for t in targets):
         return "link targets of the wrong shape"
     return None
