@@ -132,3 +132,17 @@ def test_the_tables_hold_every_site_file_with_its_stat(tmp_path):
     db.close()
     on_disk = {path: ((out / path).stat().st_size, (out / path).stat().st_ino) for path in tree_digest(out)}
     assert files == on_disk and len(files) == report.files
+
+
+def test_a_table_file_with_a_trigger_is_not_used(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
+    with db:  # SQL of someone else's that would run on every change to the table
+        db.execute("CREATE TRIGGER spy AFTER INSERT ON renders BEGIN DELETE FROM files; END")
+        db.execute('CREATE VIEW "odd ""name" AS SELECT 1')
+    db.close()
+    report = run_build(root, out)
+    assert report.mode == "full" and any("trigger" in note for note in report.notes), report.notes
+    assert run_build(root, out).mode == "incremental"

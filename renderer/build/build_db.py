@@ -67,10 +67,15 @@ class BuildDatabase:
         # (check_same_thread: the builder's helper thread uses it while the main thread does not)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
+            _distrust(db)
             db.execute("PRAGMA synchronous = OFF")  # (a damaged file is a damaged cache: a full build)
             db.execute("BEGIN")
-            for name in _TABLES if empty else ():
-                db.execute(f"DROP TABLE IF EXISTS {name}")
+            if empty:  # (what else the file holds goes too: token_of refuses views and triggers)
+                extras = db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").fetchall()
+                for kind, name in extras:
+                    db.execute(f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
+                for name in _TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {name}")
             for statement in _SCHEMA:
                 db.execute(statement)
         except sqlite3.Error:
@@ -88,6 +93,8 @@ class BuildDatabase:
         try:
             db = sqlite3.connect(path)  # (read-write: a killed build's journal is rolled back)
             try:
+                _distrust(db)
+                extra = db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").fetchone()
                 row = db.execute("SELECT value FROM meta WHERE name = 'token'").fetchone()
                 for name, (columns, _key) in _TABLES.items():  # (the columns this version reads)
                     db.execute(f"SELECT {', '.join(c.split()[0] for c in columns)} FROM {name} LIMIT 1").fetchall()
@@ -96,6 +103,8 @@ class BuildDatabase:
                 db.close()
         except sqlite3.Error as err:
             raise TableDamaged(f"its tables ({FILE_NAME}) cannot be read: {err}") from None
+        if extra is not None:
+            raise TableDamaged(f"its tables ({FILE_NAME}) hold a {extra[0]} ({extra[1]!r}) this version never writes")
         if outside is not None:
             raise TableDamaged(f"it names a site file outside the site: {outside[0]!r}")
         return row[0] if row and type(row[0]) is str else None
@@ -145,6 +154,13 @@ class BuildDatabase:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _distrust(db: sqlite3.Connection) -> None:
+    """The file is read as untrusted input: no SQL functions run from its schema, and its
+    pages are checked as they are read."""
+    db.execute("PRAGMA trusted_schema = OFF")
+    db.execute("PRAGMA cell_size_check = ON")
 
 
 def _remove(path: Path) -> None:
