@@ -3,8 +3,8 @@
 The rows of the renders a build reuses stay, those it renders or lays out again are
 replaced, those of renders that failed or are gone are deleted. A row is checked
 (`record_problem`) when it is read, unless this build wrote it: one of another shape is no
-record, so its render is made again. The link check's results are a column of their own,
-so that the link check does not write whole records again.
+record, so its render is made again. A render's links and ids, and the link check's
+results, are columns of their own: the link check reads and writes them, not whole records.
 """
 
 from __future__ import annotations
@@ -118,7 +118,6 @@ class RecordTable:
 
     def keep_only(self, keys: Iterable[RenderKey]) -> None:
         """Delete the rows of every render but these (the pages or versions that went)."""
-        self.db.rows("CREATE TEMP TABLE IF NOT EXISTS current (version TEXT, relpath TEXT)")
         self.db.rows("DELETE FROM current")
         self.db.many("INSERT INTO current VALUES (?, ?)", ((v, r) for r, v in keys))
         self.db.rows("DELETE FROM renders WHERE (version, relpath) NOT IN (SELECT version, relpath FROM current)")
