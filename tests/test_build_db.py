@@ -11,9 +11,10 @@ import sys
 import pytest
 from test_build_support import FPT, V22, make_docs, run_build, tree_digest
 
-from renderer.build import BuildFailed, Cache
+from renderer.build import BuildFailed, Cache, build_db
 from renderer.build.build_db import FILE_NAME, BuildDatabase, TableDamaged
 from renderer.build.record_table import RecordTable
+from renderer.errors import RenderError
 
 DEEP = ("alpha/advanced/deep.md", FPT)
 
@@ -146,3 +147,20 @@ def test_a_table_file_with_a_trigger_is_not_used(tmp_path):
     report = run_build(root, out)
     assert report.mode == "full" and any("trigger" in note for note in report.notes), report.notes
     assert run_build(root, out).mode == "incremental"
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_a_build_sharing_the_cache_folder_of_a_running_one_stops_and_leaves_it(tmp_path, monkeypatch, use_cache):
+    monkeypatch.setattr(build_db, "LOCK_WAIT_SECONDS", 0.05)
+    root = make_docs(tmp_path / "docs")
+    cache_dir = tmp_path / "cache"
+    assert run_build(root, tmp_path / "a" / "_site", cache_dir=cache_dir).ok
+    other = sqlite3.connect(cache_dir / FILE_NAME, timeout=0)
+    other.execute("BEGIN IMMEDIATE")  # a build into another --out, with the same --cache-dir, holds it
+    try:
+        with pytest.raises(RenderError, match="another build is using the build cache"):
+            run_build(root, tmp_path / "b" / "_site", cache_dir=cache_dir, use_cache=use_cache)
+    finally:
+        other.rollback()
+        other.close()
+    assert (cache_dir / FILE_NAME).exists() and rows(cache_dir)  # not removed, not emptied

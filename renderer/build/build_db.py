@@ -22,6 +22,7 @@ from pathlib import Path
 from renderer.errors import RenderError
 
 FILE_NAME = "build.sqlite"
+LOCK_WAIT_SECONDS = 5.0  # how long a build waits for another one's lock on the file
 
 _TABLES = {  # name -> (columns, key)
     "renders": (("version TEXT NOT NULL", "relpath TEXT NOT NULL", "cacheable INTEGER NOT NULL",
@@ -59,14 +60,14 @@ class BuildDatabase:
         try:
             self.db = self._open(empty=token is None)
         except sqlite3.Error as err:
-            if token is not None:
+            if token is not None or _busy(err):  # (a file another build is using is not removed)
                 raise self.damaged(err) from None
             _remove(self.path)  # not a database: a new one
             self.db = self._open(empty=True)
 
     def _open(self, empty: bool) -> sqlite3.Connection:
         # (check_same_thread: the builder's helper thread uses it while the main thread does not)
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.path, timeout=LOCK_WAIT_SECONDS, isolation_level=None, check_same_thread=False)
         try:
             _distrust(db)
             db.execute("PRAGMA synchronous = OFF")  # (a damaged file is a damaged cache: a full build)
@@ -92,7 +93,7 @@ class BuildDatabase:
         if not path.is_file():
             return None
         try:
-            db = sqlite3.connect(path)  # (read-write: a killed build's journal is rolled back)
+            db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)  # (read-write: a killed build's journal is rolled back)
             try:
                 _distrust(db)
                 extra = db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").fetchone()
@@ -111,6 +112,9 @@ class BuildDatabase:
         return row[0] if row and type(row[0]) is str else None
 
     def damaged(self, err: sqlite3.Error) -> RenderError:
+        if _busy(err):
+            return RenderError(f"another build is using the build cache {self.path.parent} (its --cache-dir); "
+                               "try again when it has finished")
         return RenderError(f"the build cache's tables {self.path} cannot be used ({err}): "
                            "build again with --no-cache")
 
@@ -155,6 +159,11 @@ class BuildDatabase:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _busy(err: sqlite3.Error) -> bool:
+    """Another connection holds the file's lock (past the wait sqlite3 allows)."""
+    return isinstance(err, sqlite3.OperationalError) and "locked" in str(err)
 
 
 def _distrust(db: sqlite3.Connection) -> None:
