@@ -23,7 +23,7 @@ from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
 from renderer.site.model import SiteModel
 from renderer.site.redirect_formats import redirect_file
-from renderer.site.redirects import Redirect
+from renderer.site.redirects import Redirect, SharedRedirects
 from renderer.site.search import BUNDLE_DIR, searchable
 
 Indexer = Callable[[Iterable[SearchJob]], None]  # makes and writes the search bundles of some versions
@@ -82,7 +82,8 @@ class Extras:
         files: dict[str, bytes] = {}
         if cache is not None and cache.stubs_key == self.stubs_key:
             # the same redirects as last time (their files are still in place, unless changed)
-            self.redirects = {key: Redirect(target, permanent) for key, (target, permanent) in cache.redirects.items()}
+            value = SharedRedirects()
+            self.redirects = {key: value(target, permanent) for key, (target, permanent) in cache.redirects.items()}
             self.site.reuse_redirects(self.redirects)
             self.unwritable = cache.unwritable
         else:

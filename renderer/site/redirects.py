@@ -33,7 +33,7 @@ RESERVED_TOP = frozenset({LANGUAGE, "static", "search", "404.html", "index.html"
 _UNSAFE_IN_OLD_URL = frozenset('%?"<>\\ ')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redirect:
     target: str  # a page URL
     permanent: bool  # 301 (an old URL) or 302 (a version-less or home URL)
@@ -43,20 +43,36 @@ class Redirect:
         return 301 if self.permanent else 302
 
 
+class SharedRedirects:
+    """One Redirect per (target, permanent): the table holds about ten redirects per render,
+    most of them to a few pages, so they share their values."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[str, bool], Redirect] = {}
+
+    def __call__(self, target: str, permanent: bool) -> Redirect:
+        redirect = self.made.get((target, permanent))
+        if redirect is None:
+            redirect = self.made[(target, permanent)] = Redirect(target, permanent)
+        return redirect
+
+
 def build_redirects(site: SiteModel) -> dict[str, Redirect]:
     """The whole table, deterministic for a given tree."""
     taken = {url_of_file(site.out_path(page, version)).strip("/") for page, version in site.renders()}
     table: dict[str, Redirect] = {}
+    value = SharedRedirects()
 
     def add(key: str, target: str, permanent: bool) -> None:
         if key and key not in taken and key not in table and key.split("/", 1)[0] not in RESERVED_TOP - {LANGUAGE}:
-            table[key] = Redirect(target, permanent)
+            table[key] = value(target, permanent)
 
     olds = {page.relpath: _old_urls(page) for page in site.pages}
     for page in site.pages:
+        urls = {version: site.url(page, version) for version in page.versions}
         for old in olds[page.relpath]:
             for version in page.versions:
-                add(f"{LANGUAGE}/{version}/{old}", site.url(page, version), True)
+                add(f"{LANGUAGE}/{version}/{old}", urls[version], True)
     for page in site.pages:
         _add_version_less(site, page, olds[page.relpath], add)
     for page in site.pages:
