@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from renderer.build.cache_shape import inside_site
 from renderer.errors import RenderError
 
 FILE_NAME = "build.sqlite"
@@ -43,9 +44,7 @@ _SCHEMA = [
     "CREATE TEMP TABLE IF NOT EXISTS trusted (path TEXT PRIMARY KEY, digest TEXT NOT NULL)",
     "CREATE TEMP TABLE IF NOT EXISTS current (version TEXT, relpath TEXT)",  # (RecordTable.keep_only)
 ]
-# a path that leaves the site (files are linked and unlinked at these): absolute, "", ".", "..", NUL
-_OUTSIDE = ("SELECT path FROM files WHERE '/' || path || '/' GLOB '*//*' OR '/' || path || '/' GLOB '*/./*'"
-            " OR '/' || path || '/' GLOB '*/../*' OR instr(path, char(0)) LIMIT 1")
+_EXTRAS = "SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')"  # (never written here)
 
 
 class TableDamaged(Exception):
@@ -57,6 +56,7 @@ class BuildDatabase:
         """`token`: the one the cache names (its tables are this build's start), or None for
         empty tables (the old rows are only deleted when this build commits)."""
         self.path = folder / FILE_NAME
+        self.batches: list[Batch] = []  # (written before the commit)
         try:
             self.db = self._open(empty=token is None)
         except sqlite3.Error as err:
@@ -73,8 +73,7 @@ class BuildDatabase:
             db.execute("PRAGMA synchronous = OFF")  # (a damaged file is a damaged cache: a full build)
             db.execute("BEGIN")
             if empty:  # (what else the file holds goes too: token_of refuses views and triggers)
-                extras = db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").fetchall()
-                for kind, name in extras:
+                for kind, name in db.execute(_EXTRAS).fetchall():
                     db.execute(f'DROP {kind.upper()} IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
                 for name in _TABLES:
                     db.execute(f"DROP TABLE IF EXISTS {name}")
@@ -96,11 +95,11 @@ class BuildDatabase:
             db = sqlite3.connect(path, timeout=LOCK_WAIT_SECONDS)  # (read-write: a killed build's journal is rolled back)
             try:
                 _distrust(db)
-                extra = db.execute("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").fetchone()
+                extra = db.execute(_EXTRAS).fetchone()
                 row = db.execute("SELECT value FROM meta WHERE name = 'token'").fetchone()
                 for name, (columns, _key) in _TABLES.items():  # (the columns this version reads)
                     db.execute(f"SELECT {', '.join(c.split()[0] for c in columns)} FROM {name} LIMIT 1").fetchall()
-                outside = db.execute(_OUTSIDE).fetchone()
+                outside = next((row for row in db.execute("SELECT * FROM files") if not _file_row_ok(row)), None)
             finally:
                 db.close()
         except sqlite3.Error as err:
@@ -108,7 +107,7 @@ class BuildDatabase:
         if extra is not None:
             raise TableDamaged(f"its tables ({FILE_NAME}) hold a {extra[0]} ({extra[1]!r}) this version never writes")
         if outside is not None:
-            raise TableDamaged(f"it names a site file outside the site: {outside[0]!r}")
+            raise TableDamaged(f"it names a site file outside the site, or of the wrong shape: {outside[0]!r}")
         return row[0] if row and type(row[0]) is str else None
 
     def damaged(self, err: sqlite3.Error) -> RenderError:
@@ -142,6 +141,8 @@ class BuildDatabase:
     def finish(self) -> str:
         """Commit this build's tables; the token the cache is to name."""
         token = secrets.token_hex(16)
+        for batch in self.batches:
+            batch.flush()
         try:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('token', ?)", (token,))
             self.db.execute("COMMIT")
@@ -159,6 +160,34 @@ class BuildDatabase:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Batch:
+    """Rows for one statement, run a few hundred at a time (executemany costs a third of a
+    statement per row); `flush` runs what is left, and so does the commit (`finish`)."""
+
+    def __init__(self, db: BuildDatabase, sql: str, size: int = 512):
+        self.db, self.sql, self.size = db, sql, size
+        self.rows: list[tuple] = []
+        db.batches.append(self)
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.db.many(self.sql, self.rows)
+            self.rows.clear()
+
+
+def _file_row_ok(row: tuple) -> bool:
+    """A row of `files`: a path inside the site (files are linked and unlinked at these), its
+    digest, and its stat (whole numbers; none makes the file untrusted, so written again)."""
+    path, digest, *stat = row
+    return (type(path) is str and inside_site(path) and type(digest) is str
+            and all(n is None or type(n) is int for n in stat))
 
 
 def _busy(err: sqlite3.Error) -> bool:

@@ -1,9 +1,9 @@
 """The cache's fields as JSON and back, and the check that a loaded cache has the shape the
 build relies on (so a damaged or forged cache means a full build, never a crash later).
 
-JSON has no tuples and only string keys: shells `[shape, shell]` rows, and tuples come back as tuples. Frontmatter that is
-not plain JSON data (a YAML date, a number as a key) is not stored (`plain_data`): that
-page is parsed again next time.
+JSON has no tuples and only string keys: shells become `[shape, shell]` rows, and tuples
+come back as tuples. Frontmatter that is not plain JSON data (a YAML date, a number as a
+key) is not stored (`plain_data`): that page is parsed again next time.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def shape_problem(data: object) -> str | None:
     if any(data[name] is not None and not _ints(data[name], 2) for name in ("out_id", "spare_id")):
         return "the site's id"
     stale = data["spare_stale"]
-    if type(stale) is not list or not all_strings(stale) or not all(_relative_path(path) for path in stale):
+    if type(stale) is not list or not all_strings(stale) or not all(inside_site(path) for path in stale):
         return "spare_stale"
     if not _search_files_ok(data["search_files"]):
         return "search_files"
@@ -77,7 +77,7 @@ def shape_problem(data: object) -> str | None:
         if not _str_map(data[name]):
             return name
     # (stubs are written at these keys; other paths are only looked up)
-    if not all(_relative_path(key) for key in data["redirects"] if key):
+    if not all(inside_site(key) for key in data["redirects"] if key):
         return "a redirect that leaves the site"
     checks = (("pages", _pages_ok), ("dep_stats", _dep_stats_ok),
               ("shells", _shells_ok), ("redirects", _redirects_ok))
@@ -87,7 +87,7 @@ def shape_problem(data: object) -> str | None:
     return None
 
 
-def _relative_path(path: str) -> bool:
+def inside_site(path: str) -> bool:
     """No empty, "." or ".." part, not absolute: a path inside the site."""
     wrapped = f"/{path}/"
     return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped and "\0" not in path

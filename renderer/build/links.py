@@ -72,7 +72,6 @@ class BuildLinkCheck:
     def run(self, universe_key: str) -> list[Problem]:
         """Every broken link of every render (one Problem per render and link)."""
         problems: list[Problem] = []
-        checked: list[tuple[tuple[str, str], dict]] = []  # results to store, a batch at a time
         for page, version in self.site.renders():
             key = (page.relpath, version)
             results = self.records.links_of(key)  # (the whole record is read only when they are not current)
@@ -80,13 +79,9 @@ class BuildLinkCheck:
                 results = self._check(page, version, universe_key)
                 if results is None:  # failed to render
                     continue
-                checked.append((key, results))
-                if len(checked) == 256:
-                    self.records.put_links(checked)
-                    checked.clear()
+                self.records.put_links(key, results)
             problems += [Problem(kind, severity, message, file, line, column, (version,))
                          for kind, severity, message, file, line, column in results["broken"]]
-        self.records.put_links(checked)
         return problems
 
 

@@ -48,7 +48,7 @@ class Publisher:
         (what the last build changed, and what this one changes); a new staging folder gets
         a hard link to every one."""
         if from_spare:
-            return refresh_spare(self.writer, self.out, sorted(set(old.spare_stale) | set(changed)), self.files)
+            return refresh_spare(self.writer, self.out, set(old.spare_stale) | set(changed), self.files)
         return stage_kept_files(self.writer, self.out, self.files.kept())
 
     def _keep_site(self, cache: Cache, old: Cache, from_spare: bool) -> None:

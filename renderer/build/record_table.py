@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Iterable, Iterator
 
-from renderer.build.build_db import BuildDatabase
+from renderer.build.build_db import Batch, BuildDatabase
 from renderer.build.records import FACT_FIELDS, facts_problem, link_results_problem, record_problem
 
 RenderKey = tuple[str, str]  # (relpath, version)
@@ -26,7 +26,7 @@ class RecordTable:
 
     def __init__(self, db: BuildDatabase):
         self.db = db
-        self._rows = db.rows
+        self._links = Batch(db, "UPDATE renders SET links = ? WHERE version = ? AND relpath = ?")
         self.build_id = secrets.token_hex(16)  # marks the rows this build wrote (no other can forge it)
 
     # -- one render --
@@ -80,11 +80,18 @@ class RecordTable:
         record = self.get(key)
         return record["deps"] if record is not None else {}
 
-    def put_links(self, updates: Iterable[tuple[RenderKey, dict]]) -> None:
-        """Store the link check's results of some renders (LINK_FIELDS of each dict)."""
-        self.db.many("UPDATE renders SET links = ? WHERE version = ? AND relpath = ?",
-                     ((_dumps([record[name] for name in LINK_FIELDS]), version, relpath)
-                      for (relpath, version), record in updates))
+    def put_links(self, key: RenderKey, results: dict) -> None:
+        """Store the link check's results of a render (LINK_FIELDS of `results`), a few
+        hundred renders at a time: every read of the table writes what is pending first."""
+        self._links.add((_dumps([results[name] for name in LINK_FIELDS]), key[1], key[0]))
+
+    def _rows(self, sql: str, parameters: Iterable = ()) -> list[tuple]:
+        self._links.flush()
+        return self.db.rows(sql, parameters)
+
+    def _each(self, sql: str) -> Iterator[tuple]:
+        self._links.flush()
+        return self.db.each(sql)
 
     def delete(self, key: RenderKey) -> None:
         self._rows("DELETE FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
@@ -99,7 +106,7 @@ class RecordTable:
 
     def keys(self) -> Iterator[RenderKey]:
         """Every render's key, in the order sorted() gives the tuples."""
-        yield from self.db.each("SELECT relpath, version FROM renders ORDER BY relpath, version")
+        yield from self._each("SELECT relpath, version FROM renders ORDER BY relpath, version")
 
     def search_digests(self, version: str) -> dict[str, str]:
         """relpath -> search digest of the renders of one version."""
@@ -111,17 +118,17 @@ class RecordTable:
 
     def warned(self) -> Iterator[tuple[str, dict]]:
         """(version, record) of the renders with warnings, in key order."""
-        for version, relpath in self.db.each("SELECT version, relpath FROM renders WHERE warned ORDER BY relpath, version"):
+        for version, relpath in self._each("SELECT version, relpath FROM renders WHERE warned ORDER BY relpath, version"):
             record = self.get((relpath, version))
             if record is not None:
                 yield version, record
 
     def keep_only(self, keys: Iterable[RenderKey]) -> None:
         """Delete the rows of every render but these (the pages or versions that went)."""
-        self.db.rows("DELETE FROM current")
+        self._rows("DELETE FROM current")
         self.db.many("INSERT INTO current VALUES (?, ?)", ((v, r) for r, v in keys))
-        self.db.rows("DELETE FROM renders WHERE (version, relpath) NOT IN (SELECT version, relpath FROM current)")
-        self.db.rows("DELETE FROM current")
+        self._rows("DELETE FROM renders WHERE (version, relpath) NOT IN (SELECT version, relpath FROM current)")
+        self._rows("DELETE FROM current")
 
 
 def _dumps(value: object) -> str:
