@@ -19,6 +19,23 @@ from renderer.errors import RenderError
 DEEP = ("alpha/advanced/deep.md", FPT)
 
 
+def built(tmp_path):
+    """A docs tree and the site a first build made of it."""
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    return root, out
+
+
+def forge(out, *statements: str) -> None:
+    """Run SQL of someone else's on the database of the site at `out`."""
+    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
+    with db:
+        for statement in statements:
+            db.execute(statement)
+    db.close()
+
+
 def rows(folder) -> dict[tuple[str, str], dict]:
     """The committed records of a cache folder, by (relpath, version)."""
     with BuildDatabase(folder, BuildDatabase.token_of(folder)) as db:
@@ -43,9 +60,7 @@ def test_a_build_commits_a_row_per_render_and_the_cache_names_the_table(tmp_path
 
 @pytest.mark.parametrize("use_cache", [True, False])
 def test_a_failed_build_leaves_the_table_the_cache_names(tmp_path, use_cache):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
+    root, out = built(tmp_path)
     folder = Cache.folder_for(out)
     token, before = BuildDatabase.token_of(folder), rows(folder)
     deep = root / "content/alpha/advanced/deep.md"
@@ -60,9 +75,7 @@ def test_a_failed_build_leaves_the_table_the_cache_names(tmp_path, use_cache):
 
 
 def test_a_killed_build_is_rolled_back_by_the_next_one(tmp_path):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
+    root, out = built(tmp_path)
     folder = Cache.folder_for(out)
     before = rows(folder)
     killed = ("import os, sys\nfrom pathlib import Path\nfrom renderer.build.build_db import BuildDatabase\n"
@@ -79,24 +92,17 @@ def test_a_killed_build_is_rolled_back_by_the_next_one(tmp_path):
 
 
 def test_a_row_of_another_shape_is_rendered_again(tmp_path):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
+    root, out = built(tmp_path)
     before = tree_digest(out)
-    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
-    with db:
-        db.execute("UPDATE renders SET record = '{\"title\": 1}' WHERE relpath = ? AND version = ?", DEEP)
-        db.execute("UPDATE renders SET record = 'not json' WHERE relpath = ? AND version = ?", (DEEP[0], V22))
-    db.close()
+    forge(out, f"UPDATE renders SET record = '{{\"title\": 1}}' WHERE relpath = '{DEEP[0]}' AND version = '{FPT}'",
+          f"UPDATE renders SET record = 'not json' WHERE relpath = '{DEEP[0]}' AND version = '{V22}'")
     report = run_build(root, out)
     assert report.mode == "incremental" and report.rendered == 2
     assert tree_digest(out) == before
 
 
 def test_a_damaged_table_file_means_a_full_build_and_a_note(tmp_path, capsys):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
+    root, out = built(tmp_path)
     folder = Cache.folder_for(out)
     (folder / FILE_NAME).write_bytes(b"SQLite format 3\0" + b"\x07" * 5000)
     with pytest.raises(TableDamaged, match=FILE_NAME):
@@ -108,15 +114,11 @@ def test_a_damaged_table_file_means_a_full_build_and_a_note(tmp_path, capsys):
 
 
 def test_a_site_file_outside_the_site_is_never_touched(tmp_path):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
+    root, out = built(tmp_path)
     outside = tmp_path / "precious.txt"
     outside.write_text("keep me")
-    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
-    with db:  # a forged row: the next build would unlink or link it as a file the site no longer has
-        db.execute("INSERT INTO files VALUES ('en/../../precious.txt', 'x', 7, 0, 0)")
-    db.close()
+    # a forged row: the next build would unlink or link it as a file the site no longer has
+    forge(out, "INSERT INTO files VALUES ('en/../../precious.txt', 'x', 7, 0, 0)")
     with pytest.raises(TableDamaged, match="outside the site"):
         BuildDatabase.token_of(Cache.folder_for(out))
     report = run_build(root, out)
@@ -136,14 +138,9 @@ def test_the_tables_hold_every_site_file_with_its_stat(tmp_path):
 
 
 def test_a_table_file_with_a_trigger_is_not_used(tmp_path):
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
-    db = sqlite3.connect(Cache.folder_for(out) / FILE_NAME)
-    with db:  # SQL of someone else's that would run on every change to the table
-        db.execute("CREATE TRIGGER spy AFTER INSERT ON renders BEGIN DELETE FROM files; END")
-        db.execute('CREATE VIEW "odd ""name" AS SELECT 1')
-    db.close()
+    root, out = built(tmp_path)
+    forge(out, "CREATE TRIGGER spy AFTER INSERT ON renders BEGIN DELETE FROM files; END",  # on every change
+          'CREATE VIEW "odd ""name" AS SELECT 1')
     report = run_build(root, out)
     assert report.mode == "full" and any("trigger" in note for note in report.notes), report.notes
     assert run_build(root, out).mode == "incremental"
