@@ -4,6 +4,7 @@ damaged record is rendered again, a damaged or forged file means a full build an
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from test_build_support import FPT, V22, make_docs, run_build, tree_digest
 from renderer.build import BuildFailed, Cache, build_db
 from renderer.build.build_db import FILE_NAME, BuildDatabase, TableDamaged
 from renderer.build.record_table import RecordTable
+from renderer.build.records import FROM_WORKER
 from renderer.errors import RenderError
 
 DEEP = ("alpha/advanced/deep.md", FPT)
@@ -56,6 +58,29 @@ def test_a_build_commits_a_row_per_render_and_the_cache_names_the_table(tmp_path
     (root / "content/alpha/advanced/deep.md").unlink()
     assert run_build(root, out).mode == "incremental"
     assert DEEP not in rows(folder) and len(rows(folder)) == report.renders - 2  # (FPT and 2.22)
+
+
+def test_the_build_completes_every_workers_link_check(tmp_path):
+    root, out = built(tmp_path)
+    stored = rows(Cache.folder_for(out))
+    assert all(r["links_checked"] not in ("", FROM_WORKER) for r in stored.values())
+    # a link to another render's #anchor is stored with the digest of its target's ids
+    first_steps = ("alpha/getting-started/first-steps.md", FPT)
+    assert stored[first_steps]["anchor_targets"] == [[DEEP[0], FPT, stored[DEEP]["ids_digest"]]]
+
+
+def test_a_forged_worker_result_naming_a_render_the_site_lacks_is_checked_again(tmp_path):
+    root, out = built(tmp_path)
+    (root / "content/alpha/advanced/deep.md").write_text(
+        (root / "content/alpha/advanced/deep.md").read_text() + "\nSee [gone](/alpha/nowhere).\n")
+    expected = {(p.file, p.line, p.message) for p in run_build(root, out).broken_links}
+    assert expected
+    links = json.dumps([FROM_WORKER, [], [["no/such.md", FPT, "/en/x#y", "content/x.md", 1, 1]]])
+    forge(out, f"UPDATE renders SET links = '{links}' WHERE relpath = '{DEEP[0]}'")
+    (root / "content/alpha/index.md").write_text((root / "content/alpha/index.md").read_text() + "\nMore.\n")
+    report = run_build(root, out)  # (an edit elsewhere: deep.md is not rendered again)
+    assert report.mode == "incremental" and DEEP not in report.rendered_keys
+    assert {(p.file, p.line, p.message) for p in report.broken_links} == expected
 
 
 @pytest.mark.parametrize("use_cache", [True, False])

@@ -194,17 +194,24 @@ def test_process_pool_gives_the_same_site(tmp_path, monkeypatch):
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
 
 
-def test_a_pool_build_in_tasks_of_one_page_locates_broken_links_in_texts_it_let_go(tmp_path, monkeypatch):
+def test_pool_workers_check_the_links_and_the_build_process_only_anchors_into_other_renders(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs")
     deep = root / "content/alpha/advanced/deep.md"
-    deep.write_text(deep.read_text() + "\nSee [gone](/alpha/nowhere).\n")
+    deep.write_text(deep.read_text() + "\nSee [gone](/alpha/nowhere) and [there](/alpha/getting-started/first-steps#nope).\n")
     serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
     monkeypatch.setattr(runner, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(runner, "PAGES_PER_TASK", 1)  # a task per page
+    monkeypatch.setattr(runner, "PAGES_PER_TASK", 1)  # a task per page: the build process lets go of the texts
+    checked_here: list = []
+    real_check = links.BuildLinkCheck._check
+    monkeypatch.setattr(links.BuildLinkCheck, "_check",
+                        lambda self, *args: (checked_here.append(args), real_check(self, *args))[1])
     pooled = run_build(root, tmp_path / "pool" / "_site", jobs=2, use_cache=False)
     located = {(p.file, p.line, p.column, p.message) for p in serial.broken_links}
     assert located and located == {(p.file, p.line, p.column, p.message) for p in pooled.broken_links}
-    assert any(p.file == "content/alpha/advanced/deep.md" and p.line > 1 for p in pooled.broken_links)
+    assert {p.kind for p in pooled.broken_links if p.file == "content/alpha/advanced/deep.md" and p.line > 1} == {
+        "link", "anchor"}
+    assert checked_here == []  # the workers checked every render
+    assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
 
 
@@ -395,8 +402,8 @@ def test_link_check_reads_again_only_renders_whose_links_may_have_changed(tmp_pa
     assert run_build(root, out).ok
     checked: list[tuple[str, str]] = []
     real_check = LinkChecker.check
-    monkeypatch.setattr(LinkChecker, "check", lambda self, page, version, *rest: (
-        checked.append((page.relpath, version)), real_check(self, page, version, *rest))[1])
+    monkeypatch.setattr(LinkChecker, "check", lambda self, page, version, *rest, **named: (
+        checked.append((page.relpath, version)), real_check(self, page, version, *rest, **named))[1])
     edit_note = root / "reusables/alpha/shared-note.md"
     edit_note.write_text(edit_note.read_text().replace("Shared note", "Edited note"))
     report = run_build(root, out)

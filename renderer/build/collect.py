@@ -74,7 +74,6 @@ class Collector:
             record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
             if record["warnings"]:  # e.g. a missing link target or include: it may appear later
                 deps["shape:"] = digests.of("shape:")
-            record.update(links_checked="", broken=[], anchor_targets=[])  # (the link check fills them in)
             record["cacheable"] = not (record["site_data"] or any(d in digests.uses_site_data for d in deps))
         record["chrome_key"] = res["chrome_key"]
         record["layout_key"] = sha1(res["chrome_key"] + record["render_digest"])

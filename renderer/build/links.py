@@ -1,8 +1,14 @@
-"""The build's link check: the site model's LinkChecker over every render, with each
-render's result kept from the previous build when it cannot have changed: its links did
-not change (the render was reused), neither did what links can point at -- pages and
-versions, redirects, other files (`universe_key`) -- nor the element ids of the renders
-its #anchor links point into (`anchor_targets`, each with the digest of its ids)."""
+"""The build's link check, in two steps.
+
+A worker checks each render it makes (`WorkerLinkCheck`): every link but the #anchors of
+links into other renders, whose ids another worker may still be making; it names those.
+Once every render is in, the build process checks those anchors (`BuildLinkCheck`). It
+keeps each render's result from the previous build when it cannot have changed: its
+links did not change (the render was reused), neither did what links can point at --
+pages and versions, redirects, other files (`universe_key`) -- nor the element ids of the
+renders its #anchor links point into (`anchor_targets`, each with the digest of its
+ids); otherwise it checks the render itself.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,31 @@ from pathlib import Path
 
 from renderer.build.file_table import FileTable
 from renderer.build.record_table import RecordTable
+from renderer.build.records import FROM_WORKER
 from renderer.model.lru import LRUCache
 from renderer.model.pages import Page
 from renderer.problems import Problem
-from renderer.site.linkcheck import LinkChecker, LinkFacts, published_files
+from renderer.site.linkcheck import HrefLocator, LinkChecker, LinkFacts, link_problem, published_files
 from renderer.site.model import SiteModel
 
 FACTS_KEPT = 4096  # renders whose facts stay decoded: anchors mostly point into a few pages
+
+
+class WorkerLinkCheck:
+    """The link check of the renders a worker makes, but for the anchors into other renders."""
+
+    def __init__(self, site: SiteModel, site_dir: Path):
+        self.checker = LinkChecker(site, None, published_files(site_dir))
+
+    def results(self, page: Page, version: str, record: dict) -> dict:
+        """The LINK_FIELDS of a fresh render's record (its deps still a list of names), with
+        (relpath, version, href, file, line, column) of each link into another render's #anchor."""
+        facts = LinkFacts(tuple(record["hrefs"]), frozenset(record["ids"]), record["complete"])
+        locator = HrefLocator(self.checker.site, page, record["deps"])
+        found = self.checker.check(page, version, facts, locator=locator)
+        return {"links_checked": FROM_WORKER, "broken": [_stored(p) for p in found],
+                "anchor_targets": [[relpath, v, href, *locator.locate(href)]
+                                   for relpath, v, href in self.checker.anchored_links(page, version, facts)]}
 
 
 class BuildLinkCheck:
@@ -64,25 +88,49 @@ class BuildLinkCheck:
         if facts is None:
             return None
         found = self.checker.check(page, version, facts, _Deps(self.records, key))
-        return {"links_checked": universe_key,
-                "broken": [[p.kind, p.severity, p.message, p.file, p.line, p.column] for p in found],
-                "anchor_targets": [[relpath, v, self.records.ids_key((relpath, v))]
-                                   for relpath, v in sorted(self.checker.anchor_targets(page, version, facts))]}
+        return self._results(universe_key, [_stored(p) for p in found], self.checker.anchor_targets(page, version, facts))
+
+    def _finish(self, page: Page, version: str, results: dict, universe_key: str) -> dict | None:
+        """A worker's results of a render, with the anchors of its links into other renders
+        checked; the render is checked here instead when they name a render the site lacks."""
+        links = results["anchor_targets"]
+        if not all(self.site.has_render(relpath, target_version) for relpath, target_version, *_ in links):
+            return self._check(page, version, universe_key)
+        broken = list(results["broken"])
+        for relpath, target_version, href, *where in links:
+            outcome = self.checker.anchor_outcome(href, relpath, target_version)
+            if outcome is not None:
+                broken.append(_stored(link_problem(outcome, tuple(where), version)))
+        return self._results(universe_key, broken, {(relpath, target_version) for relpath, target_version, *_ in links})
+
+    def _results(self, universe_key: str, broken: list[list], targets: set[tuple[str, str]]) -> dict:
+        return {"links_checked": universe_key, "broken": broken,
+                "anchor_targets": [[relpath, v, self.records.ids_key((relpath, v))] for relpath, v in sorted(targets)]}
 
     def run(self, universe_key: str) -> list[Problem]:
         """Every broken link of every render (one Problem per render and link)."""
         problems: list[Problem] = []
-        for page, version in self.site.renders():
-            key = (page.relpath, version)
-            results = self.records.links_of(key)  # (the whole record is read only when they are not current)
+        for key, results in self.records.all_links():  # (a render's record is read only when they are not current)
+            relpath, version = key
+            if not self.site.has_render(relpath, version):  # (the plan deleted the rows of other renders)
+                continue
+            page = self.site.by_relpath[relpath]
             if results is None or not self.is_current(results, universe_key):
-                results = self._check(page, version, universe_key)
+                if results is not None and results["links_checked"] == FROM_WORKER:
+                    results = self._finish(page, version, results, universe_key)
+                else:
+                    results = self._check(page, version, universe_key)
                 if results is None:  # failed to render
                     continue
                 self.records.put_links(key, results)
             problems += [Problem(kind, severity, message, file, line, column, (version,))
                          for kind, severity, message, file, line, column in results["broken"]]
         return problems
+
+
+def _stored(problem: Problem) -> list:
+    """A link problem as its render's results keep it (records.py checks the shape)."""
+    return [problem.kind, problem.severity, problem.message, problem.file, problem.line, problem.column]
 
 
 class _Deps:

@@ -66,14 +66,23 @@ class RecordTable:
         return self._part(key, "links", LINK_FIELDS, link_results_problem)
 
     def _part(self, key: RenderKey, column: str, fields: tuple[str, ...], problem) -> dict | None:
-        rows = self._rows(f"SELECT {column} FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
-        if not rows:
-            return None
-        try:
-            part = dict(zip(fields, json.loads(rows[0][0]), strict=True))
-        except (ValueError, TypeError):
-            return None
-        return None if problem(part) else part
+        # (only the links column has pending writes: other reads need not wait for them)
+        read = self._rows if column == "links" else self.db.rows
+        rows = read(f"SELECT {column} FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
+        return _decoded(rows[0][0], fields, problem) if rows else None
+
+    def all_links(self, chunk: int = 512) -> Iterator[tuple[RenderKey, dict | None]]:
+        """(key, links_of(key)) of every render, a chunk of rows read at a time (the links of
+        the rows read may be written meanwhile; the rows themselves must stay)."""
+        after = ("", "")
+        while True:
+            rows = self._rows("SELECT version, relpath, links FROM renders WHERE (version, relpath) > (?, ?) "
+                              "ORDER BY version, relpath LIMIT ?", (*after, chunk))
+            for version, relpath, text in rows:
+                yield (relpath, version), _decoded(text, LINK_FIELDS, link_results_problem)
+            if len(rows) < chunk:
+                return
+            after = rows[-1][:2]
 
     def deps_of(self, key: RenderKey) -> dict[str, str]:
         """What a render used (its record's deps; {} when it has no record)."""
@@ -99,7 +108,7 @@ class RecordTable:
     def ids_key(self, key: RenderKey) -> str:
         """What an anchor into a render depends on: the digest of its ids, "incomplete" when
         they cannot be trusted, "-" when there is no such render."""
-        rows = self._rows("SELECT ids_key FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
+        rows = self.db.rows("SELECT ids_key FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
         return rows[0][0] if rows else "-"
 
     # -- all of them --
@@ -129,6 +138,15 @@ class RecordTable:
         self.db.many("INSERT INTO current VALUES (?, ?)", ((v, r) for r, v in keys))
         self._rows("DELETE FROM renders WHERE (version, relpath) NOT IN (SELECT version, relpath FROM current)")
         self._rows("DELETE FROM current")
+
+
+def _decoded(text: str, fields: tuple[str, ...], problem) -> dict | None:
+    """The JSON list `text` as a dict of `fields`; None when `problem` finds it of another shape."""
+    try:
+        part = dict(zip(fields, json.loads(text), strict=True))
+    except (ValueError, TypeError):
+        return None
+    return None if problem(part) else part
 
 
 def _dumps(value: object) -> str:

@@ -25,6 +25,9 @@ _STR_FIELDS = ("title", "short_title", "intro", "body_digest", "render_digest", 
                "chrome_key", "layout_key", "digest", "links_checked")
 _BOOL_FIELDS = ("site_data", "cacheable")
 FACT_FIELDS = ("hrefs", "ids", "complete")  # what the link check reads of a render (LinkFacts)
+# `links_checked` of a worker's link-check results (links.py): checked but for the #anchors
+# of links into other renders, which `anchor_targets` lists with where they were written
+FROM_WORKER = "worker"
 RECORD_KEYS = frozenset((*_STR_FIELDS, *_BOOL_FIELDS, *FACT_FIELDS, "deps", "warnings", "broken", "anchor_targets"))
 _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
                    ("column", (int, type(None))), ("version", (str, type(None))), ("snippet", (str,)),
@@ -116,7 +119,9 @@ def link_results_problem(results: dict) -> str | None:
     if type(broken) is not list or not all(_broken_ok(b) for b in broken):
         return "a link-check result of the wrong shape"
     targets = results.get("anchor_targets")
-    if type(targets) is not list or not all(_str_list(t) and len(t) == 3 for t in targets):
+    # [relpath, version, ids digest]; a worker's: [relpath, version, href, file, line, column] (links.py)
+    target_ok = _broken_ok if results["links_checked"] == FROM_WORKER else (lambda t: _str_list(t) and len(t) == 3)
+    if type(targets) is not list or not all(target_ok(t) for t in targets):
         return "link targets of the wrong shape"
     return None
 

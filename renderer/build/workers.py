@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renderer.build.digests import DepStats, sha1
+from renderer.build.links import WorkerLinkCheck
 from renderer.build.output import FileWriter
 from renderer.build.records import extract_body, make_record
 from renderer.build.search_store import decode_record, parse_lines
@@ -61,6 +62,7 @@ class WorkerState:
         self.layout = layout
         self.writer = FileWriter(config.staging)
         self.dep_stats = DepStats(tree, config.racy_after_ns)
+        self.links = WorkerLinkCheck(layout.site, Path(config.site_dir))
         self.seconds: dict[str, float] = {}  # stage -> time spent in it since the last task's results
 
     @classmethod
@@ -183,7 +185,9 @@ class WorkerState:
             started = self._timed("render", started)
         result["record"] = record = make_record(rendered, page_url(page, version), page)
         record["dep_stats"] = self.dep_stats.of(record["deps"])
-        self._timed("facts and search record", started)
+        started = self._timed("facts and search record", started)
+        record.update(self.links.results(page, version, record))
+        self._timed("links", started)
         return rendered
 
 

@@ -77,7 +77,11 @@ Outcome = tuple[str, str, str] | None
 
 
 class LinkChecker:
-    def __init__(self, site: SiteModel, facts_of: Callable[[str, str], LinkFacts | None],
+    """`facts_of` gives the links and ids of other renders. Without it the #anchors of links
+    into other renders are left unchecked (a build's workers: another worker may be making
+    the target); `anchored_links` names them, and `anchor_outcome` checks them later."""
+
+    def __init__(self, site: SiteModel, facts_of: Callable[[str, str], LinkFacts | None] | None,
                  files: frozenset[str] = frozenset()):
         self.site = site
         self.facts_of = facts_of  # (relpath, version) -> facts; None when unknown (not rendered)
@@ -85,31 +89,41 @@ class LinkChecker:
         self._outcomes: dict[str, Outcome] = {}  # absolute href -> outcome
         self._anchor_targets: dict[str, tuple[str, str]] = {}  # absolute href with #anchor -> (relpath, version)
 
-    def check(self, page: Page, version: str, facts: LinkFacts, deps: Iterable[str] = ()) -> list[Problem]:
+    def check(self, page: Page, version: str, facts: LinkFacts, deps: Iterable[str] = (),
+              locator: HrefLocator | None = None) -> list[Problem]:
         """The broken links of one render, each located where it was written (the render's own
         version written `<version>` in messages, so one mistake reads the same in every version)."""
         problems = []
-        locator: HrefLocator | None = None
         for href in facts.hrefs:
             outcome = self.outcome(href, page, version, facts)
             if outcome is not None:
-                kind, severity, message = outcome
                 locator = locator or HrefLocator(self.site, page, deps)
-                file, line, column = locator.locate(href)
-                problems.append(version_neutral(Problem(kind, severity, message, file, line, column, (version,)),
-                                                version))
+                problems.append(locator.problem(outcome, href, version))
         return problems
 
     def anchor_targets(self, page: Page, version: str, facts: LinkFacts) -> set[tuple[str, str]]:
         """The other renders whose element ids the check of this render read: the targets of
         its links with an #anchor (after `check`)."""
-        found = set()
+        return {(relpath, target_version) for relpath, target_version, _ in self.anchored_links(page, version, facts)}
+
+    def anchored_links(self, page: Page, version: str, facts: LinkFacts) -> list[tuple[str, str, str]]:
+        """(relpath, version, href) of the links with an #anchor into a render (after `check`)."""
+        found = []
         for href in facts.hrefs:
             if "#" in href and not href.startswith("#"):
                 target = self._anchor_targets.get(self._absolute(href, page, version))
                 if target is not None:
-                    found.add(target)
+                    found.append((*target, href))
         return found
+
+    def anchor_outcome(self, href: str, relpath: str, version: str) -> Outcome:
+        """The outcome of a link's #anchor into the render (relpath, version) it resolved to."""
+        anchor = unquote(href.partition("#")[2])
+        facts = self.facts_of(relpath, version) if self.facts_of is not None else None
+        if anchor and facts is not None and facts.complete and anchor not in facts.ids:
+            target = self.site.by_relpath[relpath]
+            return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file} ({version})"
+        return None
 
     def outcome(self, href: str, page: Page, version: str, facts: LinkFacts) -> Outcome:
         if href.startswith("#"):
@@ -136,12 +150,9 @@ class LinkChecker:
         if found is None:
             return self._unresolved(href, path)
         target, target_version = found
-        anchor = unquote(anchor)
-        if anchor:
+        if unquote(anchor):
             self._anchor_targets[absolute] = (target.relpath, target_version)
-            facts = self.facts_of(target.relpath, target_version)
-            if facts is not None and facts.complete and anchor not in facts.ids:
-                return "anchor", "error", f"link {href!r}: no element with id {anchor!r} in {target.file} ({target_version})"
+            return self.anchor_outcome(href, target.relpath, target_version)
         return None
 
     def _unresolved(self, href: str, path: str) -> Outcome:
@@ -175,6 +186,10 @@ class HrefLocator:
         self.text = page.text
         self.own = [(page.file, self.text, page.body_offset), (page.file, self.text, 0)]
         self.used: list[tuple[str, str, int]] | None = None
+
+    def problem(self, outcome: tuple[str, str, str], href: str, version: str) -> Problem:
+        """The Problem of a broken link of this render, located and made version-neutral."""
+        return link_problem(outcome, self.locate(href), version)
 
     def locate(self, href: str) -> tuple[str, int, int]:
         for needle in _needles(href):
@@ -222,6 +237,12 @@ def _needles(href: str) -> list[str]:
     bare = tail.rstrip("/")
     needles = [f"{bare}#{anchor}" if anchor else "", bare, bare.rsplit("/", 1)[-1], f"#{anchor}" if anchor else ""]
     return [n for n in dict.fromkeys(needles) if n and n != "/"]
+
+
+def link_problem(outcome: tuple[str, str, str], where: tuple[str, int, int], version: str) -> Problem:
+    """The Problem of a broken link of a render in `version`, written where `where` says."""
+    kind, severity, message = outcome
+    return version_neutral(Problem(kind, severity, message, *where, (version,)), version)
 
 
 def version_neutral(problem: Problem, version: str) -> Problem:

@@ -82,6 +82,10 @@ class SiteModel:
             for version in page.versions:
                 yield page, version
 
+    def has_render(self, relpath: str, version: str) -> bool:
+        page = self.by_relpath.get(relpath)
+        return page is not None and version in page.versions
+
     def render_count(self) -> int:
         return sum(len(page.versions) for page in self.pages)
 
