@@ -21,11 +21,11 @@ from renderer.build.record_table import RecordTable
 from renderer.build.records import FROM_WORKER
 from renderer.model.lru import LRUCache
 from renderer.model.pages import Page
-from renderer.problems import Problem
+from renderer.problems import Problem, merge
 from renderer.site.linkcheck import HrefLocator, LinkChecker, LinkFacts, link_problem, published_files
 from renderer.site.model import SiteModel
 
-FACTS_KEPT = 4096  # renders whose facts stay decoded: anchors mostly point into a few pages
+TARGETS_KEPT = 1024  # renders whose ids stay decoded: anchors mostly point into a few pages
 
 
 class WorkerLinkCheck:
@@ -50,20 +50,27 @@ class BuildLinkCheck:
         self.site = site
         self.records = records
         self.files = files
-        self.checker = LinkChecker(site, self.facts_of, published_files(site_dir))
-        # bounded: decoded facts of every render would grow with the site
-        self.facts: LRUCache[tuple[str, str], LinkFacts] = LRUCache(FACTS_KEPT)
+        self.checker = LinkChecker(site, self.target_facts, published_files(site_dir))
+        # bounded: decoded ids of every render would grow with the site
+        self.targets: LRUCache[tuple[str, str], LinkFacts] = LRUCache(TARGETS_KEPT)
 
     def facts_of(self, relpath: str, version: str) -> LinkFacts | None:
         """The links and ids of a render; None when it has no record (not rendered)."""
+        stored = self.records.facts_of((relpath, version))
+        if stored is None:
+            return None
+        return LinkFacts(tuple(stored["hrefs"]), frozenset(stored["ids"]), stored["complete"])
+
+    def target_facts(self, relpath: str, version: str) -> LinkFacts | None:
+        """The ids of a render an #anchor points into (its links left out)."""
         key = (relpath, version)
-        facts = self.facts.get(key)
+        facts = self.targets.get(key)
         if facts is None:
-            stored = self.records.facts_of(key)
-            if stored is None:
+            found = self.facts_of(relpath, version)
+            if found is None:
                 return None
-            facts = LinkFacts(tuple(stored["hrefs"]), frozenset(stored["ids"]), stored["complete"])
-            self.facts.put(key, facts)
+            facts = LinkFacts((), found.ids, found.complete)
+            self.targets.put(key, facts)
         return facts
 
     def universe_key(self, stubs_key: str) -> str:
@@ -107,9 +114,11 @@ class BuildLinkCheck:
         return {"links_checked": universe_key, "broken": broken,
                 "anchor_targets": [[relpath, v, self.records.ids_key((relpath, v))] for relpath, v in sorted(targets)]}
 
-    def run(self, universe_key: str) -> list[Problem]:
-        """Every broken link of every render (one Problem per render and link)."""
-        problems: list[Problem] = []
+    def run(self, universe_key: str, severity: str | None = None) -> list[Problem]:
+        """Every broken link of every render, merged across versions (`severity`, when given,
+        instead of each link's own)."""
+        # (kind, severity, message, file, line, column) -> the versions it is broken in
+        found: dict[tuple[str, str, str, str, int, int], set[str]] = {}
         for key, results in self.records.all_links():  # (a render's record is read only when they are not current)
             relpath, version = key
             if not self.site.has_render(relpath, version):  # (the plan deleted the rows of other renders)
@@ -123,9 +132,10 @@ class BuildLinkCheck:
                 if results is None:  # failed to render
                     continue
                 self.records.put_links(key, results)
-            problems += [Problem(kind, severity, message, file, line, column, (version,))
-                         for kind, severity, message, file, line, column in results["broken"]]
-        return problems
+            for kind, own_severity, message, file, line, column in results["broken"]:
+                found.setdefault((kind, severity or own_severity, message, file, line, column), set()).add(version)
+        return merge([Problem(*fields, versions=tuple(versions)) for fields, versions in found.items()],
+                     self.site.versions.ids)
 
 
 def _stored(problem: Problem) -> list:
