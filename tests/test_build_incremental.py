@@ -215,6 +215,32 @@ def test_pool_workers_check_the_links_and_the_build_process_only_anchors_into_ot
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "pool" / "_site")
 
 
+def test_a_pool_build_reads_a_page_again_in_its_worker_and_fails_if_it_changed_meanwhile(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    before = tree_digest(out)
+    deep = root / "content/alpha/advanced/deep.md"
+    real_defer = pages.LoadedPages.defer_texts
+
+    def defer_then_edit(self, tree):
+        real_defer(self, tree)
+        assert all("text" not in page.__dict__ for page in self.pages if page.relpath == "alpha/advanced/deep.md")
+        deep.write_text(deep.read_text().replace("xylophone", "marimba"))  # after the plan read it
+
+    monkeypatch.setattr(pages.LoadedPages, "defer_texts", defer_then_edit)
+    monkeypatch.setattr(runner, "SERIAL_BELOW", 0)
+    with pytest.raises(BuildFailed) as failed:
+        run_build(root, out, jobs=2, use_cache=False)
+    errors = failed.value.report.errors
+    assert {(p.file, p.message) for p in errors} == {
+        ("content/alpha/advanced/deep.md", "the file changed while the site was being built; build again")}
+    assert tree_digest(out) == before  # the site as it was
+    monkeypatch.setattr(pages.LoadedPages, "defer_texts", real_defer)
+    report = run_build(root, out, jobs=2)
+    assert report.ok and "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
+
+
 def test_pool_workers_write_the_search_bundles_and_keep_the_files_that_did_not_change(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs")
     monkeypatch.setattr(runner, "SERIAL_BELOW", 0)

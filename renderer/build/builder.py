@@ -208,7 +208,10 @@ class _Stages:
                         self.options.base_url, self.options.redirects)
         with TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
                         progress=progress_bar(builder.console, self.options.progress)) as runner:
-            runner.run(plan.tasks, lambda: extras.write_static(self.cache), collector.add)
+            extras.prepare_redirects(self.cache)
+            if not runner.in_process(plan.tasks):  # (a forked worker reads the texts it needs)
+                self.loaded.defer_texts(self.tree)
+            runner.run(plan.tasks, extras.write_static, collector.add)
             if runner.pool is not None:  # (in-process, the workers are this process and use them again)
                 self.loaded.forget_texts(self.tree)
             collector.finish()

@@ -68,18 +68,14 @@ class Extras:
         self.search_keys: dict[str, str] = {}
         self.problems: list[Problem] = []
 
-    # -- while the workers render --
-
-    def write_static(self, cache: Cache | None) -> list[tuple[str, str]]:
-        """Files that do not depend on rendered bodies: 404, static assets, the redirect table;
-        returns the redirect stubs to write, (file, target URL), which the workers write."""
-        layout = self.layout
+    def prepare_redirects(self, cache: Cache | None) -> None:
+        """The redirect table: the last build's when the pages' redirects are the same. Made
+        before the workers start, so that forked ones share it (their link check reads it)."""
         home = self.site.home_url()
         digest = hashlib.sha1(f"{self.code_key}\0{home}\0".encode())
         for page in self.site.pages:
             digest.update(f"{page.relpath}\0{','.join(page.versions)}\0{page.redirect_from}\n".encode())
         self.stubs_key = digest.hexdigest()
-        files: dict[str, bytes] = {}
         if cache is not None and cache.stubs_key == self.stubs_key:
             # the same redirects as last time (their files are still in place, unless changed)
             value = SharedRedirects()
@@ -92,17 +88,30 @@ class Extras:
         self.problems += [self._clash(key, clash) for key, clash in self.unwritable.items()]
         if self.redirect_format == "stubs":
             self.stubs = {key: r.target for key, r in self.redirects.items() if key and key not in self.unwritable}
-        else:  # one file in the host's format instead of a page per redirect
+
+    # -- while the workers render --
+
+    def write_static(self) -> Iterator[tuple[str, str]]:
+        """Files that do not depend on rendered bodies: 404, static assets, the redirect table
+        in a host's format; returns the redirect stubs for the workers to write, (file, target
+        URL), made as they are taken (after `prepare_redirects`)."""
+        layout = self.layout
+        files: dict[str, bytes] = {}
+        if self.redirect_format != "stubs":  # one file in the host's format instead of a page per redirect
             name, data = redirect_file(self.redirect_format, self.redirects)
             files[name] = data
-        stubs = [(f"{path}/index.html", target) for path, target in sorted(self.stubs.items())
-                 if not self.emitter.keep(f"{path}/index.html")]
-        files["index.html"] = layout.render_redirect(home).encode("utf-8")
+        files["index.html"] = layout.render_redirect(self.site.home_url()).encode("utf-8")
         files["404.html"] = layout.render_404(None).encode("utf-8")
         files.update(self._published("static", self.site_dir / "static", self.site_dir))
         files.update(self._published("assets", self.site.tree.root / "assets", self.site.tree.root))
         self.emitter.emit(files)
-        return stubs
+        return self._stubs_to_write()
+
+    def _stubs_to_write(self) -> Iterator[tuple[str, str]]:
+        for path in sorted(self.stubs):
+            file = f"{path}/index.html"
+            if not self.emitter.keep(file):
+                yield file, self.stubs[path]
 
     def _unwritable(self, table: dict[str, Redirect]) -> dict[str, str]:
         """Stubs whose file cannot exist: `x/index.html/index.html` beside the file

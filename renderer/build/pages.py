@@ -50,10 +50,17 @@ class LoadedPages:
     errors: list[RenderError] = field(default_factory=list)
     parsed: set[str] = field(default_factory=set)  # relpaths whose frontmatter was parsed in this build
 
+    def defer_texts(self, tree: DocsTree) -> None:
+        """The build process lets go of the pages' texts until they are asked for (see
+        Page.defer_text): forked workers read the ones they render."""
+        for page in self.pages:
+            if "text" in page.__dict__:
+                page.defer_text(f"{tree.content_dir}/{page.relpath}", self.digests[page.relpath], sha1)
+
     def forget_texts(self, tree: DocsTree) -> None:
         """The build process lets go of the pages' texts once the workers have rendered them."""
         for page in self.pages:
-            page.forget_text(tree.content_dir / page.relpath)
+            page.forget_text(f"{tree.content_dir}/{page.relpath}")  # (a str: a Path per page costs more)
 
     def cache_entries(self) -> dict[str, PageEntry]:
         """Entries for the cache: every page whose frontmatter JSON can hold (the ones from
@@ -130,11 +137,12 @@ class PageLoader:
         return self.known_versions.issuperset(entry[3]) and self.tree.frontmatter_schema.first_error(entry[1]) is None
 
     def _parse(self, to_parse: list[tuple[str, str, bytes]], errors: list[RenderError]) -> list[tuple]:
-        """Parse new and changed pages: (relpath, digest, page)."""
+        """Parse new and changed pages: (relpath, digest, page). Empties `to_parse`."""
         helper_share: list[tuple[str, str, bytes]] = []
         if len(to_parse) >= PARSE_HELPER_ABOVE and self.use_helper:
             half = len(to_parse) // 2
-            to_parse, helper_share = to_parse[:half], to_parse[half:]
+            helper_share = to_parse[half:]
+            del to_parse[half:]
         parsed = []
         helper = future = None
         tree = self.tree
@@ -145,14 +153,13 @@ class PageLoader:
                 future = helper.submit(parse_frontmatter, str(tree.root),
                                        str(tree.versions_file) if tree.versions_file else None, tree.lenient,
                                        [relpath for relpath, _, _ in helper_share])
-            for relpath, digest, _raw in to_parse:
+            to_parse.reverse()
+            while to_parse:  # (each file's bytes let go of once its page is parsed)
+                relpath, digest, raw = to_parse.pop()
                 try:
-                    page = tree.page(relpath)
+                    parsed.append((relpath, digest, tree.parse_page_bytes(relpath, raw)))
                 except RenderError as err:
                     errors.append(err)
-                    continue
-                if page is not None:
-                    parsed.append((relpath, digest, page))
             if future is not None:
                 parsed += self._adopt(helper_share, future.result(), errors)
         finally:

@@ -10,7 +10,8 @@ import concurrent.futures as cf
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 
 from renderer.build.workers import (
     SearchJob,
@@ -30,6 +31,7 @@ CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough 
 PAGES_PER_TASK = 64  # at most: a task's results are in the build process at once (~5 KB per render)
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 STUBS_PER_TASK = 2000  # redirect stubs per worker task (a stub costs ~0.1 ms)
+STUB_TASKS_AHEAD = 2  # tasks of stubs on their way per worker
 
 
 class NoProgress:
@@ -57,6 +59,13 @@ def progress_bar(console, enabled: bool):
                     console=console, transient=True)
 
 
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of `size` items (the last one shorter), taken from `items` as they are needed."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
 class TaskRunner:
     """Runs a build's tasks; used as a context manager, so that its workers stay for the
     search bundles after the renders."""
@@ -82,33 +91,44 @@ class TaskRunner:
             self._close()
             self._close = None
 
-    def run(self, tasks: Task, meanwhile: Callable[[], list[tuple[str, str]]],
+    def run(self, tasks: Task, meanwhile: Callable[[], Iterator[tuple[str, str]]],
             on_results: Callable[[list[dict]], None]) -> None:
         """Run the tasks; `meanwhile` runs in this process while workers render and returns
-        the redirect stubs for the workers to write; `on_results` takes each finished task's
-        results (in completion order)."""
+        the redirect stubs for the workers to write, made as they are taken; `on_results`
+        takes each finished task's results (in completion order)."""
         work = sum(len(items) for _, items in tasks)
-        self.pool, self.workers, self._close = self._executor(work)
+        self.pool, self.workers, self._close = self._executor(tasks)
         with self.progress as bar:
             if self.pool is None:
                 state = self.local = WorkerState(self.config, self.tree, self.layout)
-                on_results(state.write_stubs(meanwhile()))
+                for batch in batched(meanwhile(), STUBS_PER_TASK):
+                    on_results(state.write_stubs(batch))
                 bar_id = bar.add_task("Rendering", total=work)
                 for relpath, items in tasks:
                     on_results(state.run([(relpath, items)]))
                     bar.update(bar_id, advance=len(items))
                 return
             size = max(1, min(PAGES_PER_TASK, math.ceil(len(tasks) / (self.workers * CHUNKS_PER_WORKER))))
-            chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
-            futures = {self.pool.submit(run_task, self.config, chunk): chunk for chunk in chunks}
-            stubs = meanwhile()
-            for start in range(0, len(stubs), STUBS_PER_TASK):
-                futures[self.pool.submit(run_stubs, self.config, stubs[start:start + STUBS_PER_TASK])] = []
+            pending = {self.pool.submit(run_task, self.config, tasks[i: i + size]): tasks[i: i + size]
+                       for i in range(0, len(tasks), size)}
+            stubs = batched(meanwhile(), STUBS_PER_TASK)
             bar_id = bar.add_task("Rendering", total=work)
-            for future in cf.as_completed(futures):
-                done = futures.pop(future)  # a finished future holds its results (on Dask, in its worker too)
-                on_results(future.result())
-                bar.update(bar_id, advance=sum(len(items) for _, items in done))
+            while True:
+                self._send_stubs(self.pool, pending, stubs)
+                if not pending:
+                    return
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    finished = pending.pop(future)  # a finished future holds its results (on Dask, in its worker too)
+                    on_results(future.result())
+                    bar.update(bar_id, advance=sum(len(items) for _, items in finished))
+
+    def _send_stubs(self, pool: cf.Executor, pending: dict, stubs: Iterator[list[tuple[str, str]]]) -> None:
+        """Keep a few tasks of redirect stubs on their way: the stubs are made as they are
+        sent, not all at once (a few hundred thousand on a big site)."""
+        on_their_way = sum(1 for finished in pending.values() if not finished)  # (a stub task renders nothing)
+        for batch in islice(stubs, max(0, STUB_TASKS_AHEAD * self.workers - on_their_way)):
+            pending[pool.submit(run_stubs, self.config, batch)] = []
 
     def index_search(self, jobs: Iterable[SearchJob], on_results: Callable[[list[dict]], None]) -> None:
         """Make the search bundles of `jobs` (after `run`): in this process, or a version per
@@ -127,11 +147,15 @@ class TaskRunner:
         for future in cf.as_completed(pending):
             on_results(future.result())
 
-    def _executor(self, work: int):
+    def in_process(self, tasks: Task) -> bool:
+        """Will `run` render the tasks in this process (no workers)?"""
+        return not self.executor_url and (self.jobs <= 1 or sum(len(items) for _, items in tasks) < SERIAL_BELOW)
+
+    def _executor(self, tasks: Task):
         """(executor, number of workers, closer); (None, 1, None) to run in this process."""
         if self.executor_url:
             return self._dask()
-        if self.jobs <= 1 or work < SERIAL_BELOW:
+        if self.in_process(tasks):
             return None, 1, None
         methods = multiprocessing.get_all_start_methods()
         fork = "fork" in methods

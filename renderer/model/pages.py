@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
@@ -36,15 +36,37 @@ class Page:
         """The text after the frontmatter: sliced when asked, so a page holds its text once."""
         return self.text[self.body_offset:]
 
-    def forget_text(self, file: Path) -> None:
+    def forget_text(self, file: str) -> None:
         """Let go of the text: it is read again from `file` each time it is asked for (the
         build process, once workers have rendered the pages, needs it only to locate errors)."""
         self.__dict__.pop("text", None)
         self.__dict__["_text_file"] = file
 
+    def defer_text(self, file: str, digest: str, digest_of: Callable[[bytes], str]) -> None:
+        """Let go of the text until it is next asked for; then it is read from `file` once and
+        kept (the forked workers of a build read the pages they render; the build process
+        need not hold them all meanwhile). A file whose digest is no longer `digest` changed
+        during the build: asking for its text raises a RenderError."""
+        self.__dict__.pop("text", None)
+        self.__dict__["_deferred"] = (file, digest, digest_of)
+
     def __getattr__(self, name: str):  # (only called for attributes the page does not have)
+        if name == "text" and "_deferred" in self.__dict__:
+            file, digest, digest_of = self.__dict__["_deferred"]
+            try:
+                with open(file, "rb") as opened:
+                    data = opened.read()
+            except OSError:
+                data = b""
+            if digest_of(data) != digest:
+                raise RenderError("the file changed while the site was being built; build again",
+                                  file=self.file, line=1, column=1)
+            self.text = data.decode("utf-8")  # (decoded once before: the same bytes)
+            del self.__dict__["_deferred"]
+            return self.text
         if name == "text" and "_text_file" in self.__dict__:
-            return self.__dict__["_text_file"].read_text(encoding="utf-8")
+            with open(self.__dict__["_text_file"], encoding="utf-8") as opened:
+                return opened.read()
         raise AttributeError(name)
 
     @property
