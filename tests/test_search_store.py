@@ -13,9 +13,25 @@ from test_build_support import FPT, V21, V22, make_docs, run_build, tree_digest
 from renderer.build import Cache
 from renderer.build.build_db import BuildDatabase
 from renderer.build.record_table import RecordTable
-from renderer.build.search_store import FOLDER, MAGIC, SearchSpool, SearchStore, decode_record, encode_record
+from renderer.build.search_store import (
+    FOLDER,
+    MAGIC,
+    RecordLines,
+    SearchSpool,
+    SearchStore,
+    decode_record,
+    encode_record,
+)
 from renderer.errors import RenderError
 from renderer.site.search import bundle_pages, read_bundle
+
+
+def texts(lines: RecordLines) -> dict[str, str]:
+    """relpath -> record text of every line (and the lines closed)."""
+    try:
+        return {relpath: lines.text(relpath) for relpath in lines.where}
+    finally:
+        lines.close()
 
 
 def store_files(out: Path) -> list[Path]:
@@ -35,7 +51,7 @@ def test_the_cache_keeps_no_search_records_and_the_store_one_file_per_version(tm
     assert sorted(cache.search_files) == sorted([FPT, V22, V21])
     assert len(store_files(out)) == 3  # no spool left behind
     store = SearchStore(Cache.folder_for(out), cache.search_files)
-    titles = {decode_record(text)[0] for text in store.read(V21).values()}
+    titles = {decode_record(text)[0] for text in texts(store.lines(V21)).values()}
     assert "Basics" in titles
 
 
@@ -44,8 +60,8 @@ def test_only_versions_whose_search_changed_read_the_store(tmp_path, monkeypatch
     out = tmp_path / "_site"
     assert run_build(root, out).ok
     read: list[str] = []
-    real_read = SearchStore.read
-    monkeypatch.setattr(SearchStore, "read", lambda self, version: (read.append(version), real_read(self, version))[1])
+    real_read = SearchStore.lines
+    monkeypatch.setattr(SearchStore, "lines", lambda self, version: (read.append(version), real_read(self, version))[1])
     only_latest = root / "content/alpha/getting-started/only-latest.md"
     only_latest.write_text(only_latest.read_text() + "\nA new word: quokka.\n")
     assert run_build(root, out).ok
@@ -89,9 +105,9 @@ def test_the_spool_gives_back_one_version_at_a_time_and_leaves_no_file(tmp_path)
     spool.add(("a.md", "v1"), encode_record(a1))
     spool.add(("b.md", "v2"), encode_record(["B", "/en/v2/b/", "", "text of b in v2"]))
     spool.add(("a.md", "v2"), encode_record(["A", "/en/v2/a/", "intro", "text of a in v2"]))
-    assert {relpath: decode_record(text) for relpath, text in spool.read("v1").items()} == {"a.md": a1}
-    assert sorted(spool.read("v2")) == ["a.md", "b.md"]
-    assert spool.read("v3") == {}
+    assert {relpath: decode_record(text) for relpath, text in texts(spool.lines("v1")).items()} == {"a.md": a1}
+    assert sorted(texts(spool.lines("v2"))) == ["a.md", "b.md"]
+    assert texts(spool.lines("v3")) == {}
     assert spool.count == 3
     spool.close()
     spool.close()  # the build closes it twice on some paths
@@ -126,6 +142,8 @@ def test_records_holding_other_line_separators_come_back_whole(tmp_path):
     spool = SearchSpool(tmp_path)
     spool.add(("a.md", "v"), encode_record(record))
     store = SearchStore(tmp_path, {})
-    store.write("v", spool.read("v"))
+    spooled = spool.lines("v")
+    store.write("v", [spooled.line("a.md")])
+    spooled.close()
     spool.close()
-    assert {relpath: decode_record(text) for relpath, text in store.read("v").items()} == {"a.md": record}
+    assert {relpath: decode_record(text) for relpath, text in texts(store.lines("v")).items()} == {"a.md": record}

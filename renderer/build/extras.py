@@ -15,7 +15,7 @@ from renderer.build.digests import sha1
 from renderer.build.file_table import FileTable
 from renderer.build.output import FileWriter
 from renderer.build.record_table import RecordTable
-from renderer.build.search_store import SearchSpool, SearchStore, write_lines
+from renderer.build.search_store import RecordLines, SearchSpool, SearchStore
 from renderer.build.workers import SearchJob
 from renderer.errors import RenderError, line_and_column
 from renderer.model.tree import normalize_url_path
@@ -201,18 +201,20 @@ class Extras:
         digests of the live site's files of their bundle."""
         live = self._live_bundle_files({version for version, _ in stale})
         for version, relpaths in stale:
-            mine = spool.read(version)
-            old = store.read(version) if any(relpath not in mine for relpath in relpaths) else {}
-            missing = [relpath for relpath in relpaths if relpath not in mine and relpath not in old]
-            if missing:
-                raise RenderError(f"the build cache has no search record of {missing[0]} in {version}; "
-                                  "build with --no-cache")
-            chosen = {relpath: mine.get(relpath) or old[relpath] for relpath in relpaths}
-            store.write(version, chosen)
-            job_file = scratch / f"search-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
-            with open(job_file, "wb") as file:
-                write_lines(file, chosen)
-            del mine, old, chosen
+            mine = spool.lines(version)
+            old = store.lines(version) if any(relpath not in mine for relpath in relpaths) else RecordLines()
+            try:
+                missing = [relpath for relpath in relpaths if relpath not in mine and relpath not in old]
+                if missing:
+                    raise RenderError(f"the build cache has no search record of {missing[0]} in {version}; "
+                                      "build with --no-cache")
+                job_file = scratch / f"search-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
+                with open(job_file, "wb") as job:
+                    store.write(version, ((mine if relpath in mine else old).line(relpath) for relpath in sorted(relpaths)),
+                                copy_to=job)
+            finally:
+                mine.close()
+                old.close()
             yield version, str(job_file), live.get(version, {})
 
     def _live_bundle_files(self, versions: set[str]) -> dict[str, dict[str, str]]:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -62,13 +62,48 @@ def parse_lines(lines) -> dict[str, str]:
     return found
 
 
-def write_lines(file: BinaryIO, records: dict[str, str], digest=None) -> None:
-    """Write records a line at a time, in relpath order (and hash them)."""
-    for relpath in sorted(records):
-        piece = record_line(relpath, records[relpath]).encode("utf-8")
-        if digest is not None:
-            digest.update(piece)
-        file.write(piece)
+class RecordLines:
+    """Where each render's line is in a file of `record_line` lines (from byte `start`), so
+    that a version's records are copied in relpath order without holding their text.
+    ValueError for a line of another shape; `digest` (a hashlib object) gets every line."""
+
+    def __init__(self, path: Path | None = None, start: int = 0, digest=None):
+        self.where: dict[str, tuple[int, int]] = {}  # relpath -> (offset, length) of its line
+        self.file: BinaryIO | None = open(path, "rb") if path is not None else None  # (closed by close)
+        if self.file is None:
+            return
+        try:
+            self.file.seek(start)
+            for line in self.file:  # (split at b"\n" only: other separators are text)
+                key, tab, _ = line.partition(b"\t")
+                relpath = json.loads(key) if tab and line.endswith(b"\n") else None
+                if type(relpath) is not str:
+                    raise ValueError("a line that is not a search record")
+                if digest is not None:
+                    digest.update(line)
+                self.where[relpath] = (start, len(line))
+                start += len(line)
+        except BaseException:
+            self.close()
+            raise
+
+    def __contains__(self, relpath: str) -> bool:
+        return relpath in self.where
+
+    def line(self, relpath: str) -> bytes:
+        offset, length = self.where[relpath]
+        assert self.file is not None  # (there is a line)
+        self.file.seek(offset)
+        return self.file.read(length)
+
+    def text(self, relpath: str) -> str:
+        """The record text of a render's line (`encode_record`)."""
+        return self.line(relpath).decode("utf-8").rstrip("\n").partition("\t")[2]
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
 
 
 class SearchSpool:
@@ -93,14 +128,13 @@ class SearchSpool:
         spool = self.spools[version] = (Path(name), os.fdopen(fd, "w", encoding="utf-8"))
         return spool
 
-    def read(self, version: str) -> dict[str, str]:
-        """The records of a version spooled so far: relpath -> record text."""
+    def lines(self, version: str) -> RecordLines:
+        """The lines of a version spooled so far (close it when done)."""
         spool = self.spools.get(version)
         if spool is None:
-            return {}
+            return RecordLines()
         spool[1].flush()
-        with open(spool[0], encoding="utf-8") as spooled:
-            return parse_lines(spooled)
+        return RecordLines(spool[0])
 
     def close(self) -> None:
         for path, file in self.spools.values():
@@ -130,35 +164,44 @@ class SearchStore:
                 return False
         return True
 
-    def read(self, version: str) -> dict[str, str]:
-        """relpath -> record text of a version (empty when the store has none). The records
-        themselves are decoded, and their shape checked, where they are indexed."""
+    def lines(self, version: str) -> RecordLines:
+        """The lines of a version's records (none when the store has none; close it when
+        done). The records themselves are decoded, and their shape checked, where they are
+        indexed."""
         entry = self.files.get(version)
         if entry is None:
-            return {}
+            return RecordLines()
         path = self.folder / entry[0]
+        body = hashlib.sha256()
         try:
-            header, _, body = path.read_bytes().partition(b"\n")
+            with open(path, "rb") as file:
+                header = file.readline()
+            lines = RecordLines(path, len(header), body)
         except OSError as err:
             raise RenderError(f"the build cache's search records {path} cannot be read ({err.strerror}); "
                               "build with --no-cache") from None
-        if header != MAGIC + hashlib.sha256(body).hexdigest().encode("ascii"):
-            raise RenderError(f"the build cache's search records {path} are damaged; build with --no-cache")
-        try:
-            return parse_lines(body.decode("utf-8").split("\n")[:-1])  # (not splitlines: U+2028 is text)
-        except ValueError:  # (UnicodeDecodeError too)
+        except ValueError:
             raise RenderError(f"the build cache's search records {path} have an unexpected shape; "
                               "build with --no-cache") from None
+        if header != MAGIC + body.hexdigest().encode("ascii") + b"\n":
+            lines.close()
+            raise RenderError(f"the build cache's search records {path} are damaged; build with --no-cache")
+        return lines
 
-    def write(self, version: str, records: dict[str, str]) -> None:
-        """A new file for a version's records (the old one stays until `remove_unnamed`).
-        Written a record at a time, its SHA-256 put in the fixed-width header last."""
+    def write(self, version: str, lines: Iterable[bytes], copy_to: BinaryIO | None = None) -> None:
+        """A new file for a version's records, `record_line` lines in relpath order (the old
+        file stays until `remove_unnamed`), each copied to `copy_to` too. Written a line at a
+        time, its SHA-256 put in the fixed-width header last."""
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".new-", suffix=".json")
         body = hashlib.sha256()
         with os.fdopen(fd, "wb") as file:
             file.write(MAGIC + b"0" * 64 + b"\n")
-            write_lines(file, records, body)
+            for line in lines:
+                body.update(line)
+                file.write(line)
+                if copy_to is not None:
+                    copy_to.write(line)
             digest = body.hexdigest()
             file.seek(len(MAGIC))
             file.write(digest.encode("ascii"))
