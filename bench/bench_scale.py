@@ -110,7 +110,8 @@ def child_build(argv: list[str]) -> int:
     print(summary(report, failed), file=sys.stderr)
     in_content = sum(1 for p in report.broken_links if p.file.startswith("content/"))
     print(json.dumps({  # fields of Run, and the children's peaks
-        "renders": report.renders, "seconds": report.seconds, "timings": report.timings, "failed": failed,
+        "renders": report.renders, "versions": report.versions, "seconds": report.seconds, "timings": report.timings,
+        "failed": failed,
         "work": report.work_seconds,
         "errors": len(report.errors), "broken": [in_content, len(report.broken_links) - in_content],
         "coordinator_cpu": own.ru_utime + own.ru_stime, "cpu": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
@@ -128,6 +129,7 @@ class Run:
     executor: str  # "in-process", "pool" or "dask"
     workers: int
     renders: int = 0
+    versions: int = 0
     seconds: float = 0.0  # the build's own
     command_seconds: float = 0.0  # with interpreter start-up and imports
     cpu: float = 0.0  # everything: build process, its children, Dask workers and scheduler
@@ -314,6 +316,13 @@ def print_projection(runs: list[Run], factors: list[int]) -> None:
     print(f"    model: T(1M renders, {TARGET_WORKERS} Dask workers) = serial x 1M + parallel x 1M / {TARGET_WORKERS} "
           f"= {serial * TARGET_RENDERS:.0f} s + {parallel * TARGET_RENDERS / TARGET_WORKERS:.0f} s = {total:.0f} s "
           f"= {total / 60:.1f} min (goal <= 5 min)")
+    index = one.work.get(SEARCH_WORK, 0.0) / one.renders
+    if index and big.versions:
+        print(f"    the model's limit: the search index splits by version only (one Pagefind per version, "
+              f"{index * 1000:.2f} ms per render on one worker): with {big.versions} versions of "
+              f"{TARGET_RENDERS // big.versions:,} renders each, the longest takes "
+              f"{index * TARGET_RENDERS / big.versions:.0f} s however many workers there are; "
+              f"the model counts it as split {TARGET_WORKERS} ways ({index * TARGET_RENDERS / TARGET_WORKERS:.0f} s)")
     if small is not None and big.renders > small.renders and big.executor == "dask":
         per = (big.coordinator_kb - small.coordinator_kb) / (big.renders - small.renders)
         print(f"    coordinator memory at 1M renders, linear from x{low} to x{high} (dask 2): "
