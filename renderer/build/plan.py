@@ -57,7 +57,7 @@ def make_plan(site: SiteModel, records: RecordTable, files: FileTable, digests: 
             items = by_page[page.relpath] = []
             plan.tasks.append((page.relpath, items))
         out_path = site.out_path(page, version)
-        old = records.get((page.relpath, version))
+        old = records.body_of((page.relpath, version))
         old_digest = files.trusted_digest(out_path)
         if old is not None and old["cacheable"] and digests.unchanged(old["deps"]):
             if same_chrome and old_digest == old["digest"]:

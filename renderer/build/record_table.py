@@ -14,10 +14,16 @@ import secrets
 from collections.abc import Iterable, Iterator
 
 from renderer.build.build_db import Batch, BuildDatabase
-from renderer.build.records import FACT_FIELDS, facts_problem, link_results_problem, record_problem
+from renderer.build.records import (
+    FACT_FIELDS,
+    LINK_FIELDS,
+    body_problem,
+    facts_problem,
+    link_results_problem,
+    record_problem,
+)
 
 RenderKey = tuple[str, str]  # (relpath, version)
-LINK_FIELDS = ("links_checked", "broken", "anchor_targets")  # the link check's results
 _APART = frozenset((*FACT_FIELDS, *LINK_FIELDS))  # (columns of their own)
 
 
@@ -46,6 +52,19 @@ class RecordTable:
         if written_by == self.build_id:
             return record
         return None if record_problem(record) else record
+
+    def body_of(self, key: RenderKey) -> dict | None:
+        """A record's BODY_KEYS (what a build reuses of a render), without its links and ids;
+        None when there is no such render or they have another shape."""
+        rows = self.db.rows("SELECT record, written_by FROM renders WHERE version = ? AND relpath = ?",
+                            (key[1], key[0]))
+        if not rows:
+            return None
+        try:
+            body = json.loads(rows[0][0])
+        except ValueError:
+            return None
+        return body if rows[0][1] == self.build_id or not body_problem(body) else None
 
     def put(self, key: RenderKey, record: dict) -> None:
         ids_key = record["ids_digest"] if record["complete"] else "incomplete"

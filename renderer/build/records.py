@@ -28,7 +28,9 @@ FACT_FIELDS = ("hrefs", "ids", "complete")  # what the link check reads of a ren
 # `links_checked` of a worker's link-check results (links.py): checked but for the #anchors
 # of links into other renders, which `anchor_targets` lists with where they were written
 FROM_WORKER = "worker"
+LINK_FIELDS = ("links_checked", "broken", "anchor_targets")  # the link check's results
 RECORD_KEYS = frozenset((*_STR_FIELDS, *_BOOL_FIELDS, *FACT_FIELDS, "deps", "warnings", "broken", "anchor_targets"))
+BODY_KEYS = RECORD_KEYS - {*FACT_FIELDS, *LINK_FIELDS}  # the rest: what a build reuses of a render
 _WARNING_FIELDS = (("message", (str,)), ("file", (str, type(None))), ("line", (int, type(None))),
                    ("column", (int, type(None))), ("version", (str, type(None))), ("snippet", (str,)),
                    ("chain", (list,)), ("severity", (str,)))
@@ -92,15 +94,24 @@ def record_problem(record: object) -> str | None:
     """What is wrong with a stored record, or None when it has the shape the build uses."""
     if type(record) is not dict or record.keys() != RECORD_KEYS:
         return "a render record with other fields"
-    if not all(type(record[k]) is str for k in _STR_FIELDS) or not all(type(record[k]) is bool for k in _BOOL_FIELDS):
+    return (body_problem({k: record[k] for k in BODY_KEYS}) or facts_problem(record)
+            or link_results_problem(record))
+
+
+def body_problem(body: object) -> str | None:
+    """What is wrong with the BODY_KEYS of a record, on their own, or None."""
+    if type(body) is not dict or body.keys() != BODY_KEYS:
+        return "a render record with other fields"
+    if not all(type(body[k]) is str for k in _STR_FIELDS if k in BODY_KEYS) \
+            or not all(type(body[k]) is bool for k in _BOOL_FIELDS):
         return "a render record field of the wrong type"
-    deps = record["deps"]
+    deps = body["deps"]
     if type(deps) is not dict or not all_strings(deps.values()):
         return "render deps of the wrong type"
-    warnings = record["warnings"]
+    warnings = body["warnings"]
     if type(warnings) is not list or not all(warning_ok(w) for w in warnings):
         return "a render warning of the wrong shape"
-    return facts_problem(record) or link_results_problem(record)
+    return None
 
 
 def facts_problem(facts: dict) -> str | None:
