@@ -11,7 +11,10 @@ import pytest
 from test_build_support import FPT, V21, V22, make_docs, read, run_build, tree_digest
 
 from renderer.build import BuildFailed, Cache, links, pages, runner
+from renderer.build.digests import sha1
 from renderer.build.output import FileWriter
+from renderer.errors import RenderError
+from renderer.model.tree import DocsTree
 from renderer.site.linkcheck import LinkChecker
 from renderer.site.search import bundle_pages, read_bundle
 
@@ -239,6 +242,21 @@ def test_a_pool_build_reads_a_page_again_in_its_worker_and_fails_if_it_changed_m
     monkeypatch.setattr(pages.LoadedPages, "defer_texts", real_defer)
     report = run_build(root, out, jobs=2)
     assert report.ok and "marimba" in read(out, f"/en/{FPT}/alpha/advanced/deep/")
+
+
+def test_a_deferred_text_is_read_once_and_kept_until_forgotten(tmp_path):
+    root = make_docs(tmp_path / "docs")
+    page = DocsTree(root).page("alpha/advanced/deep.md")
+    file = root / "content/alpha/advanced/deep.md"
+    text = page.text
+    page.defer_text(str(file), sha1(file.read_bytes()), sha1)
+    assert "text" not in page.__dict__ and page.text == text and "text" in page.__dict__  # kept once read
+    page.defer_text(str(file), sha1(file.read_bytes()), sha1)
+    page.forget_text(str(file))  # (the build process once the workers are done)
+    assert page.text == text and "text" not in page.__dict__  # read each time, not kept
+    page.defer_text(str(file), sha1(b"other bytes"), sha1)
+    with pytest.raises(RenderError, match="changed while the site was being built"):
+        page.text  # noqa: B018
 
 
 def test_pool_workers_write_the_search_bundles_and_keep_the_files_that_did_not_change(tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ from renderer.build.search_store import (
     SearchStore,
     decode_record,
     encode_record,
+    parse_lines,
 )
 from renderer.errors import RenderError
 from renderer.site.search import bundle_pages, read_bundle
@@ -29,7 +30,7 @@ from renderer.site.search import bundle_pages, read_bundle
 def texts(lines: RecordLines) -> dict[str, str]:
     """relpath -> record text of every line (and the lines closed)."""
     try:
-        return {relpath: lines.text(relpath) for relpath in lines.where}
+        return parse_lines(lines.line(relpath).decode("utf-8") for relpath in lines.where)
     finally:
         lines.close()
 

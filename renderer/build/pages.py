@@ -35,7 +35,7 @@ class CachedPage(Page):
         self._path = path
 
     def __getattr__(self, name: str):
-        if name == "text" and "_text_file" not in self.__dict__:  # (`body` is sliced from it)
+        if name == "text" and not {"_text_file", "_deferred"} & self.__dict__.keys():  # (`body` is sliced from it)
             self.text = self.__dict__["_path"].read_text(encoding="utf-8")
             return self.text
         return super().__getattr__(name)

@@ -54,12 +54,17 @@ def parse_lines(lines) -> dict[str, str]:
     """relpath -> record text of `record_line` lines; ValueError for another line."""
     found: dict[str, str] = {}
     for line in lines:
-        key, tab, text = line.rstrip("\n").partition("\t")
-        relpath = json.loads(key) if tab else None
-        if type(relpath) is not str:
-            raise ValueError("a line that is not a search record")
-        found[relpath] = text
+        found[relpath_of(line)] = line.rstrip("\n").partition("\t")[2]
     return found
+
+
+def relpath_of(line: str | bytes) -> str:
+    """The relpath a `record_line` line (text or bytes) starts with; ValueError for another line."""
+    key, tab, _ = line.partition("\t" if isinstance(line, str) else b"\t")  # type: ignore[arg-type]
+    relpath = json.loads(key) if tab else None
+    if type(relpath) is not str:
+        raise ValueError("a line that is not a search record")
+    return relpath
 
 
 class RecordLines:
@@ -75,13 +80,11 @@ class RecordLines:
         try:
             self.file.seek(start)
             for line in self.file:  # (split at b"\n" only: other separators are text)
-                key, tab, _ = line.partition(b"\t")
-                relpath = json.loads(key) if tab and line.endswith(b"\n") else None
-                if type(relpath) is not str:
-                    raise ValueError("a line that is not a search record")
+                if not line.endswith(b"\n"):
+                    raise ValueError("a search record line cut short")
                 if digest is not None:
                     digest.update(line)
-                self.where[relpath] = (start, len(line))
+                self.where[relpath_of(line)] = (start, len(line))
                 start += len(line)
         except BaseException:
             self.close()
@@ -95,10 +98,6 @@ class RecordLines:
         assert self.file is not None  # (there is a line)
         self.file.seek(offset)
         return self.file.read(length)
-
-    def text(self, relpath: str) -> str:
-        """The record text of a render's line (`encode_record`)."""
-        return self.line(relpath).decode("utf-8").rstrip("\n").partition("\t")[2]
 
     def close(self) -> None:
         if self.file is not None:

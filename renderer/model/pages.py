@@ -40,6 +40,7 @@ class Page:
         """Let go of the text: it is read again from `file` each time it is asked for (the
         build process, once workers have rendered the pages, needs it only to locate errors)."""
         self.__dict__.pop("text", None)
+        self.__dict__.pop("_deferred", None)  # (read again each time, not kept)
         self.__dict__["_text_file"] = file
 
     def defer_text(self, file: str, digest: str, digest_of: Callable[[bytes], str]) -> None:
