@@ -186,3 +186,29 @@ def test_a_build_sharing_the_cache_folder_of_a_running_one_stops_and_leaves_it(t
         other.rollback()
         other.close()
     assert (cache_dir / FILE_NAME).exists() and rows(cache_dir)  # not removed, not emptied
+
+
+def test_page_shells_are_kept_in_the_database_and_a_damaged_one_is_made_again(tmp_path, monkeypatch):
+    from renderer.build.shell_table import ShellTable
+    from renderer.site import layout
+
+    root, out = built(tmp_path)
+    folder = Cache.folder_for(out)
+    with BuildDatabase(folder, BuildDatabase.token_of(folder)) as db:
+        kept = ShellTable(db).all()
+    assert kept and all(type(shape) is tuple for shape in kept)
+    assert "shells" not in json.loads((folder / "index.json").read_bytes().split(b"\n", 1)[1])
+    made: list[str] = []
+    real_parse = layout.parse_shell
+    monkeypatch.setattr(layout, "parse_shell", lambda text: (made.append(text), real_parse(text))[1])
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+    again = run_build(root, out)
+    assert again.mode == "incremental" and DEEP in again.rendered_keys and made == []  # the shells came from the table
+    forge(out, """UPDATE shells SET shell = '["<html>", [-1, true]]'""", "UPDATE shells SET shape = 'not JSON' WHERE rowid = 1")
+    deep.write_text(deep.read_text().replace("marimba", "xylophone"))
+    third = run_build(root, out)
+    assert third.ok and third.mode == "incremental" and made  # none usable: made again
+    clean = tmp_path / "clean" / "_site"
+    run_build(root, clean, use_cache=False)
+    assert tree_digest(out) == tree_digest(clean)

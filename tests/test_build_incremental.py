@@ -495,3 +495,27 @@ def test_jobs_1_runs_one_pagefind_at_a_time(tmp_path, monkeypatch):
     report = run_build(make_docs(tmp_path / "docs"), tmp_path / "_site", jobs=1)
     assert report.ok and most[0] == 1
     assert len(list((tmp_path / "_site" / "search").glob("*/pagefind/pagefind.js"))) == 3  # every version has one
+
+
+def test_a_loader_for_workers_holds_no_page_text_and_loads_the_same_pages(tmp_path, monkeypatch):
+    root = make_docs(tmp_path / "docs", {"content/beta/broken.md": "---\ntitle: [oops\n---\n"})
+    kept = pages.PageLoader(DocsTree(root), {}, time.time_ns(), use_helper=False).load()
+    monkeypatch.setattr(pages, "PARSE_HELPER_ABOVE", 0)  # half of the pages read by the helper process
+    let_go = pages.PageLoader(DocsTree(root), {}, time.time_ns(), use_helper=True, keep_texts=False).load()
+
+    def shape(loaded):
+        return ([(p.relpath, p.frontmatter, p.body_offset, p.versions, [str(w) for w in p.warnings]) for p in loaded.pages],
+                loaded.digests, loaded.frontmatter_digests, [str(e) for e in loaded.errors], loaded.parsed)
+
+    assert shape(let_go) == shape(kept) and len(kept.pages) > 4 and kept.errors
+    assert all("text" in p.__dict__ for p in kept.pages) and not any("text" in p.__dict__ for p in let_go.pages)
+    assert [p.text for p in let_go.pages] == [p.text for p in kept.pages]  # read again, digest checked
+    # an unchanged file whose stat changed is read and found the same as its cache entry: not parsed again
+    cache = Cache(pages=let_go.cache_entries())
+    deep = root / "content/alpha/advanced/deep.md"
+    deep.touch()
+    again = pages.PageLoader(DocsTree(root), cache.pages, time.time_ns(), use_helper=True, keep_texts=False).load()
+    assert again.parsed == set() and shape(again)[:4] == shape(kept)[:4]
+    deep.write_text(deep.read_text().replace("xylophone", "marimba"))
+    with pytest.raises(RenderError, match="changed while the site was being built"):
+        next(p for p in again.pages if p.relpath == "alpha/advanced/deep.md").text  # noqa: B018

@@ -1,6 +1,6 @@
 """What a build keeps per render and per site file, on disk: one SQLite file in the cache
-folder, with a table of render records (record_table.py) and one of the site's files
-(file_table.py).
+folder, with a table of render records (record_table.py), one of the site's files
+(file_table.py) and one of the layout's page shells (shell_table.py).
 
 Held in the build process, the records and the file manifest grew it by about 6 KB per
 render (about 115 MB for the corpus ×4, 19,205 renders); here SQLite keeps a few MB of
@@ -32,6 +32,7 @@ _TABLES = {  # name -> (columns, key)
                 "version, relpath"),
     "files": (("path TEXT NOT NULL", "digest TEXT NOT NULL", "size INTEGER", "mtime_ns INTEGER", "inode INTEGER"),
               "path"),
+    "shells": (("shape TEXT NOT NULL", "shell TEXT NOT NULL"), "shape"),
 }
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",

@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from liquid.exceptions import LiquidError
 
@@ -26,6 +27,7 @@ from renderer.build.publish import Publisher, os_error
 from renderer.build.record_table import RecordTable
 from renderer.build.runner import TaskRunner, progress_bar
 from renderer.build.search_store import SearchSpool, SearchStore
+from renderer.build.shell_table import ShellTable
 from renderer.build.workers import WorkerConfig
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
@@ -81,9 +83,10 @@ class Builder:
         self.report.mode = "incremental" if cache is not None else "full"
         with BuildDatabase(self.cache_folder, cache.tables_token if cache is not None else None) as db:
             self.phase("setup")
-            self._build(tree, key, cache, RecordTable(db), FileTable(db))
+            self._build(tree, key, cache, _Tables(RecordTable(db), FileTable(db), ShellTable(db)))
 
-    def _build(self, tree: DocsTree, key: str, cache: Cache | None, records: RecordTable, files: FileTable) -> None:
+    def _build(self, tree: DocsTree, key: str, cache: Cache | None, tables: _Tables) -> None:
+        records, files = tables.records, tables.files
         racy_after_ns = time.time_ns() - 2_000_000_000
         with cf.ThreadPoolExecutor(1) as thread:  # stat the live site meanwhile (system calls: no GIL)
             # (the thread has the database to itself until its result is taken)
@@ -92,11 +95,13 @@ class Builder:
             digests = Digests(tree, loaded.digests, loaded.frontmatter_digests, cache.dep_stats if cache else None,
                               racy_after_ns)
             self.phase("load pages")
-            layout = self._layout(site, cache)
+            layout = self._layout(site)
             self.phase("navigation")
             state = chrome_state(layout, site.pages, key)
             if trusting is not None:
                 trusting.result()
+        if cache is not None:
+            layout.reuse_shells(tables.shells.all())  # page shells of these same templates
         plan = make_plan(site, records, files, digests, cache is not None and cache.chrome_state == state)
         self.report.from_cache = plan.kept
         self.phase("plan")
@@ -109,7 +114,7 @@ class Builder:
         self.from_spare = spare is not None
         try:
             config = self._worker_config(tree, staging, cache, racy_after_ns, key)
-            _Stages(self, site, layout, loaded, digests, cache, records, files, plan, config, key, state).run()
+            _Stages(self, site, layout, loaded, digests, cache, tables, plan, config, key, state).run()
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -149,8 +154,9 @@ class Builder:
             return None
 
     def _load_pages(self, tree: DocsTree, cache: Cache | None, racy_after_ns: int) -> tuple[SiteModel, LoadedPages]:
-        use_helper = (self.options.jobs or os.cpu_count() or 1) > 1 and not self.options.executor
-        loaded = PageLoader(tree, cache.pages if cache else {}, racy_after_ns, use_helper).load()
+        workers = (self.options.jobs or os.cpu_count() or 1) > 1 or bool(self.options.executor)
+        loaded = PageLoader(tree, cache.pages if cache else {}, racy_after_ns, use_helper=workers and not self.options.executor,
+                            keep_texts=not workers).load()  # (workers read the texts they render)
         site = SiteModel(tree, loaded.pages)
         loaded.pages = site.pages  # one page per URL
         self.report.problems += [Problem.from_error(err, "frontmatter") for err in loaded.errors]
@@ -160,10 +166,8 @@ class Builder:
         self.report.renders = site.render_count()
         return site, loaded
 
-    def _layout(self, site: SiteModel, cache: Cache | None) -> SiteLayout:
+    def _layout(self, site: SiteModel) -> SiteLayout:
         layout = SiteLayout(site.tree, self.site_dir, base_url=self.options.base_url, pages=site.pages, site=site)
-        if cache is not None:
-            layout.reuse_shells(cache.shells)  # page shells of these same templates
         for version in site.versions.ids:
             layout.nav(version)
         return layout
@@ -179,17 +183,24 @@ class Builder:
         )
 
 
+class _Tables(NamedTuple):
+    """The build database's tables (build_db.py)."""
+
+    records: RecordTable
+    files: FileTable
+    shells: ShellTable
+
+
 class _Stages:
     """One build's work from the plan on: everything it writes goes into `staging`."""
 
     def __init__(self, builder: Builder, site: SiteModel, layout: SiteLayout, loaded: LoadedPages, digests: Digests,
-                 cache: Cache | None, records: RecordTable, files: FileTable, plan: Plan, config: WorkerConfig,
-                 key: str, chrome: str):
+                 cache: Cache | None, tables: _Tables, plan: Plan, config: WorkerConfig, key: str, chrome: str):
         self.builder = builder
         self.options = builder.options
         self.report = builder.report
         self.site, self.tree, self.layout, self.loaded, self.digests = site, site.tree, layout, loaded, digests
-        self.cache, self.records, self.files, self.plan = cache, records, files, plan
+        self.cache, self.records, self.files, self.shells, self.plan = cache, tables.records, tables.files, tables.shells, plan
         self.config, self.key, self.chrome = config, key, chrome
         self.staging = Path(config.staging)
         self.writer = FileWriter(self.staging)
@@ -203,7 +214,7 @@ class _Stages:
 
     def _run(self, spool: SearchSpool, store: SearchStore) -> None:
         report, plan, builder = self.report, self.plan, self.builder
-        collector = Collector(report, self.layout, self.digests, self.records, self.files, spool)
+        collector = Collector(report, self.digests, self.records, self.files, self.shells, spool)
         extras = Extras(self.site, self.layout, self.key, Emitter(self.writer, self.files), builder.site_dir,
                         self.options.base_url, self.options.redirects)
         with TaskRunner(self.config, self.tree, self.layout, jobs=self.options.jobs, executor=self.options.executor,
@@ -233,8 +244,8 @@ class _Stages:
         report.files_written = self.files.written_count()
         new_cache = Cache(key=self.key, pages=self.loaded.cache_entries(),
                           chrome_state=self.chrome, dep_stats=self.digests.stats, stubs_key=extras.stubs_key,
-                          redirects={key: (r.target, r.permanent) for key, r in extras.redirects.items()},
-                          unwritable=extras.unwritable, search_keys=extras.search_keys, shells=self.layout.all_shells(),
+                          redirects=extras.redirects,
+                          unwritable=extras.unwritable, search_keys=extras.search_keys,
                           search_files=store.files)
         builder.phase("prepare commit")
         Publisher(builder.out, builder.cache_folder, self.files, self.writer, report).publish(

@@ -1,8 +1,8 @@
 """The build cache: one JSON file in `.render-cache/<out name>/` beside --out.
 
-It holds page frontmatter, the layout's page shells, what the redirects and search
-bundles were made of, and the token of the build database (build_db.py: a SQLite file
-with the record of every render and the digest and stat of every site file; search
+It holds page frontmatter, what the redirects and search bundles were made of, and the
+token of the build database (build_db.py: a SQLite file with the record of every render,
+the digest and stat of every site file and the layout's page shells; search
 records are in files of their own, see search_store.py). The file is plain data: a first
 line naming the format version and the SHA-256 of the rest, then JSON. One that does not
 verify or has the wrong shape is no cache (a full build, with a one-line note saying why).
@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -30,8 +31,9 @@ from renderer.build.search_store import SearchStore, StoreFile
 from renderer.folders import folder_identity
 from renderer.model.tree import DocsTree
 from renderer.site.layout import directory_digest
+from renderer.site.redirects import Redirect
 
-CACHE_FORMAT = 17
+CACHE_FORMAT = 18
 MAGIC = b"render-cache json "
 FILE_NAME = "index.json"
 # engine sub-packages that do not shape the site (editing them keeps the cache)
@@ -57,10 +59,9 @@ class Cache:
     chrome_state: str = ""  # digest of what every page's chrome is made of (see plan.chrome_state)
     dep_stats: dict[str, DepStat] = field(default_factory=dict)
     stubs_key: str = ""  # digest of what the redirect stubs are made of
-    redirects: dict[str, tuple[str, bool]] = field(default_factory=dict)  # the site's table: key -> (target, permanent)
+    redirects: dict[str, Redirect] = field(default_factory=dict)  # the site's table
     unwritable: dict[str, str] = field(default_factory=dict)  # redirect keys whose stub clashes -> that file
     search_keys: dict[str, str] = field(default_factory=dict)  # version -> digest of its search entries
-    shells: dict[tuple, list] = field(default_factory=dict)  # the layout's page shells
     spare_id: tuple[int, int] | None = None  # (device, inode) of the spare site (commit.py), if one was kept
     spare_stale: list[str] = field(default_factory=list)  # site files where the spare differs from the site
     search_files: dict[str, StoreFile] = field(default_factory=dict)  # version -> its search records' file
@@ -164,9 +165,9 @@ def _dumps(data: object) -> bytes:
 def _in_pieces(data: list | dict) -> Iterator[bytes]:
     """A JSON list or object, a few hundred items per piece (the same bytes as one dump)."""
     parts: Iterator[object]
-    if isinstance(data, dict):
-        items = list(data.items())
-        parts, opening, closing = (dict(items[s:s + 256]) for s in range(0, len(items), 256)), b"{", b"}"
+    if isinstance(data, dict):  # (a slice of its items at a time: no copy of the whole)
+        items = iter(data.items())
+        parts, opening, closing = iter(lambda: dict(itertools.islice(items, 256)), {}), b"{", b"}"
     else:
         parts, opening, closing = (data[s:s + 256] for s in range(0, len(data), 256)), b"[", b"]"
     yield opening

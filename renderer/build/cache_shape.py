@@ -1,8 +1,7 @@
 """The cache's fields as JSON and back, and the check that a loaded cache has the shape the
 build relies on (so a damaged or forged cache means a full build, never a crash later).
 
-JSON has no tuples and only string keys: shells become `[shape, shell]` rows, and tuples
-come back as tuples. Frontmatter that is not plain JSON data (a YAML date, a number as a
+JSON has no tuples: they come back as tuples. Frontmatter that is not plain JSON data (a YAML date, a number as a
 key) is not stored (`plain_data`): that page is parsed again next time.
 """
 
@@ -12,6 +11,7 @@ import math
 import re
 
 from renderer.build.records import all_strings, warning_ok
+from renderer.site.redirects import SharedRedirects
 
 _STR_FIELDS = ("key", "chrome_state", "stubs_key", "tables_token")
 _STORE_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{16}\.json")  # (no path: only a file of the store's folder)
@@ -25,8 +25,6 @@ def to_json(fields: dict) -> dict:
             data[name] = list(fields[name]) if fields[name] else None
     if "pages" in fields:
         data["pages"] = {relpath: list(entry) for relpath, entry in fields["pages"].items()}
-    if "shells" in fields:
-        data["shells"] = [[shape, shell] for shape, shell in fields["shells"].items()]
     return data
 
 
@@ -37,11 +35,10 @@ def from_json(data: dict) -> dict:
     fields["pages"] = {relpath: (e[0], e[1], e[2], tuple(e[3]), tuple(e[4]) if e[4] is not None else None, e[5], e[6])
                        for relpath, e in data["pages"].items()}
     fields["search_files"] = {version: tuple(entry) for version, entry in data["search_files"].items()}
-    fields["redirects"] = {key: (e[0], e[1]) for key, e in data["redirects"].items()}
+    shared = SharedRedirects()
+    fields["redirects"] = {key: shared(e[0], e[1]) for key, e in data["redirects"].items()}
     fields["dep_stats"] = {dep: (e[0], tuple(e[1]) if e[1] is not None else None, e[2], e[3])
                            for dep, e in data["dep_stats"].items()}
-    fields["shells"] = {_tuples(shape): [part if type(part) is str else tuple(part) for part in shell]
-                        for shape, shell in data["shells"]}
     return fields
 
 
@@ -61,7 +58,7 @@ def plain_data(value: object) -> bool:
 def shape_problem(data: object) -> str | None:
     """What is wrong with a loaded cache, or None."""
     expected = {"key", "out_id", "pages", "tables_token", "chrome_state", "dep_stats",
-                "stubs_key", "redirects", "unwritable", "search_keys", "shells", "spare_id", "spare_stale", "search_files"}
+                "stubs_key", "redirects", "unwritable", "search_keys", "spare_id", "spare_stale", "search_files"}
     if type(data) is not dict or data.keys() != expected:
         return "other fields than this version writes"
     if not all(type(data[k]) is str for k in _STR_FIELDS):
@@ -79,8 +76,7 @@ def shape_problem(data: object) -> str | None:
     # (stubs are written at these keys; other paths are only looked up)
     if not all(inside_site(key) for key in data["redirects"] if key):
         return "a redirect that leaves the site"
-    checks = (("pages", _pages_ok), ("dep_stats", _dep_stats_ok),
-              ("shells", _shells_ok), ("redirects", _redirects_ok))
+    checks = (("pages", _pages_ok), ("dep_stats", _dep_stats_ok), ("redirects", _redirects_ok))
     for name, check in checks:
         if not check(data[name]):
             return name
@@ -91,10 +87,6 @@ def inside_site(path: str) -> bool:
     """No empty, "." or ".." part, not absolute: a path inside the site."""
     wrapped = f"/{path}/"
     return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped and "\0" not in path
-
-
-def _tuples(value):
-    return tuple(_tuples(v) for v in value) if type(value) is list else value
 
 
 def _ints(value: object, length: int) -> bool:
@@ -135,16 +127,3 @@ def _dep_stats_ok(stats: object) -> bool:
     return all(type(e) is list and len(e) == 4 and (e[0] is None or type(e[0]) is str)
                and (e[1] is None or _ints(e[1], 3)) and type(e[2]) is str and type(e[3]) is bool
                for e in stats.values())
-
-
-def _shells_ok(shells: object) -> bool:
-    if type(shells) is not list:
-        return False
-    for row in shells:
-        if type(row) is not list or len(row) != 2 or type(row[0]) is not list or type(row[1]) is not list:
-            return False
-        for part in row[1]:
-            if type(part) is not str and not (type(part) is list and len(part) == 2 and type(part[0]) is int
-                                               and part[0] >= 0 and type(part[1]) is bool):
-                return False
-    return True

@@ -8,17 +8,17 @@ from renderer.build.options import BuildReport
 from renderer.build.record_table import RecordTable
 from renderer.build.records import error_from_fields
 from renderer.build.search_store import SearchSpool
+from renderer.build.shell_table import ShellTable
 from renderer.errors import RenderError
 from renderer.problems import Problem
-from renderer.site.layout import SiteLayout
 
 
 class Collector:
-    def __init__(self, report: BuildReport, layout: SiteLayout, digests: Digests, records: RecordTable,
-                 files: FileTable, spool: SearchSpool):
+    def __init__(self, report: BuildReport, digests: Digests, records: RecordTable, files: FileTable,
+                 shells: ShellTable, spool: SearchSpool):
         self.report = report
         self.spool = spool  # fresh search records go there, not into the records
-        self.layout = layout
+        self.shells = shells  # new page shells go there, for the next build
         self.digests = digests
         self.records = records  # the last build's rows are replaced as renders come in
         self.files = files
@@ -34,7 +34,7 @@ class Collector:
             elif "search_error" in res:
                 raise RenderError(res["search_error"])
             elif "shells" in res:
-                self.layout.reuse_shells(res["shells"])
+                self.shells.put(res["shells"])
             elif res["error"] is not None:
                 self._failed(res)
             elif res["kept"]:  # its chrome changed elsewhere, not the page's: its record stays

@@ -23,7 +23,7 @@ from renderer.problems import Problem
 from renderer.site.layout import SiteLayout
 from renderer.site.model import SiteModel
 from renderer.site.redirect_formats import redirect_file
-from renderer.site.redirects import Redirect, SharedRedirects
+from renderer.site.redirects import Redirect
 from renderer.site.search import BUNDLE_DIR, searchable
 
 Indexer = Callable[[Iterable[SearchJob]], None]  # makes and writes the search bundles of some versions
@@ -61,7 +61,6 @@ class Extras:
         self.site_dir = site_dir
         self.base_url = base_url
         self.redirect_format = redirect_format
-        self.stubs: dict[str, str] = {}  # stub path (a redirect table key) -> target URL
         self.stubs_key = ""
         self.redirects: dict[str, Redirect] = {}  # the site's redirect table
         self.unwritable: dict[str, str] = {}  # table key -> the site file its stub would clash with
@@ -78,16 +77,13 @@ class Extras:
         self.stubs_key = digest.hexdigest()
         if cache is not None and cache.stubs_key == self.stubs_key:
             # the same redirects as last time (their files are still in place, unless changed)
-            value = SharedRedirects()
-            self.redirects = {key: value(target, permanent) for key, (target, permanent) in cache.redirects.items()}
+            self.redirects = cache.redirects
             self.site.reuse_redirects(self.redirects)
             self.unwritable = cache.unwritable
         else:
             self.redirects = self.site.redirects
             self.unwritable = self._unwritable(self.redirects)
         self.problems += [self._clash(key, clash) for key, clash in self.unwritable.items()]
-        if self.redirect_format == "stubs":
-            self.stubs = {key: r.target for key, r in self.redirects.items() if key and key not in self.unwritable}
 
     # -- while the workers render --
 
@@ -108,10 +104,12 @@ class Extras:
         return self._stubs_to_write()
 
     def _stubs_to_write(self) -> Iterator[tuple[str, str]]:
-        for path in sorted(self.stubs):
+        if self.redirect_format != "stubs":
+            return
+        for path in sorted(self.redirects):  # (a stub per entry but the root's, and those that cannot be written)
             file = f"{path}/index.html"
-            if not self.emitter.keep(file):
-                yield file, self.stubs[path]
+            if path and path not in self.unwritable and not self.emitter.keep(file):
+                yield file, self.redirects[path].target
 
     def _unwritable(self, table: dict[str, Redirect]) -> dict[str, str]:
         """Stubs whose file cannot exist: `x/index.html/index.html` beside the file

@@ -5,7 +5,6 @@ build of a big tree parses half of the rest in a forked helper meanwhile."""
 from __future__ import annotations
 
 import concurrent.futures as cf
-import dataclasses
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -72,127 +71,126 @@ class LoadedPages:
 
 
 class PageLoader:
-    def __init__(self, tree: DocsTree, cached: dict[str, PageEntry], racy_after_ns: int, use_helper: bool):
+    """Loads every page of a tree for a build. Each file is read once, by this process or
+    (for half of many) by a forked helper; unless `keep_texts`, a page's text is let go of
+    as soon as its frontmatter is parsed (Page.defer_text: the workers read the pages they
+    render), so the build process never holds the texts of the whole tree."""
+
+    def __init__(self, tree: DocsTree, cached: dict[str, PageEntry], racy_after_ns: int, use_helper: bool,
+                 keep_texts: bool = True):
         self.tree = tree
         self.cached = cached
         self.racy_after_ns = racy_after_ns
         self.use_helper = use_helper and "fork" in multiprocessing.get_all_start_methods()
+        self.keep_texts = keep_texts
         self.known_versions = set(tree.model.ids)
 
     def load(self) -> LoadedPages:
         loaded = LoadedPages()
-        to_parse: list[tuple[str, str, bytes]] = []
+        to_read: list[tuple[str, str | None]] = []  # (relpath, digest of its usable cache entry)
         for relpath in self.tree.page_relpaths():
-            found = self._from_cache(relpath, loaded)
-            if found is None:
-                continue
-            if isinstance(found, tuple):
-                to_parse.append(found)
-                continue
-            loaded.pages.append(found)
-        for relpath, digest, page in self._parse(to_parse, loaded.errors):
-            loaded.parsed.add(relpath)
-            loaded.digests[relpath] = digest
-            loaded.frontmatter_digests[relpath] = sha1(page.text[: page.body_offset])
-            loaded.pages.append(page)
+            if self._stat(relpath, loaded):
+                entry = self.cached.get(relpath)
+                to_read.append((relpath, entry[0] if entry is not None and self._usable(entry) else None))
+        helper_share: list[tuple[str, str | None]] = []
+        if len(to_read) >= PARSE_HELPER_ABOVE and self.use_helper:
+            half = len(to_read) // 2
+            helper_share, to_read = to_read[half:], to_read[:half]
+        with _Helper(self.tree, helper_share) as helper:
+            for relpath, entry_digest in to_read:
+                self._take(relpath, read_page(self.tree, relpath, entry_digest, self.keep_texts), loaded)
+            for (relpath, _), found in zip(helper_share, helper.results(), strict=True):
+                self._take(relpath, found, loaded)
         loaded.pages.sort(key=lambda p: p.relpath)
         return loaded
 
-    def _from_cache(self, relpath: str, loaded: LoadedPages):
-        """The page from its cache entry, or (relpath, digest, bytes) to parse, or None."""
-        tree = self.tree
-        file = tree.content_dir / relpath
+    def _stat(self, relpath: str, loaded: LoadedPages) -> bool:
+        """Is the file to be read? Not when it is gone, nor when its page comes from the cache
+        unread (a usable entry, and size, mtime and inode as before)."""
+        file = self.tree.content_dir / relpath
         try:
             st = os.stat(file)
         except OSError:
-            return None
+            return False
         signature = (st.st_mtime_ns, st.st_size, st.st_ino)
         loaded.signatures[relpath] = signature if st.st_mtime_ns < self.racy_after_ns else None
         entry = self.cached.get(relpath)
-        if entry is not None and not self._usable(entry):
-            entry = None
-        if entry is not None and entry[4] is not None and entry[4] == signature:
-            digest, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
-            page: Page = CachedPage(relpath, tree.display(file), frontmatter, body_offset, list(versions), file)
-        else:
-            try:  # only regular files inside content/ within the size limit, named fit for a URL
-                raw = tree.read_page_bytes(relpath)
-            except RenderError as err:
-                loaded.errors.append(err)
-                return None
-            digest = sha1(raw)
-            if entry is None or entry[0] != digest:
-                return (relpath, digest, raw)
-            text = raw.decode("utf-8")
-            _, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
-            page = Page(relpath, tree.display(file), text, frontmatter, body_offset, list(versions))
-        page.warnings = [error_from_fields(w) for w in warnings]  # reported again by every render of the page
-        tree.add_page(page)
-        loaded.digests[relpath] = digest
-        loaded.frontmatter_digests[relpath] = fm_digest
-        return page
+        if entry is None or entry[4] != signature or not self._usable(entry):
+            return True
+        digest, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
+        page = CachedPage(relpath, self.tree.display(file), frontmatter, body_offset, list(versions), file)
+        self._add(page, digest, fm_digest, warnings, loaded)
+        return False
 
     def _usable(self, entry: PageEntry) -> bool:
         """An entry this tree's versions and frontmatter schema accept (else the page is parsed)."""
         return self.known_versions.issuperset(entry[3]) and self.tree.frontmatter_schema.first_error(entry[1]) is None
 
-    def _parse(self, to_parse: list[tuple[str, str, bytes]], errors: list[RenderError]) -> list[tuple]:
-        """Parse new and changed pages: (relpath, digest, page). Empties `to_parse`."""
-        helper_share: list[tuple[str, str, bytes]] = []
-        if len(to_parse) >= PARSE_HELPER_ABOVE and self.use_helper:
-            half = len(to_parse) // 2
-            helper_share = to_parse[half:]
-            del to_parse[half:]
-        parsed = []
-        helper = future = None
+    def _take(self, relpath: str, found: tuple, loaded: LoadedPages) -> None:
+        """Add the page `read_page` found (or its error)."""
         tree = self.tree
-        try:
-            if helper_share:
-                helper = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                                initializer=die_with_parent, initargs=(os.getpid(),))
-                future = helper.submit(parse_frontmatter, str(tree.root),
-                                       str(tree.versions_file) if tree.versions_file else None, tree.lenient,
-                                       [relpath for relpath, _, _ in helper_share])
-            to_parse.reverse()
-            while to_parse:  # (each file's bytes let go of once its page is parsed)
-                relpath, digest, raw = to_parse.pop()
-                try:
-                    parsed.append((relpath, digest, tree.parse_page_bytes(relpath, raw)))
-                except RenderError as err:
-                    errors.append(err)
-            if future is not None:
-                parsed += self._adopt(helper_share, future.result(), errors)
-        finally:
-            if helper is not None:
-                helper.shutdown(wait=True, cancel_futures=True)
-        return parsed
+        if found[0] == "error":
+            loaded.errors.append(error_from_fields(found[1]))
+            return
+        if found[0] == "same":  # the bytes the cache entry was made from
+            _, digest, text = found
+            _, frontmatter, body_offset, versions, _signature, fm_digest, warnings = self.cached[relpath]
+        else:
+            _, digest, text, fm_digest, frontmatter, body_offset, versions, warnings = found
+            loaded.parsed.add(relpath)
+        page = Page(relpath, tree.display(tree.content_dir / relpath), text or "", frontmatter, body_offset,
+                    list(versions))
+        if text is None:
+            page.defer_text(f"{tree.content_dir}/{relpath}", digest, sha1)
+        self._add(page, digest, fm_digest, warnings, loaded)
 
-    def _adopt(self, share: list[tuple[str, str, bytes]], results: list[tuple], errors: list[RenderError]) -> list:
-        tree = self.tree
-        parsed = []
-        for (relpath, digest, raw), (fields, error) in zip(share, results, strict=True):
-            if error is not None:
-                errors.append(RenderError(**error))
-            elif fields is not None:
-                frontmatter, body_offset, versions, warnings = fields
-                text = raw.decode("utf-8")
-                page = Page(relpath, tree.display(tree.content_dir / relpath), text, frontmatter,
-                            body_offset, versions, [error_from_fields(w) for w in warnings])
-                tree.add_page(page)
-                parsed.append((relpath, digest, page))
-        return parsed
+    def _add(self, page: Page, digest: str, fm_digest: str, warnings: list[dict], loaded: LoadedPages) -> None:
+        page.warnings = [error_from_fields(w) for w in warnings]  # reported again by every render of the page
+        self.tree.add_page(page)
+        loaded.pages.append(page)
+        loaded.digests[page.relpath] = digest
+        loaded.frontmatter_digests[page.relpath] = fm_digest
 
 
-def parse_frontmatter(root: str, versions: str | None, lenient: bool, relpaths: list[str]) -> list[tuple]:
-    """In a helper process: (frontmatter, body offset, versions, warnings) or an error, per page."""
+def read_page(tree: DocsTree, relpath: str, entry_digest: str | None, keep_text: bool) -> tuple:
+    """One page file, read once: ("error", fields of the RenderError), or ("same", digest,
+    text) when its digest is `entry_digest`, or ("parsed", digest, text, frontmatter digest,
+    frontmatter, body offset, versions, warnings as fields); `text` is None unless `keep_text`."""
+    try:  # only regular files inside content/ within the size limit, named fit for a URL
+        raw = tree.read_page_bytes(relpath)
+        digest = sha1(raw)
+        if digest == entry_digest:
+            return ("same", digest, raw.decode("utf-8") if keep_text else None)
+        page = tree.parse_page_bytes(relpath, raw)
+    except RenderError as err:
+        return ("error", warning_fields(err))
+    return ("parsed", digest, page.text if keep_text else None, sha1(page.text[: page.body_offset]),
+            page.frontmatter, page.body_offset, page.versions, [warning_fields(w) for w in page.warnings])
+
+
+class _Helper:
+    """A forked process that reads its share of the pages meanwhile (read_page, texts let go of)."""
+
+    def __init__(self, tree: DocsTree, share: list[tuple[str, str | None]]):
+        self.pool = self.future = None
+        if share:
+            self.pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                               initializer=die_with_parent, initargs=(os.getpid(),))
+            self.future = self.pool.submit(read_pages, str(tree.root),
+                                           str(tree.versions_file) if tree.versions_file else None, tree.lenient, share)
+
+    def __enter__(self) -> _Helper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def results(self) -> list[tuple]:
+        return self.future.result() if self.future is not None else []
+
+
+def read_pages(root: str, versions: str | None, lenient: bool, share: list[tuple[str, str | None]]) -> list[tuple]:
+    """In the helper process: read_page of each (relpath, entry digest), texts let go of."""
     tree = DocsTree(root, versions, lenient=lenient)
-    found: list[tuple] = []
-    for relpath in relpaths:
-        try:
-            page = tree.page(relpath)
-        except RenderError as err:
-            found.append((None, dataclasses.asdict(err)))
-            continue
-        found.append(((page.frontmatter, page.body_offset, page.versions, [warning_fields(w) for w in page.warnings]),
-                      None) if page is not None else (None, None))
-    return found
+    return [read_page(tree, relpath, entry_digest, keep_text=False) for relpath, entry_digest in share]

@@ -361,10 +361,6 @@ class SiteLayout:
         self.new_shells.clear()
         return new
 
-    def all_shells(self) -> dict[tuple, list]:
-        """Every shell made or given to reuse_shells(), for a build cache."""
-        return {**self._reused_shells, **self._shells}
-
     def _shells_allowed(self) -> bool:
         """Shells need templates that only escape page values and compare them with "" or
         empty; the filter check is static, the rest is verified on each shape's first page."""

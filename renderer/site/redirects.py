@@ -17,8 +17,7 @@ A URL that is a page never redirects; the first page (by path) claiming a URL wi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from renderer.markdown.links import localize_href
 from renderer.model.tree import normalize_url_path
@@ -33,8 +32,7 @@ RESERVED_TOP = frozenset({LANGUAGE, "static", "search", "404.html", "index.html"
 _UNSAFE_IN_OLD_URL = frozenset('%?"<>\\ ')
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
+class Redirect(NamedTuple):  # (a tuple: the build cache holds the table as it is, and JSON has it as a list)
     target: str  # a page URL
     permanent: bool  # 301 (an old URL) or 302 (a version-less or home URL)
 
