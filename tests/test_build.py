@@ -379,3 +379,16 @@ def test_keep_going_with_a_broken_category_index(tmp_path):
     text = read(out, f"/en/{FPT}/alpha/advanced/deep/")
     for href in HREF.findall(PICKER.search(text).group(1)):
         assert (out / href.strip("/") / "index.html").is_file()
+
+
+def test_a_redirect_whose_stub_would_sit_under_another_file_is_an_error_naming_its_page(tmp_path):
+    moved = ("---\ntitle: Moved\nversions:\n  free-pro-team: '*'\nredirect_from:\n"
+             "  - /alpha/advanced/deep/index.html/old\n  - /alpha/index.html\n---\nBody\n")
+    root = make_docs(tmp_path / "docs", {"content/beta/moved.md": moved})
+    report = run_build(root, tmp_path / "_site", keep_going=True)
+    clashes = {(p.file, p.line, p.severity, p.message.split(": ", 1)[1]) for p in report.problems if p.kind == "redirect"}
+    assert clashes == {("content/beta/moved.md", 5, "error", f"{clash} is a file of the site") for clash in (
+        f"en/{FPT}/alpha/advanced/deep/index.html",  # a page's file
+        "en/alpha/advanced/deep/index.html", "alpha/advanced/deep/index.html",  # stubs of its version-less URLs
+        f"en/{FPT}/alpha/index.html", "en/alpha/index.html", "alpha/index.html")}
+    assert not (tmp_path / "_site" / "alpha/index.html/index.html").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from renderer.build.digests import Digests, sha1
 from renderer.build.file_table import FileTable
 from renderer.build.options import BuildReport
@@ -60,7 +62,7 @@ class Collector:
         self.records.delete((res["relpath"], res["version"]))
 
     def _laid_out(self, res: dict) -> None:
-        key = (res["relpath"], res["version"])
+        key = (sys.intern(res["relpath"]), sys.intern(res["version"]))  # (the report keeps one per render)
         record = res["record"]
         if record is None:  # laid out again around the cached render
             record = self._cached(key)

@@ -115,12 +115,17 @@ class Extras:
         """Stubs whose file cannot exist: `x/index.html/index.html` beside the file
         `x/index.html` (a page's, or another stub's) -> that file. They are errors."""
         site = self.site
-        files = {site.out_path(page, version) for page, version in site.renders()} | {f"{k}/index.html" for k in table}
+        named = [path for path in table if "index.html" in path]  # (only a path through an index.html can clash)
+        pages = {site.out_path(page, version) for page, version in site.renders()} if named else set()
+
+        def is_file(path: str) -> bool:  # a page's file, or another stub's (`<key>/index.html`)
+            return path in pages or (path.endswith("/index.html") and path[: -len("/index.html")] in table)
+
         found = {}
-        for path in table:
+        for path in named:
             parts = path.split("/")
             clash = next(("/".join(parts[: i + 1]) for i, part in enumerate(parts)
-                          if part == "index.html" and "/".join(parts[: i + 1]) in files), None)
+                          if part == "index.html" and is_file("/".join(parts[: i + 1]))), None)
             if clash is not None:
                 found[path] = clash
         return found
@@ -223,13 +228,17 @@ class Extras:
                 for version, paths in by_search_version(trusted).items() if version in versions}
 
     def _sitemap(self, records: RecordTable) -> bytes:
+        """Every rendered page's URL, sorted; made a version at a time (the URLs of one
+        version sort together: `/en/<version>/` ends at a slash no version id holds)."""
         base = self.base_url.rstrip("/")
-        rendered = {version: records.rendered(version) for version in self.site.versions.ids}
-        urls = sorted(base + self.site.url(p, v) for p, v in self.site.renders() if p.relpath in rendered[v])
-        lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-        lines += [f"<url><loc>{html_lib.escape(u)}</loc></url>" for u in urls]
-        lines.append("</urlset>")
-        return ("\n".join(lines) + "\n").encode("utf-8")
+        pieces = [b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+        for version in sorted(self.site.versions.ids, key=lambda v: f"{v}/"):
+            rendered = records.rendered(version)
+            urls = sorted(base + self.site.url(p, version) for p in self.site.pages
+                          if version in p.versions and p.relpath in rendered)
+            pieces.append("".join(f"<url><loc>{html_lib.escape(u)}</loc></url>\n" for u in urls).encode("utf-8"))
+        pieces.append(b"</urlset>\n")
+        return b"".join(pieces)
 
 
 def by_search_version(paths) -> dict[str, list[str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from sys import intern
 
 from renderer.build.file_table import FileTable
 from renderer.build.record_table import RecordTable
@@ -132,8 +133,9 @@ class BuildLinkCheck:
                 if results is None:  # failed to render
                     continue
                 self.records.put_links(key, results)
-            for kind, own_severity, message, file, line, column in results["broken"]:
-                found.setdefault((kind, severity or own_severity, message, file, line, column), set()).add(version)
+            for kind, own_severity, message, file, line, column in results["broken"]:  # (a file has many: one str)
+                mistake = (intern(kind), intern(severity or own_severity), message, intern(file), line, column)
+                found.setdefault(mistake, set()).add(version)
         return merge([Problem(*fields, versions=tuple(versions)) for fields, versions in found.items()],
                      self.site.versions.ids)
 

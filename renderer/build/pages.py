@@ -7,7 +7,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from sys import intern
 
 from renderer.build.cache import PageEntry
 from renderer.build.cache_shape import plain_data
@@ -84,6 +86,7 @@ class PageLoader:
         self.use_helper = use_helper and "fork" in multiprocessing.get_all_start_methods()
         self.keep_texts = keep_texts
         self.known_versions = set(tree.model.ids)
+        self.version_ids = {version: version for version in tree.model.ids}  # (one str per version, not per page)
 
     def load(self) -> LoadedPages:
         loaded = LoadedPages()
@@ -118,7 +121,7 @@ class PageLoader:
         if entry is None or entry[4] != signature or not self._usable(entry):
             return True
         digest, frontmatter, body_offset, versions, _signature, fm_digest, warnings = entry
-        page = CachedPage(relpath, self.tree.display(file), frontmatter, body_offset, list(versions), file)
+        page = CachedPage(relpath, self.tree.display(file), frontmatter, body_offset, self._versions(versions), file)
         self._add(page, digest, fm_digest, warnings, loaded)
         return False
 
@@ -138,11 +141,14 @@ class PageLoader:
         else:
             _, digest, text, fm_digest, frontmatter, body_offset, versions, warnings = found
             loaded.parsed.add(relpath)
-        page = Page(relpath, tree.display(tree.content_dir / relpath), text or "", frontmatter, body_offset,
-                    list(versions))
+        page = Page(relpath, tree.display(tree.content_dir / relpath), text or "", shared_keys(frontmatter),
+                    body_offset, self._versions(versions))
         if text is None:
             page.defer_text(f"{tree.content_dir}/{relpath}", digest, sha1)
         self._add(page, digest, fm_digest, warnings, loaded)
+
+    def _versions(self, versions: Iterable[str]) -> list[str]:
+        return [self.version_ids.get(version, version) for version in versions]
 
     def _add(self, page: Page, digest: str, fm_digest: str, warnings: list[dict], loaded: LoadedPages) -> None:
         page.warnings = [error_from_fields(w) for w in warnings]  # reported again by every render of the page
@@ -150,6 +156,13 @@ class PageLoader:
         loaded.pages.append(page)
         loaded.digests[page.relpath] = digest
         loaded.frontmatter_digests[page.relpath] = fm_digest
+
+
+def shared_keys(frontmatter: dict) -> dict:
+    """The frontmatter with its keys (and those of the mappings in it) interned: every page
+    has its `title`, `versions`, ... and would otherwise hold a str of each."""
+    return {intern(key) if type(key) is str else key: shared_keys(value) if type(value) is dict else value
+            for key, value in frontmatter.items()}
 
 
 def read_page(tree: DocsTree, relpath: str, entry_digest: str | None, keep_text: bool) -> tuple:

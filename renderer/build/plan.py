@@ -65,8 +65,8 @@ def make_plan(site: SiteModel, records: RecordTable, files: FileTable, digests: 
                 plan.kept += 1
                 files.add(out_path, old["digest"], None)
                 continue
-            items.append((version, "relayout", out_path, old_digest, {k: old[k] for k in _REUSED_FIELDS}))
+            items.append((version, "relayout", old_digest, {k: old[k] for k in _REUSED_FIELDS}))
         else:
-            items.append((version, "render", out_path, old_digest, None))
+            items.append((version, "render", old_digest, None))
     plan.tasks = [(relpath, items) for relpath, items in plan.tasks if items]
     return plan

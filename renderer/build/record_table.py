@@ -32,7 +32,7 @@ class RecordTable:
 
     def __init__(self, db: BuildDatabase):
         self.db = db
-        self._links = Batch(db, "UPDATE renders SET links = ? WHERE version = ? AND relpath = ?")
+        self._links = Batch(db, "UPDATE renders SET links = ? WHERE version = ? AND relpath = ?", size=128)  # (~2 KB a row)
         self.build_id = secrets.token_hex(16)  # marks the rows this build wrote (no other can forge it)
 
     # -- one render --
@@ -90,7 +90,7 @@ class RecordTable:
         rows = read(f"SELECT {column} FROM renders WHERE version = ? AND relpath = ?", (key[1], key[0]))
         return _decoded(rows[0][0], fields, problem) if rows else None
 
-    def all_links(self, chunk: int = 512) -> Iterator[tuple[RenderKey, dict | None]]:
+    def all_links(self, chunk: int = 128) -> Iterator[tuple[RenderKey, dict | None]]:
         """(key, links_of(key)) of every render, a chunk of rows read at a time (the links of
         the rows read may be written meanwhile; the rows themselves must stay)."""
         after = ("", "")

@@ -28,7 +28,7 @@ from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
 
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
-PAGES_PER_TASK = 64  # at most: a task's results are in the build process at once (~5 KB per render)
+PAGES_PER_TASK = 16  # at most: a task's results are in the build process at once (~10 KB per render)
 SERIAL_BELOW = 250  # renders: fewer than this run in-process (forking workers costs more than it saves)
 STUBS_PER_TASK = 2000  # redirect stubs per worker task (a stub costs ~0.1 ms)
 STUB_TASKS_AHEAD = 2  # tasks of stubs on their way per worker

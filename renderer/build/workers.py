@@ -26,6 +26,7 @@ from renderer.model.pages import Page
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
 from renderer.site.search import BundleMaker
+from renderer.site.urls import out_path as out_path_of
 from renderer.site.urls import page_url
 
 _PR_SET_PDEATHSIG = 1
@@ -46,8 +47,9 @@ class WorkerConfig:
     parent_pid: int
 
 
-# (version, action, out path, digest of the live file or None, what a relayout reuses)
-Item = tuple[str, str, str, "str | None", "dict | None"]
+# (version, action, digest of the live file or None, what a relayout reuses); the worker knows the
+# file it writes from the page and version (the plan does not hold a path per render)
+Item = tuple[str, str, "str | None", "dict | None"]
 Task = list[tuple[str, list[Item]]]  # (relpath, its items) of a few pages
 # (version, the file of its search records (search_store lines), path -> digest of the live site's files of its bundle)
 SearchJob = tuple[str, str, dict[str, str]]
@@ -141,8 +143,9 @@ class WorkerState:
         return now
 
     def do_item(self, page: Page, relpath: str, item: Item) -> dict:
-        version, action, out_path, old_digest, reuse = item
+        version, action, old_digest, reuse = item
         layout = self.layout
+        out_path = out_path_of(page, version)
         result: dict = {"relpath": relpath, "version": version, "out": out_path, "record": None, "error": None,
                         "kept": False}
         started = time.perf_counter()

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import yaml
 
@@ -70,7 +71,7 @@ class Page:
                 return opened.read()
         raise AttributeError(name)
 
-    @property
+    @cached_property  # (one str per page: every URL of the page, in every version, starts from it)
     def permalink_path(self) -> str:
         """URL path without language/version: 'actions/index.md' -> 'actions'."""
         return path_from_relpath(self.relpath)

@@ -71,7 +71,7 @@ class SiteLayout:
         self._templates: dict[str, object] = {}
         self._navs: dict[str, VersionNav] = {}
         self._nav_tree: NavTree | None = None
-        self._titles: dict[tuple[str, str], tuple[str, str]] = {}
+        self._titles: dict[str | tuple[str, str], tuple[str, str]] = {}
         self.asset_version = directory_digest(self.site_dir / "static")[:12]
         self._redirect_shell: str | None = None
         self._fragments: dict[tuple, str] = {}
@@ -110,7 +110,9 @@ class SiteLayout:
 
     def titles(self, page: Page, version: str) -> tuple[str, str]:
         """(title, short title) of a page in a version, Liquid rendered; raw text if that fails."""
-        key = (page.relpath, version)
+        fields = page.frontmatter
+        plain = "{" not in str(fields.get("title", "")) and "{" not in str(fields.get("shortTitle", ""))
+        key = page.relpath if plain else (page.relpath, version)  # (no Liquid: the same in every version)
         found = self._titles.get(key)
         if found is None:
             title = self._field(page, version, "title")

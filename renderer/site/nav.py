@@ -42,7 +42,7 @@ class NavNode:
     children: list[NavNode] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)  # (one per page and version)
 class VersionNode:
     """A nav node in one version: its URL path, title and children in that version."""
 
