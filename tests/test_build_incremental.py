@@ -290,15 +290,25 @@ def test_pages_parsed_by_a_helper_process(tmp_path, monkeypatch):
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "helped" / "_site")
 
 
-def test_dask_executor_gives_the_same_site(tmp_path):
+def test_dask_executor_gives_the_same_site(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed", reason="distributed is not installed (pip install docs-renderer[dask])")
     root = make_docs(tmp_path / "docs")
     serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
+    kept_messages = []
+    real_dask = runner.TaskRunner._dask
+
+    def dask_spy(self):
+        executor, workers, close = real_dask(self)
+        kept_messages.append(executor._client.scheduler_comm.recent_message_log.maxlen)
+        return executor, workers, close
+
+    monkeypatch.setattr(runner.TaskRunner, "_dask", dask_spy)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         address = cluster.scheduler_address.removeprefix("tcp://")
         report = run_build(root, tmp_path / "dask" / "_site", executor=f"dask://{address}", use_cache=False)
     assert report.ok and report.rendered == serial.rendered
+    assert kept_messages == [0]  # the client keeps no copy of the tasks it sent (by default its last 1,000 messages)
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "dask" / "_site")
 
 

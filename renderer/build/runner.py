@@ -170,9 +170,12 @@ class TaskRunner:
         if not url.startswith("dask://"):
             raise RenderError(f"unknown executor {url!r} (expected dask://HOST:PORT)")
         try:
+            import dask
             from distributed import Client
         except ImportError:
             raise RenderError("--executor dask:// needs the 'distributed' package (pip install docs-renderer[dask])") from None
-        client = Client(url[len("dask://"):], timeout=30)
+        # (by default a client keeps its last 1,000 messages for debugging: the tasks, stubs and all)
+        with dask.config.set({"distributed.admin.low-level-log-length": 0}):
+            client = Client(url[len("dask://"):], timeout=30)
         workers = sum(client.nthreads().values()) or self.jobs
         return client.get_executor(), workers, client.close
