@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from test_build_support import FPT, V22, make_docs, run_build, tree_digest
+from test_build_support import FPT, V22, built, make_docs, run_build, tree_digest
 
 from renderer.build import BuildFailed, Cache, build_db
 from renderer.build.build_db import FILE_NAME, BuildDatabase, TableDamaged
@@ -19,14 +19,6 @@ from renderer.build.records import FROM_WORKER
 from renderer.errors import RenderError
 
 DEEP = ("alpha/advanced/deep.md", FPT)
-
-
-def built(tmp_path):
-    """A docs tree and the site a first build made of it."""
-    root = make_docs(tmp_path / "docs")
-    out = tmp_path / "_site"
-    assert run_build(root, out).ok
-    return root, out
 
 
 def forge(out, *statements: str) -> None:

@@ -176,6 +176,14 @@ def run_build(root: Path, out: Path, **options):
     return build(BuildOptions(root=root, out=out, **options))
 
 
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    """A docs tree and the site a first build made of it: (docs root, --out)."""
+    root = make_docs(tmp_path / "docs")
+    out = tmp_path / "_site"
+    assert run_build(root, out).ok
+    return root, out
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """relative path -> sha1 of every file under a folder."""
     found = {}

@@ -1,8 +1,9 @@
 """The cache's fields as JSON and back, and the check that a loaded cache has the shape the
 build relies on (so a damaged or forged cache means a full build, never a crash later).
 
-JSON has no tuples: they come back as tuples. Frontmatter that is not plain JSON data (a YAML date, a number as a
-key) is not stored (`plain_data`): that page is parsed again next time.
+JSON has no tuples: they come back as tuples. Frontmatter that is not plain JSON data (a
+YAML date, a number as a key) is not stored (`plain_data`): that page is parsed again next
+time.
 """
 
 from __future__ import annotations

@@ -95,12 +95,11 @@ class DocsTree:
         return self._pages[relpath]
 
     def parse_page_bytes(self, relpath: str, raw: bytes) -> Page:
-        """The page whose file `read_page_bytes` gave `raw` (not read again), from now on."""
+        """The page whose file `read_page_bytes` gave `raw` (not read again); `add_page`
+        makes it the tree's."""
         display = self.display(self.content_dir / relpath)
-        page = parse_page(relpath, display, decode_source(raw, display), self.model, lenient=self.lenient,
+        return parse_page(relpath, display, decode_source(raw, display), self.model, lenient=self.lenient,
                           schema=self.frontmatter_schema)
-        self.add_page(page)
-        return page
 
     def add_page(self, page: Page) -> None:
         """Use `page` for its relpath from now on (parsed by the caller, or from its cache)."""
