@@ -467,26 +467,27 @@ def test_a_killed_builds_scratch_folder_is_deleted_by_the_next_build(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_jobs_1_runs_one_pagefind_at_a_time(tmp_path, monkeypatch):
+def test_jobs_1_runs_one_pagefind_at_a_time_of_one_thread(tmp_path, monkeypatch):
     from renderer.site import search
 
-    real, running, most = search.run_pagefind, [0], [0]
+    real, running, most, threads_seen = search.run_pagefind, [0], [0], []
     lock = threading.Lock()
 
-    def tracked(site, bundle):
+    def tracked(site, bundle, threads=None):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
         try:
             time.sleep(0.2)  # (long enough for a second one to start, were it allowed)
-            real(site, bundle)
+            real(site, bundle, threads)
         finally:
             with lock:
                 running[0] -= 1
+            threads_seen.append(threads)
 
     monkeypatch.setattr(search, "run_pagefind", tracked)
     report = run_build(make_docs(tmp_path / "docs"), tmp_path / "_site", jobs=1)
-    assert report.ok and most[0] == 1
+    assert report.ok and most[0] == 1 and threads_seen == [1, 1, 1]
     assert len(list((tmp_path / "_site" / "search").glob("*/pagefind/pagefind.js"))) == 3  # every version has one
 
 

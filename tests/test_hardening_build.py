@@ -319,6 +319,36 @@ def test_same_page_anchors_are_checked_in_linear_time(tmp_path):
 
 
 @pytest.mark.parametrize("pages", [3, 120])  # in-process; over 250 renders: a pool of workers runs pagefind
+def test_pagefind_runs_biggest_version_first_and_the_versions_share_the_cores(tmp_path, pages):
+    from renderer.site.search import pagefind_executable
+
+    log = tmp_path / "pagefind.log"
+    wrapper = tmp_path / "pagefind"  # notes its threads and how many pages it indexes, then runs the real one
+    wrapper.write_text(f'#!/bin/sh\necho "$RAYON_NUM_THREADS $(find "$2" -name index.html | wc -l)" >> {log}\n'
+                       f'exec {pagefind_executable()} "$@"\n')
+    wrapper.chmod(0o755)
+    docs, out = tmp_path / "docs", tmp_path / "_site"
+    make_docs(docs, "A note.", pages=pages)
+    only = "versions:\n  enterprise-server: '<2.21'"  # the last version's index is the biggest
+    for i in range(4):
+        (docs / "content" / "sec" / f"only{i}.md").write_text(f"---\ntitle: Only {i}\n{only}\n---\nOnly.\n")
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(wrapper)}
+    done = subprocess.run(build_command(docs, out, "--jobs", "2"), cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    runs = [tuple(int(n) for n in line.split()) for line in log.read_text().splitlines()]
+    assert [threads for threads, _ in runs] == [1, 1, 1, 1]  # four versions on two cores: a thread each
+    assert runs[0][1] == pages + 6 and sorted((n for _, n in runs), reverse=True) == [n for _, n in runs]
+    log.unlink()
+    (docs / "content" / "sec" / "only0.md").write_text(f"---\ntitle: Only 0\n{only}\n---\nEdited.\n")
+    done = subprocess.run(build_command(docs, out, "--jobs", "2"), cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().split() == ["2", str(pages + 6)]  # one version indexed again: it has both cores
+    assert (out / "search" / "enterprise-server@2.20" / "pagefind" / "pagefind.js").is_file()
+
+
+@pytest.mark.parametrize("pages", [3, 120])  # in-process; over 250 renders: a pool of workers runs pagefind
 def test_a_failing_pagefind_stops_the_build_with_one_line_and_the_site_stays(tmp_path, pages):
     fake = tmp_path / "pagefind"
     fake.write_text("#!/bin/sh\necho 'Error: out of cheese' >&2\nexit 3\n")

@@ -234,7 +234,7 @@ class _Stages:
             scratch = make_scratch(builder.out)
             try:
                 extras.write_search_and_sitemap(self.records, self.cache, spool, store,
-                                                lambda jobs: runner.index_search(jobs, collector.add), scratch)
+                                                lambda jobs, count: runner.index_search(jobs, count, collector.add), scratch)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
         builder.phase("redirects, search, sitemap")

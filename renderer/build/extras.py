@@ -26,7 +26,7 @@ from renderer.site.redirect_formats import redirect_file
 from renderer.site.redirects import Redirect
 from renderer.site.search import BUNDLE_DIR, searchable
 
-Indexer = Callable[[Iterable[SearchJob]], None]  # makes and writes the search bundles of some versions
+Indexer = Callable[[Iterable[SearchJob], int], None]  # makes and writes the search bundles of so many versions
 
 
 class Emitter:
@@ -194,8 +194,9 @@ class Extras:
         store.keep_only(self.site.versions.ids)
         files["sitemap.xml"] = self._sitemap(records)
         self.emitter.emit(files)
-        if stale:
-            index(self._search_jobs(stale, spool, store, scratch))
+        if stale:  # the biggest first: the last Pagefind to finish is then a short one
+            stale.sort(key=lambda job: len(job[1]), reverse=True)
+            index(self._search_jobs(stale, spool, store, scratch), len(stale))
 
     def _search_jobs(self, stale: list[tuple[str, list[str]]], spool: SearchSpool,
                      store: SearchStore, scratch: Path) -> Iterator[SearchJob]:

@@ -26,6 +26,7 @@ from renderer.build.workers import (
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
 from renderer.site.layout import SiteLayout
+from renderer.site.search import pagefind_threads
 
 CHUNKS_PER_WORKER = 12  # tasks per worker: small enough to balance, big enough to share caches
 PAGES_PER_TASK = 16  # at most: a task's results are in the build process at once (~10 KB per render)
@@ -130,20 +131,22 @@ class TaskRunner:
         for batch in islice(stubs, max(0, STUB_TASKS_AHEAD * self.workers - on_their_way)):
             pending[pool.submit(run_stubs, self.config, batch)] = []
 
-    def index_search(self, jobs: Iterable[SearchJob], on_results: Callable[[list[dict]], None]) -> None:
-        """Make the search bundles of `jobs` (after `run`): in this process, or a version per
-        worker task, with no more versions' records on their way than there are workers."""
-        if self.pool is None:  # as many Pagefind processes at once as --jobs allows
+    def index_search(self, jobs: Iterable[SearchJob], count: int, on_results: Callable[[list[dict]], None]) -> None:
+        """Make the search bundles of `jobs`, `count` versions (after `run`): in this process,
+        or a version per worker task, with no more versions' records on their way than there
+        are workers. Either way no more Pagefind threads run than --jobs or the workers allow."""
+        if self.pool is None:
             state = self.local or WorkerState(self.config, self.tree, self.layout)
             on_results(state.write_search(jobs, self.jobs))
             return
+        threads = pagefind_threads(count, self.workers)
         pending: set[cf.Future] = set()
         for job in jobs:
             if len(pending) >= self.workers:
                 done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in done:
                     on_results(future.result())
-            pending.add(self.pool.submit(run_search, self.config, [job]))
+            pending.add(self.pool.submit(run_search, self.config, [job], threads))
         for future in cf.as_completed(pending):
             on_results(future.result())
 

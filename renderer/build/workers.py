@@ -103,9 +103,10 @@ class WorkerState:
         self._timed("redirect stubs", started)
         return self._with_timings(results)
 
-    def write_search(self, jobs: Iterable[SearchJob], width: int = 1) -> list[dict]:
-        """The search bundles of some versions, `width` Pagefind processes side by side: each
-        file with its digest, and its stat when written (a file the live site has as it is, stays)."""
+    def write_search(self, jobs: Iterable[SearchJob], width: int = 1, threads: int | None = None) -> list[dict]:
+        """The search bundles of some versions, `width` Pagefind processes side by side (of
+        `threads` threads; default: they share `width` cores): each file with its digest, and
+        its stat when written (a file the live site has as it is, stays)."""
         started = time.perf_counter()
         results: list[dict] = []
         with BundleMaker() as maker:
@@ -120,7 +121,7 @@ class WorkerState:
                 maker.add(version, found)  # (written to a scratch folder at once)
                 live[version] = trusted
             try:
-                maker.run(width)
+                maker.run(width, threads)
             except RenderError as err:  # Pagefind failed: the build stops with its message
                 return [{"search_error": err.message}]
             for version, trusted in live.items():
@@ -234,9 +235,10 @@ def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]]) -> list[dict]:
     return _state(config).write_stubs(stubs)
 
 
-def run_search(config: WorkerConfig, jobs: list[SearchJob]) -> list[dict]:
-    """Make and write the search bundles of a few versions (in a pool process or on Dask)."""
-    return _state(config).write_search(jobs)
+def run_search(config: WorkerConfig, jobs: list[SearchJob], threads: int) -> list[dict]:
+    """Make and write the search bundles of a few versions, one at a time with `threads`
+    Pagefind threads (in a pool process or on Dask)."""
+    return _state(config).write_search(jobs, 1, threads)
 
 
 def _state(config: WorkerConfig) -> WorkerState:

@@ -154,11 +154,13 @@ class BundleMaker:
         _write_records(site, records)
         self.jobs[version] = (site, bundle)
 
-    def run(self, width: int | None = None) -> None:
-        """Index the versions added, `width` Pagefind processes at a time (default: one per CPU)."""
-        width = max(1, min(len(self.jobs), width or os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=width) as pool:  # each thread waits on its own pagefind process
-            list(pool.map(lambda job: run_pagefind(*job), self.jobs.values()))
+    def run(self, width: int | None = None, threads: int | None = None) -> None:
+        """Index the versions added, in the order added, `width` Pagefind processes at a time
+        (default: one per CPU), each of `threads` threads (default: `pagefind_threads`)."""
+        width = width or os.cpu_count() or 1
+        threads = threads or pagefind_threads(len(self.jobs), width)
+        with ThreadPoolExecutor(max_workers=max(1, min(len(self.jobs), width))) as pool:  # (a thread waits on each process)
+            list(pool.map(lambda job: run_pagefind(*job, threads=threads), self.jobs.values()))
 
     def bundle(self, version: str) -> dict[str, bytes]:
         """The bundle `run` made for a version: site path (`search/<version>/pagefind/...`) -> bytes."""
@@ -193,12 +195,22 @@ def record_file(url: str) -> str:
     return "/".join([*parts, "index.html"])
 
 
-def run_pagefind(site: Path, bundle: Path) -> None:
-    """Index the HTML files under `site` into a Pagefind bundle at `bundle`."""
+def pagefind_threads(versions: int, width: int) -> int:
+    """Threads for each Pagefind process when `versions` are indexed on `width` cores: the
+    versions share the cores, and one indexed alone has them all. (Left to itself, each
+    Pagefind takes a thread per core: a build with --jobs 1 would use every core.)"""
+    return max(1, width // max(1, versions))
+
+
+def run_pagefind(site: Path, bundle: Path, threads: int | None = None) -> None:
+    """Index the HTML files under `site` into a Pagefind bundle at `bundle` (with `threads`
+    threads; default: one per CPU). The bundle is the same whatever the number of threads."""
     command = [str(pagefind_executable()), "--site", str(site), "--output-path", str(bundle),
                "--force-language", "en", "--silent"]
+    env = {**os.environ, "RAYON_NUM_THREADS": str(threads)} if threads else None  # (Pagefind's thread pool is rayon's)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT_SECONDS, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT_SECONDS, check=False,
+                              env=env)
     except (OSError, subprocess.SubprocessError) as err:
         raise RenderError(f"search index: could not run pagefind ({err})") from None
     if done.returncode != 0 or not (bundle / "pagefind.js").is_file():
