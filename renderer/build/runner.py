@@ -181,4 +181,5 @@ class TaskRunner:
         with dask.config.set({"distributed.admin.low-level-log-length": 0}):
             client = Client(url[len("dask://"):], timeout=30)
         workers = sum(client.nthreads().values()) or self.jobs
-        return client.get_executor(), workers, client.close
+        # (pure=False: the tasks write files, and Dask need not hash their arguments for a key)
+        return client.get_executor(pure=False), workers, client.close

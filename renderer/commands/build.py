@@ -30,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
     add_common_options(p)
     p.add_argument("--out", default="_site", help="output folder (default: _site)")
     p.add_argument("--jobs", type=worker_count, default=None,
-                   help="worker processes, and Pagefind indexers at a time (default: all cores; 1 = no pool, one at a time)")
+                   help="worker processes, and Pagefind indexers at a time and their threads "
+                        "(default: all cores; 1 = no pool, one at a time of one thread)")
     p.add_argument("--executor", default=None,
                    help="run the work on a Dask cluster: dask://HOST:PORT (its workers need the docs root "
                    "and the folder of --out at the same paths)")
