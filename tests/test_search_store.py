@@ -19,6 +19,8 @@ from renderer.build.search_store import (
     RecordLines,
     SearchSpool,
     SearchStore,
+    SpooledLines,
+    SpoolWriter,
     decode_record,
     encode_record,
     parse_lines,
@@ -27,10 +29,11 @@ from renderer.errors import RenderError
 from renderer.site.search import bundle_pages, read_bundle
 
 
-def texts(lines: RecordLines) -> dict[str, str]:
+def texts(lines: RecordLines | SpooledLines) -> dict[str, str]:
     """relpath -> record text of every line (and the lines closed)."""
+    relpaths = lines.where if isinstance(lines, RecordLines) else {r for file in lines.files for r in file.where}
     try:
-        return parse_lines(lines.line(relpath).decode("utf-8") for relpath in lines.where)
+        return parse_lines(lines.line(relpath).decode("utf-8") for relpath in relpaths)
     finally:
         lines.close()
 
@@ -100,19 +103,30 @@ def test_a_missing_store_file_means_a_full_build_and_a_damaged_one_a_clear_error
     assert "search records" in message and "damaged" in message and "--no-cache" in message
 
 
-def test_the_spool_gives_back_one_version_at_a_time_and_leaves_no_file(tmp_path):
-    spool = SearchSpool(tmp_path)
+def test_the_spool_gives_back_one_version_at_a_time_from_every_workers_files_and_leaves_no_file(tmp_path):
+    first, second = SpoolWriter(tmp_path), SpoolWriter(tmp_path)  # two workers
     a1 = ["A", "/en/v1/a/", "", "text of a in v1, with a\ttab and a\nnew line"]
-    spool.add(("a.md", "v1"), encode_record(a1))
-    spool.add(("b.md", "v2"), encode_record(["B", "/en/v2/b/", "", "text of b in v2"]))
-    spool.add(("a.md", "v2"), encode_record(["A", "/en/v2/a/", "intro", "text of a in v2"]))
+    first.add(("a.md", "v1"), encode_record(a1))
+    first.add(("b.md", "v2"), encode_record(["B", "/en/v2/b/", "", "text of b in v2"]))
+    second.add(("a.md", "v2"), encode_record(["A", "/en/v2/a/", "intro", "text of a in v2"]))
+    spool = SearchSpool(tmp_path)
+    spool.take(first.flush())
+    spool.take(second.flush())
+    spool.take(first.flush())  # (a worker names its files after every task)
     assert {relpath: decode_record(text) for relpath, text in texts(spool.lines("v1")).items()} == {"a.md": a1}
     assert sorted(texts(spool.lines("v2"))) == ["a.md", "b.md"]
     assert texts(spool.lines("v3")) == {}
-    assert spool.count == 3
+    first.close()
+    second.close()
     spool.close()
     spool.close()  # the build closes it twice on some paths
-    assert not [p for p in (tmp_path / "search").iterdir() if p.name.startswith(".spool-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".spool-")]
+
+
+@pytest.mark.parametrize("name", ["../.spool-x.jsonl", "/etc/passwd", "index.json", ".spool-x.json"])
+def test_a_spool_file_named_outside_the_scratch_folder_is_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="outside the scratch folder"):
+        SearchSpool(tmp_path).take([("v", name)])
 
 
 def test_a_store_file_with_the_right_checksum_but_no_records_is_a_clear_error(tmp_path):
@@ -140,8 +154,10 @@ def test_a_store_file_with_the_right_checksum_but_no_records_is_a_clear_error(tm
 
 def test_records_holding_other_line_separators_come_back_whole(tmp_path):
     record = ["Title", "/en/v/a/", "", "a line\u2028separator, a \x85 next line and a \r return"]
+    writer = SpoolWriter(tmp_path)
+    writer.add(("a.md", "v"), encode_record(record))
     spool = SearchSpool(tmp_path)
-    spool.add(("a.md", "v"), encode_record(record))
+    spool.take(writer.flush())
     store = SearchStore(tmp_path, {})
     spooled = spool.lines("v")
     store.write("v", [spooled.line("a.md")])

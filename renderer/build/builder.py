@@ -112,10 +112,12 @@ class Builder:
             discard_spare(self.out)
         staging = spare or make_staging(self.out)
         self.from_spare = spare is not None
+        scratch = make_scratch(self.out)
         try:
-            config = self._worker_config(tree, staging, cache, racy_after_ns, key)
+            config = self._worker_config(tree, staging, scratch, cache, racy_after_ns, key)
             _Stages(self, site, layout, loaded, digests, cache, tables, plan, config, key, state).run()
         finally:
+            shutil.rmtree(scratch, ignore_errors=True)
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
@@ -172,14 +174,14 @@ class Builder:
             layout.nav(version)
         return layout
 
-    def _worker_config(self, tree: DocsTree, staging: Path, cache: Cache | None, racy_after_ns: int,
+    def _worker_config(self, tree: DocsTree, staging: Path, scratch: Path, cache: Cache | None, racy_after_ns: int,
                        key: str) -> WorkerConfig:
         return WorkerConfig(
             token=f"{key}:{os.getpid()}:{id(self)}:{time.time_ns()}",
             root=str(tree.root), versions=str(tree.versions_file) if tree.versions_file else None,
             lenient=self.options.lenient, site_dir=str(self.site_dir), base_url=self.options.base_url,
             staging=str(staging), live=str(self.out), write_all=cache is None, racy_after_ns=racy_after_ns,
-            parent_pid=os.getpid(),
+            parent_pid=os.getpid(), scratch=str(scratch),
         )
 
 
@@ -206,7 +208,7 @@ class _Stages:
         self.writer = FileWriter(self.staging)
 
     def run(self) -> None:
-        spool = SearchSpool(self.builder.cache_folder)
+        spool = SearchSpool(Path(self.config.scratch))
         try:
             self._run(spool, SearchStore(self.builder.cache_folder, self.cache.search_files if self.cache else {}))
         finally:
@@ -231,12 +233,9 @@ class _Stages:
             if report.errors and not self.options.keep_going:
                 raise BuildFailed(report, f"{len(merge(report.errors, self.site.versions.ids))} errors")
             extras.write_error_pages(collector.failed)
-            scratch = make_scratch(builder.out)
-            try:
-                extras.write_search_and_sitemap(self.records, self.cache, spool, store,
-                                                lambda jobs, count: runner.index_search(jobs, count, collector.add), scratch)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+            extras.write_search_and_sitemap(self.records, self.cache, spool, store,
+                                            lambda jobs, count: runner.index_search(jobs, count, collector.add),
+                                            Path(self.config.scratch))
         builder.phase("redirects, search, sitemap")
         self.check_links(extras)
         builder.phase("link check")

@@ -19,7 +19,7 @@ class Collector:
     def __init__(self, report: BuildReport, digests: Digests, records: RecordTable, files: FileTable,
                  shells: ShellTable, spool: SearchSpool):
         self.report = report
-        self.spool = spool  # fresh search records go there, not into the records
+        self.spool = spool  # where the workers write fresh search records (not into the records)
         self.shells = shells  # new page shells go there, for the next build
         self.digests = digests
         self.records = records  # the last build's rows are replaced as renders come in
@@ -37,6 +37,8 @@ class Collector:
                 raise RenderError(res["search_error"])
             elif "shells" in res:
                 self.shells.put(res["shells"])
+            elif "spooled" in res:  # the files a worker writes this build's search records to
+                self.spool.take(res["spooled"])
             elif res["error"] is not None:
                 self._failed(res)
             elif res["kept"]:  # its chrome changed elsewhere, not the page's: its record stays
@@ -71,7 +73,6 @@ class Collector:
             digests = self.digests
             self.report.rendered += 1
             self.report.rendered_keys.append(key)
-            self.spool.add(key, record.pop("search"))
             digests.seed(record.pop("dep_stats"))
             record["deps"] = deps = {dep: digests.of(dep) for dep in record["deps"]}
             if record["warnings"]:  # e.g. a missing link target or include: it may appear later

@@ -2,8 +2,10 @@
 
 A render's search record (its title, URL, intro and search document) is the largest
 fact the build keeps of it, and the only one no later step reads but the search index.
-So the build process does not hold them: fresh ones go to a spool file as the workers
-send them (`SearchSpool`), and each version's records are kept in a file of their own
+So the build process does not hold them, nor do the workers send them: each worker
+writes its fresh ones to spool files of its own (`SpoolWriter`), a file per version in the
+build's scratch folder, and names the files in its results; the build process reads a
+version's records from them when it indexes it (`SearchSpool`). Each version's records are kept in a file of their own
 in `<cache folder>/search/` (`SearchStore`), read only when that version's bundle is made
 again -- an incremental build that changes nothing searchable never reads them. The
 build cache names each version's file with its stat, and each file starts with the
@@ -27,6 +29,7 @@ MAGIC = b"render-search lines sha256="
 RenderKey = tuple[str, str]  # (relpath, version)
 SearchRecord = list[str]  # [title, url, intro, document]
 StoreFile = tuple[str, int, int, int]  # (file name, size, mtime_ns, inode)
+SPOOL_PREFIX, SPOOL_SUFFIX = ".spool-", ".jsonl"
 
 # The build process passes records on as the JSON text a worker made of them: a line per
 # render, `"<relpath>"<TAB><record as JSON>` (JSON escapes tabs and newlines inside; other
@@ -105,44 +108,80 @@ class RecordLines:
             self.file = None
 
 
-class SearchSpool:
-    """This build's fresh search records, a line each, in a scratch file per version: the
-    index of a version reads back its own records only."""
+class SpoolWriter:
+    """One worker's fresh search records: a spool file per version in `folder`, a line per
+    render. `flush` makes what was written readable and names the files (for SearchSpool.take)."""
 
-    def __init__(self, cache_folder: Path):
-        self.folder = cache_folder / FOLDER
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.spools: dict[str, tuple[Path, TextIO]] = {}  # version -> its scratch file
-        self.count = 0
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.spools: dict[str, tuple[str, TextIO]] = {}  # version -> (file name, file)
 
     def add(self, key: RenderKey, text: str) -> None:
-        """A render's record, as the JSON text its worker made (`encode_record`)."""
+        """A render's record, as the JSON text of `encode_record`."""
         relpath, version = key
         spool = self.spools.get(version) or self._open(version)
         spool[1].write(record_line(relpath, text))
-        self.count += 1
 
-    def _open(self, version: str) -> tuple[Path, TextIO]:
-        fd, name = tempfile.mkstemp(dir=self.folder, prefix=".spool-", suffix=".jsonl")
-        spool = self.spools[version] = (Path(name), os.fdopen(fd, "w", encoding="utf-8"))
+    def _open(self, version: str) -> tuple[str, TextIO]:
+        fd, name = tempfile.mkstemp(dir=self.folder, prefix=SPOOL_PREFIX, suffix=SPOOL_SUFFIX)
+        spool = self.spools[version] = (Path(name).name, os.fdopen(fd, "w", encoding="utf-8"))
         return spool
 
-    def lines(self, version: str) -> RecordLines:
-        """The lines of a version spooled so far (close it when done)."""
-        spool = self.spools.get(version)
-        if spool is None:
-            return RecordLines()
-        spool[1].flush()
-        return RecordLines(spool[0])
+    def flush(self) -> list[tuple[str, str]]:
+        """(version, file name) of every spool file written so far, each flushed to the file."""
+        for _name, file in self.spools.values():
+            file.flush()
+        return [(version, name) for version, (name, _file) in self.spools.items()]
 
     def close(self) -> None:
-        for path, file in self.spools.values():
+        for _name, file in self.spools.values():
             file.close()
+        self.spools = {}
+
+
+class SearchSpool:
+    """This build's fresh search records: the spool files the workers name (`take`), in the
+    build's scratch folder; the index of a version reads back its own records only."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.spools: dict[str, set[str]] = {}  # version -> the names of its spool files
+
+    def take(self, spooled: list[tuple[str, str]]) -> None:
+        """Spool files a worker names: (version, file name in the scratch folder)."""
+        for version, name in spooled:
+            if not (name.startswith(SPOOL_PREFIX) and name.endswith(SPOOL_SUFFIX) and "/" not in name and "\\" not in name):
+                raise ValueError(f"a worker named a search spool {name!r} outside the scratch folder")
+            self.spools.setdefault(version, set()).add(name)
+
+    def lines(self, version: str) -> SpooledLines:
+        """The lines of a version spooled so far (close it when done)."""
+        return SpooledLines([RecordLines(self.folder / name) for name in sorted(self.spools.get(version, ()))])
+
+    def close(self) -> None:
+        for name in {name for names in self.spools.values() for name in names}:
             try:
-                os.unlink(path)
+                os.unlink(self.folder / name)
             except OSError:
                 pass
         self.spools = {}
+
+
+class SpooledLines:
+    """The lines of a version in several spool files, read as one (a render has one line)."""
+
+    def __init__(self, files: list[RecordLines]):
+        self.files = files
+
+    def __contains__(self, relpath: str) -> bool:
+        return any(relpath in file for file in self.files)
+
+    def line(self, relpath: str) -> bytes:
+        return next(file for file in self.files if relpath in file).line(relpath)
+
+    def close(self) -> None:
+        for file in self.files:
+            file.close()
 
 
 class SearchStore:

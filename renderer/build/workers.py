@@ -19,7 +19,7 @@ from renderer.build.digests import DepStats, sha1
 from renderer.build.links import WorkerLinkCheck
 from renderer.build.output import FileWriter
 from renderer.build.records import extract_body, make_record
-from renderer.build.search_store import decode_record, parse_lines
+from renderer.build.search_store import SpoolWriter, decode_record, parse_lines
 from renderer.errors import RenderError
 from renderer.gc_policy import batch_rendering
 from renderer.model.pages import Page
@@ -45,6 +45,7 @@ class WorkerConfig:
     write_all: bool
     racy_after_ns: int
     parent_pid: int
+    scratch: str  # the build's scratch folder: the workers' search spools, the search jobs
 
 
 # (version, action, digest of the live file or None, what a relayout reuses); the worker knows the
@@ -65,6 +66,7 @@ class WorkerState:
         self.writer = FileWriter(config.staging)
         self.dep_stats = DepStats(tree, config.racy_after_ns)
         self.links = WorkerLinkCheck(layout.site, Path(config.site_dir))
+        self.spool = SpoolWriter(Path(config.scratch))  # this worker's fresh search records
         self.seconds: dict[str, float] = {}  # stage -> time spent in it since the last task's results
 
     @classmethod
@@ -91,6 +93,9 @@ class WorkerState:
         shells = self.layout.take_new_shells()
         if shells:  # page shells for the build cache
             results.append({"shells": shells})
+        spooled = self.spool.flush()
+        if spooled:  # (named after every task: the build process reads them once every render is in)
+            results.append({"spooled": spooled})
         return self._with_timings(results)
 
     def write_stubs(self, stubs: list[tuple[str, str]]) -> list[dict]:
@@ -188,6 +193,7 @@ class WorkerState:
         finally:
             started = self._timed("render", started)
         result["record"] = record = make_record(rendered, page_url(page, version), page)
+        self.spool.add((page.relpath, version), record.pop("search"))  # (not sent: the largest fact of a render)
         record["dep_stats"] = self.dep_stats.of(record["deps"])
         started = self._timed("facts and search record", started)
         record.update(self.links.results(page, version, record))

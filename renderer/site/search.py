@@ -160,7 +160,7 @@ class BundleMaker:
         width = width or os.cpu_count() or 1
         threads = threads or pagefind_threads(len(self.jobs), width)
         with ThreadPoolExecutor(max_workers=max(1, min(len(self.jobs), width))) as pool:  # (a thread waits on each process)
-            list(pool.map(lambda job: run_pagefind(*job, threads=threads), self.jobs.values()))
+            list(pool.map(lambda job: run_pagefind(job[0], job[1], threads), self.jobs.values()))
 
     def bundle(self, version: str) -> dict[str, bytes]:
         """The bundle `run` made for a version: site path (`search/<version>/pagefind/...`) -> bytes."""
