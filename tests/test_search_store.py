@@ -54,6 +54,7 @@ def test_the_cache_keeps_no_search_records_and_the_store_one_file_per_version(tm
     assert len(records) > 10 and all(record is not None and "search" not in record for record in records)
     assert sorted(cache.search_files) == sorted([FPT, V22, V21])
     assert len(store_files(out)) == 3  # no spool left behind
+    assert not list(tmp_path.glob("._site.scratch-*"))  # (the workers' spools were in the scratch folder)
     store = SearchStore(Cache.folder_for(out), cache.search_files)
     titles = {decode_record(text)[0] for text in texts(store.lines(V21)).values()}
     assert "Basics" in titles

@@ -91,6 +91,8 @@ class TaskRunner:
         if self._close is not None:
             self._close()
             self._close = None
+        if self.local is not None:  # (this process's worker state: its spool files)
+            self.local.spool.close()
 
     def run(self, tasks: Task, meanwhile: Callable[[], Iterator[tuple[str, str]]],
             on_results: Callable[[list[dict]], None]) -> None:

@@ -5,11 +5,11 @@ fact the build keeps of it, and the only one no later step reads but the search 
 So the build process does not hold them, nor do the workers send them: each worker
 writes its fresh ones to spool files of its own (`SpoolWriter`), a file per version in the
 build's scratch folder, and names the files in its results; the build process reads a
-version's records from them when it indexes it (`SearchSpool`). Each version's records are kept in a file of their own
-in `<cache folder>/search/` (`SearchStore`), read only when that version's bundle is made
-again -- an incremental build that changes nothing searchable never reads them. The
-build cache names each version's file with its stat, and each file starts with the
-SHA-256 of the rest, like the cache itself.
+version's records from them when it indexes it (`SearchSpool`). Each version's records
+are kept in a file of their own in `<cache folder>/search/` (`SearchStore`), read only
+when that version's bundle is made again -- an incremental build that changes nothing
+searchable never reads them. The build cache names each version's file with its stat,
+and each file starts with the SHA-256 of the rest, like the cache itself.
 """
 
 from __future__ import annotations

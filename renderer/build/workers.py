@@ -250,5 +250,7 @@ def run_search(config: WorkerConfig, jobs: list[SearchJob], threads: int) -> lis
 def _state(config: WorkerConfig) -> WorkerState:
     state = _SLOT.state
     if state is None or state.config.token != config.token:
+        if state is not None:  # (an earlier build's, on a Dask worker: its spool files are gone)
+            state.spool.close()
         state = _SLOT.state = WorkerState.load(config)  # Dask workers: one tree per thread and build
     return state
