@@ -454,6 +454,19 @@ def test_link_check_reads_again_only_renders_whose_links_may_have_changed(tmp_pa
                                                         ("alpha/getting-started/first-steps.md", V22)}
 
 
+def test_a_scratch_folder_that_cannot_be_made_leaves_no_staging_folder(tmp_path, monkeypatch):
+    from renderer.build import builder
+
+    def no_room(out):
+        raise OSError(28, "No space left on device")
+
+    root = make_docs(tmp_path / "docs")
+    monkeypatch.setattr(builder, "make_scratch", no_room)
+    with pytest.raises(BuildFailed, match="cannot write the site: No space left"):
+        run_build(root, tmp_path / "_site")
+    assert leftovers(tmp_path) == [] and not list(tmp_path.glob("._site.build-*"))
+
+
 def test_a_killed_builds_scratch_folder_is_deleted_by_the_next_build(tmp_path):
     root = make_docs(tmp_path / "docs")
     out = tmp_path / "_site"

@@ -112,12 +112,14 @@ class Builder:
             discard_spare(self.out)
         staging = spare or make_staging(self.out)
         self.from_spare = spare is not None
-        scratch = make_scratch(self.out)
+        scratch: Path | None = None
         try:
+            scratch = make_scratch(self.out)
             config = self._worker_config(tree, staging, scratch, cache, racy_after_ns, key)
             _Stages(self, site, layout, loaded, digests, cache, tables, plan, config, key, state).run()
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
 
