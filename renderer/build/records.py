@@ -59,7 +59,7 @@ def make_record(rendered, url: str, page: Page) -> dict:
         "ids_digest": sha1("\n".join(ids)),
         "hrefs": list(facts.hrefs),
         "complete": facts.complete,
-        "search": encode_record(search),  # (JSON text: the build process passes it on as it is)
+        "search": encode_record(search),  # (JSON text: the worker writes it to its spool as it is)
         "search_digest": sha1("\x1f".join(search)),
         "site_data": "site.data" in page.text,
     }

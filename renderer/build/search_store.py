@@ -31,7 +31,7 @@ SearchRecord = list[str]  # [title, url, intro, document]
 StoreFile = tuple[str, int, int, int]  # (file name, size, mtime_ns, inode)
 SPOOL_PREFIX, SPOOL_SUFFIX = ".spool-", ".jsonl"
 
-# The build process passes records on as the JSON text a worker made of them: a line per
+# Records go from file to file as the JSON text a worker made of them (`encode_record`): a line per
 # render, `"<relpath>"<TAB><record as JSON>` (JSON escapes tabs and newlines inside; other
 # line separators, U+2028 or NEL, stay as they are, so lines are split at "\n" only).
 
