@@ -282,12 +282,20 @@ def test_dask_executor_gives_the_same_site(tmp_path, monkeypatch):
     root = make_docs(tmp_path / "docs")
     serial = run_build(root, tmp_path / "serial" / "_site", use_cache=False)
     kept_messages = []
+    futures = []
     real_dask = runner.TaskRunner._dask
 
     def dask_spy(self):
         executor, workers, close = real_dask(self)
         kept_messages.append(executor._client.scheduler_comm.recent_message_log.maxlen)
         kept_messages.append(executor._kwargs.get("pure"))  # tasks that write files are not pure (nor hashed for a key)
+        real_submit = executor.submit
+
+        def submit(*args, **kwargs):
+            futures.append(real_submit(*args, **kwargs))
+            return futures[-1]
+
+        executor.submit = submit
         return executor, workers, close
 
     monkeypatch.setattr(runner.TaskRunner, "_dask", dask_spy)
@@ -297,6 +305,8 @@ def test_dask_executor_gives_the_same_site(tmp_path, monkeypatch):
         report = run_build(root, tmp_path / "dask" / "_site", executor=f"dask://{address}", use_cache=False)
     assert report.ok and report.rendered == serial.rendered
     assert kept_messages == [0, False]  # the client keeps no copy of the tasks it sent (by default its last 1,000 messages)
+    # a task's results travel as one pickle, not as a list that Dask would serialize item by item
+    assert len(futures) > 1 and {type(future.result()) for future in futures} == {bytes}
     assert tree_digest(tmp_path / "serial" / "_site") == tree_digest(tmp_path / "dask" / "_site")
 
 

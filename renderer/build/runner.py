@@ -22,6 +22,7 @@ from renderer.build.workers import (
     run_search,
     run_stubs,
     run_task,
+    unpacked,
 )
 from renderer.errors import RenderError
 from renderer.model.tree import DocsTree
@@ -123,7 +124,7 @@ class TaskRunner:
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in done:
                     finished = pending.pop(future)  # a finished future holds its results (on Dask, in its worker too)
-                    on_results(future.result())
+                    on_results(unpacked(future.result()))
                     bar.update(bar_id, advance=sum(len(items) for _, items in finished))
 
     def _send_stubs(self, pool: cf.Executor, pending: dict, stubs: Iterator[list[tuple[str, str]]]) -> None:
@@ -147,10 +148,10 @@ class TaskRunner:
             if len(pending) >= self.workers:
                 done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for future in done:
-                    on_results(future.result())
+                    on_results(unpacked(future.result()))
             pending.add(self.pool.submit(run_search, self.config, [job], threads))
         for future in cf.as_completed(pending):
-            on_results(future.result())
+            on_results(unpacked(future.result()))
 
     def in_process(self, tasks: Task) -> bool:
         """Will `run` render the tasks in this process (no workers)?"""

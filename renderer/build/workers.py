@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -231,20 +232,31 @@ def init_worker(config: WorkerConfig, seed: tuple[DocsTree, SiteLayout] | None) 
     _SLOT.state = WorkerState(config, *seed) if seed is not None else WorkerState.load(config)
 
 
-def run_task(config: WorkerConfig, task: Task) -> list[dict]:
+def run_task(config: WorkerConfig, task: Task) -> bytes:
     """Render and lay out the items of a few pages (in a pool process or on Dask)."""
-    return _state(config).run(task)
+    return packed(_state(config).run(task))
 
 
-def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]]) -> list[dict]:
+def run_stubs(config: WorkerConfig, stubs: list[tuple[str, str]]) -> bytes:
     """Write a few hundred redirect stubs (in a pool process or on Dask)."""
-    return _state(config).write_stubs(stubs)
+    return packed(_state(config).write_stubs(stubs))
 
 
-def run_search(config: WorkerConfig, jobs: list[SearchJob], threads: int) -> list[dict]:
+def run_search(config: WorkerConfig, jobs: list[SearchJob], threads: int) -> bytes:
     """Make and write the search bundles of a few versions, one at a time with `threads`
     Pagefind threads (in a pool process or on Dask)."""
-    return _state(config).write_search(jobs, 1, threads)
+    return packed(_state(config).write_search(jobs, 1, threads))
+
+
+def packed(results: list[dict]) -> bytes:
+    """A task's results as one pickle, for the executor to send as they are: Dask would
+    otherwise serialize the list an item at a time, on the worker's event loop."""
+    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpacked(results: bytes) -> list[dict]:
+    """The results `packed` made (by this build's own workers)."""
+    return pickle.loads(results)
 
 
 def _state(config: WorkerConfig) -> WorkerState:
